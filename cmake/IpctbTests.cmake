@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# One ctest entry per Criterion test (and, for the conformance suite, per
+# transport x case), discovered when ctest runs: the generated include file
+# asks the built binaries for their lists, as gtest_discover_tests does in
+# PRE_TEST mode. Tests report a skip by printing "IPCTB-SKIP".
+
+set(IPCTB_DISCOVER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ipctb_discover.cmake")
+
+# ipctb_criterion_tests(<target> LABELS <l...> TIMEOUT <s> [PER_TRANSPORT])
+function(ipctb_criterion_tests tgt)
+  cmake_parse_arguments(A "PER_TRANSPORT" "TIMEOUT" "LABELS" ${ARGN})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 60)
+  endif()
+  set(inc "${CMAKE_CURRENT_BINARY_DIR}/${tgt}_tests.cmake")
+  set(mode "criterion")
+  if(A_PER_TRANSPORT)
+    set(mode "criterion-per-transport")
+  endif()
+  file(GENERATE OUTPUT "${inc}" CONTENT
+"set(IPCTB_D_MODE \"${mode}\")
+set(IPCTB_D_PREFIX \"${tgt}\")
+set(IPCTB_D_BIN \"$<TARGET_FILE:${tgt}>\")
+set(IPCTB_D_TOOL \"$<TARGET_FILE:ipctb_tool>\")
+set(IPCTB_D_LABELS \"${A_LABELS}\")
+set(IPCTB_D_TIMEOUT \"${A_TIMEOUT}\")
+include(\"${IPCTB_DISCOVER_SCRIPT}\")
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${inc}")
+endfunction()
+
+# Plain conformance runner for presets without Criterion (tsan): one entry
+# per transport x case, each `ipctb conform --transport T --case C`.
+function(ipctb_tool_conform_tests)
+  cmake_parse_arguments(A "" "TIMEOUT" "LABELS" ${ARGN})
+  set(inc "${CMAKE_CURRENT_BINARY_DIR}/ipctb_conform_tests.cmake")
+  file(GENERATE OUTPUT "${inc}" CONTENT
+"set(IPCTB_D_MODE \"tool\")
+set(IPCTB_D_PREFIX \"conform\")
+set(IPCTB_D_BIN \"$<TARGET_FILE:ipctb_tool>\")
+set(IPCTB_D_TOOL \"$<TARGET_FILE:ipctb_tool>\")
+set(IPCTB_D_LABELS \"${A_LABELS}\")
+set(IPCTB_D_TIMEOUT \"${A_TIMEOUT}\")
+include(\"${IPCTB_DISCOVER_SCRIPT}\")
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${inc}")
+endfunction()

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: MIT
+# Included by ctest (see IpctbTests.cmake). Inputs: IPCTB_D_MODE,
+# IPCTB_D_PREFIX, IPCTB_D_BIN, IPCTB_D_TOOL, IPCTB_D_LABELS, IPCTB_D_TIMEOUT.
+
+macro(_ipctb_props name)
+  set_tests_properties("${name}" PROPERTIES
+    LABELS "${IPCTB_D_LABELS}"
+    TIMEOUT "${IPCTB_D_TIMEOUT}"
+    SKIP_REGULAR_EXPRESSION "IPCTB-SKIP"
+    SKIP_RETURN_CODE 77)
+endmacro()
+
+if(NOT EXISTS "${IPCTB_D_BIN}")
+  add_test("${IPCTB_D_PREFIX}_NOT_BUILT" "${IPCTB_D_BIN}")
+  return()
+endif()
+
+set(_transports "")
+if(NOT IPCTB_D_MODE STREQUAL "criterion")
+  execute_process(COMMAND "${IPCTB_D_TOOL}" list --names
+                  OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    add_test("${IPCTB_D_PREFIX}_LIST_FAILED" "${IPCTB_D_TOOL}" list --names)
+    return()
+  endif()
+  string(REGEX MATCHALL "[a-z0-9_]+" _transports "${_out}")
+endif()
+
+# Cases: "suite/test" pairs.
+set(_cases "")
+if(IPCTB_D_MODE STREQUAL "tool")
+  execute_process(COMMAND "${IPCTB_D_BIN}" conform --list-cases
+                  OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
+  string(REGEX MATCHALL "[a-z0-9_]+" _cases "${_out}")
+else()
+  execute_process(COMMAND "${IPCTB_D_BIN}" --list
+                  OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    add_test("${IPCTB_D_PREFIX}_LIST_FAILED" "${IPCTB_D_BIN}" --list)
+    return()
+  endif()
+  string(REPLACE "\n" ";" _lines "${_out}")
+  set(_suite "")
+  foreach(_l IN LISTS _lines)
+    if(_l MATCHES "^([A-Za-z0-9_]+): [0-9]+ tests?$")
+      set(_suite "${CMAKE_MATCH_1}")
+    elseif(_l MATCHES "── ([A-Za-z0-9_]+)$")
+      list(APPEND _cases "${_suite}/${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+endif()
+
+foreach(_c IN LISTS _cases)
+  if(IPCTB_D_MODE STREQUAL "criterion")
+    set(_name "${IPCTB_D_PREFIX}/${_c}")
+    add_test("${_name}" "${IPCTB_D_BIN}" --filter "${_c}" --verbose -j1)
+    _ipctb_props("${_name}")
+  else()
+    foreach(_t IN LISTS _transports)
+      string(REGEX REPLACE "^.*/" "" _case "${_c}")
+      set(_name "conform/${_t}/${_case}")
+      if(IPCTB_D_MODE STREQUAL "tool")
+        add_test("${_name}" "${IPCTB_D_BIN}" conform --transport "${_t}" --case "${_case}")
+      else()
+        add_test("${_name}" "${IPCTB_D_BIN}" --filter "${_c}" --verbose -j1)
+        set_tests_properties("${_name}" PROPERTIES ENVIRONMENT "IPCTB_TRANSPORT=${_t}")
+      endif()
+      _ipctb_props("${_name}")
+    endforeach()
+  endif()
+endforeach()

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channels: one API that moves whole messages over any IPC transport.
+ *
+ * A channel is unidirectional: messages go from its TX end to its RX end.
+ * ipctb_chan_create() makes both ends in the calling process; after fork()
+ * each process calls ipctb_chan_set_end() to keep only its own end, which
+ * closes the handles of the other end so that the death or close of a peer
+ * is observable (EOF, EPIPE, or a lifeline pipe for transports that have no
+ * such notion themselves).
+ *
+ * Lifetime rules:
+ *  - if ipctb_chan_create() succeeds you must call ipctb_chan_close() in
+ *    every process that holds the channel, and ipctb_chan_destroy() exactly
+ *    once, in the creating process, to remove named kernel objects;
+ *    ipctb_chan_destroy() also closes.
+ *  - after ipctb_chan_close() the pointer is freed and must not be used.
+ *
+ * Behaviour every transport promises (checked by the conformance suite):
+ *  - send/recv move whole messages, in order, boundaries kept;
+ *  - a message longer than ipctb_chan_max_msg() gives -EMSGSIZE on send;
+ *    a receive buffer smaller than the next message gives -EMSGSIZE and the
+ *    message is discarded;
+ *  - IPCTB_NONBLOCK makes a call that would wait return -EAGAIN;
+ *  - a blocking call waits at most the channel's timeout (-ETIMEDOUT);
+ *  - when the peer end is closed or its process dies, recv returns -EPIPE
+ *    once every message already sent has been received, and send returns
+ *    -EPIPE (where the transport can know; see IPCTB_CAP_PEER_CLOSE);
+ *  - EINTR is retried, short reads and writes are completed.
+ */
+#ifndef IPCTB_CHAN_H
+#define IPCTB_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipctb/obj.h"
+
+#if defined(__GNUC__)
+#define IPCTB_WUR __attribute__((warn_unused_result))
+#else
+#define IPCTB_WUR
+#endif
+
+/* Per-call flags for send and recv. */
+#define IPCTB_NONBLOCK 0x1
+
+/* Capabilities: what a transport promises. The conformance suite skips a
+ * case whose required capabilities a transport lacks. */
+enum ipctb_cap {
+	IPCTB_CAP_STREAM = 1u << 0,     /* byte stream below: uses the frame codec */
+	IPCTB_CAP_NONBLOCK = 1u << 1,   /* honours IPCTB_NONBLOCK */
+	IPCTB_CAP_FORK = 1u << 2,       /* ends usable across fork() */
+	IPCTB_CAP_PEER_CLOSE = 1u << 3, /* peer close/death -> -EPIPE */
+	IPCTB_CAP_NAMED = 1u << 4,      /* kernel object has a name (opts.name) */
+	IPCTB_CAP_SYSV_KEY = 1u << 5,   /* kernel object has a SysV key (opts.key) */
+	IPCTB_CAP_EMPTY = 1u << 6,      /* zero-length messages */
+	IPCTB_CAP_SHIM = 1u << 7,       /* its data path goes through the syscall shim */
+	IPCTB_CAP_SHM = 1u << 8,        /* shared-memory ring */
+};
+
+enum ipctb_end {
+	IPCTB_END_BOTH = 0,
+	IPCTB_END_TX = 1,
+	IPCTB_END_RX = 2,
+};
+
+struct ipctb_chan_opts {
+	size_t max_msg;   /* 0: the transport's default */
+	int timeout_ms;   /* blocking waits; <= 0: wait forever */
+	const char *name; /* named transports: use this name (else a unique one) */
+	key_t key;        /* SysV transports: this key with IPC_EXCL (0: IPC_PRIVATE) */
+};
+
+struct ipctb_chan;
+
+/* The ops table of a transport. Fill it with static functions and
+ * register it; every harness and the ipctb tool then cover it. All
+ * functions return 0 or -errno unless said otherwise. */
+struct ipctb_chan_ops {
+	const char *name;    /* registry key, [a-z0-9_]+ */
+	const char *summary; /* one line for `ipctb list` */
+	unsigned caps;       /* enum ipctb_cap */
+	size_t max_msg;      /* default and upper bound for opts.max_msg */
+
+	/* Make both ends; set ch->impl and ch->max_msg. On failure leave
+	 * nothing behind (no fd, no mapping, no kernel object). */
+	int (*create)(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts);
+	/* Keep only one end in this process (called once, after fork). */
+	int (*set_end)(struct ipctb_chan *ch, enum ipctb_end end);
+	int (*send)(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
+	/* Store the message length in *len. */
+	int (*recv)(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
+		    int flags);
+	/* Release this process's handles and free ch->impl. Never fails. */
+	void (*close)(struct ipctb_chan *ch);
+	/* Remove named kernel objects (creator only); called before close. */
+	int (*destroy)(struct ipctb_chan *ch);
+	/* List the kernel objects of this channel; returns their number
+	 * (may exceed cap: only cap are written) or -errno. */
+	int (*objects)(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
+};
+
+/* Public so that ops implementations can use it; treat as read-only. */
+struct ipctb_chan {
+	const struct ipctb_chan_ops *ops;
+	void *impl;
+	size_t max_msg;
+	int timeout_ms;
+	enum ipctb_end end;
+	pid_t creator;
+};
+
+/* Registry. Built-in transports are always present; ipctb_registry_add()
+ * appends a user's ops table (not copied: it must outlive its use).
+ * Returns -EEXIST for a taken name, -EINVAL for a table missing a
+ * function or with a bad name, -ENOSPC when full. */
+int ipctb_registry_add(const struct ipctb_chan_ops *ops) IPCTB_WUR;
+size_t ipctb_transport_count(void);
+const struct ipctb_chan_ops *ipctb_transport_at(size_t i);
+const struct ipctb_chan_ops *ipctb_transport_find(const char *name);
+/* Comma-separated names of the capability bits in caps, into buf. */
+const char *ipctb_caps_str(unsigned caps, char *buf, size_t len);
+
+int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
+		      struct ipctb_chan **out) IPCTB_WUR;
+int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops,
+			  const struct ipctb_chan_opts *opts,
+			  struct ipctb_chan **out) IPCTB_WUR;
+int ipctb_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end) IPCTB_WUR;
+int ipctb_chan_send(struct ipctb_chan *ch, const void *buf, size_t len,
+		    int flags) IPCTB_WUR;
+int ipctb_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
+		    int flags) IPCTB_WUR;
+size_t ipctb_chan_max_msg(const struct ipctb_chan *ch);
+int ipctb_chan_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
+void ipctb_chan_close(struct ipctb_chan *ch);
+int ipctb_chan_destroy(struct ipctb_chan *ch);
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Umbrella header for the ipctb library. */
+#ifndef IPCTB_IPCTB_H
+#define IPCTB_IPCTB_H
+
+#include "ipctb/error.h"
+#include "ipctb/obj.h"
+#include "ipctb/chan.h"
+#include "ipctb/frame.h"
+#include "ipctb/shm.h"
+#include "ipctb/sync.h"
+#include "ipctb/shim.h"
+#include "ipctb/limits.h"
+
+#endif

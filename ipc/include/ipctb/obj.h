@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel IPC objects, as the library names them: what a channel or a
+ * segment owns, what the conformance suite checks the mode of, and what a
+ * leak check looks for. Every named object the library creates carries the
+ * per-process prefix from ipctb_name_prefix().
+ */
+#ifndef IPCTB_OBJ_H
+#define IPCTB_OBJ_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum ipctb_obj_kind {
+	IPCTB_OBJ_NONE = 0,
+	IPCTB_OBJ_FIFO,       /* name: filesystem path */
+	IPCTB_OBJ_SOCK_PATH,  /* name: filesystem path */
+	IPCTB_OBJ_DIR,        /* name: private directory made by mkdtemp */
+	IPCTB_OBJ_SYSV_SHM,   /* id: shmid */
+	IPCTB_OBJ_SYSV_MSG,   /* id: msqid */
+	IPCTB_OBJ_SYSV_SEM,   /* id: semid */
+	IPCTB_OBJ_POSIX_SHM,  /* name: "/name" as for shm_open */
+	IPCTB_OBJ_POSIX_MQ,   /* name: "/name" as for mq_open */
+	IPCTB_OBJ_POSIX_SEM,  /* name: "/name" as for sem_open */
+	IPCTB_OBJ_MEMFD,      /* id: fd in the creating process */
+	IPCTB_OBJ_TCP_PORT,   /* id: port on 127.0.0.1 */
+};
+
+#define IPCTB_NAME_MAX 108
+
+struct ipctb_obj {
+	enum ipctb_obj_kind kind;
+	int id;
+	char name[IPCTB_NAME_MAX];
+};
+
+const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind);
+
+/* "ipctb.<pid>" for this process (recomputed after fork). */
+const char *ipctb_name_prefix(void);
+
+/*
+ * A fresh unique name "<lead>ipctb.<pid>.<n>.<tag>" (lead is "/" for POSIX
+ * names, or a directory with trailing slash). Returns 0 or -ENAMETOOLONG.
+ */
+int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag);
+
+/*
+ * The permission bits of an object (stat or IPC_STAT), for mode checks.
+ * Returns 0 and sets *mode, or -errno.
+ */
+int ipctb_obj_mode(const struct ipctb_obj *obj, unsigned *mode);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared-memory segments: SysV (shmget), POSIX (shm_open) and memfd.
+ *
+ * Lifetime: if ipctb_seg_create() succeeds you must call ipctb_seg_detach()
+ * in every process that holds the mapping, and ipctb_seg_destroy() once in
+ * the creator (it removes the name or id; the memory lives until the last
+ * detach). Objects are created mode 0600 with O_EXCL / IPC_EXCL, under a
+ * unique per-process name unless one is given.
+ *
+ * Sizes are validated against the system's limits (/proc) before any object
+ * is made, and an attach checks that the object is at least as large as the
+ * caller needs before mapping it.
+ *
+ * A peer can shrink a POSIX shm object under a mapping; touching the lost
+ * pages raises SIGBUS. ipctb_seg_guard() installs a SIGBUS handler that maps
+ * zero pages over a guarded segment instead and marks it truncated;
+ * ipctb_seg_check() then reports -IPCTB_ETRUNCATED. memfd segments are sealed
+ * against shrinking and growing so the hazard cannot arise.
+ */
+#ifndef IPCTB_SHM_H
+#define IPCTB_SHM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ipctb/chan.h"
+#include "ipctb/obj.h"
+
+enum ipctb_seg_kind {
+	IPCTB_SEG_SYSV = 1,
+	IPCTB_SEG_POSIX = 2,
+	IPCTB_SEG_MEMFD = 3,
+};
+
+struct ipctb_seg {
+	enum ipctb_seg_kind kind;
+	void *addr;
+	size_t size;
+	int fd;       /* POSIX and memfd: the object's fd (-1 when detached) */
+	int shmid;    /* SysV */
+	int owner;    /* 1 in the creating process */
+	volatile int truncated; /* set by the SIGBUS guard */
+	struct ipctb_obj obj;
+};
+
+struct ipctb_seg_opts {
+	const char *name; /* POSIX: "/name"; NULL: unique */
+	key_t key;        /* SysV: key with IPC_EXCL; 0: IPC_PRIVATE */
+};
+
+int ipctb_seg_create(struct ipctb_seg *seg, enum ipctb_seg_kind kind,
+		     size_t size, const struct ipctb_seg_opts *opts) IPCTB_WUR;
+/* Attach an existing object: SysV by id, POSIX by name, memfd by fd
+ * (duplicated). Fails with -IPCTB_ESIZE if it is smaller than min_size. */
+int ipctb_seg_attach_sysv(struct ipctb_seg *seg, int shmid, size_t min_size) IPCTB_WUR;
+int ipctb_seg_attach_posix(struct ipctb_seg *seg, const char *name, size_t min_size) IPCTB_WUR;
+int ipctb_seg_attach_memfd(struct ipctb_seg *seg, int fd, size_t min_size) IPCTB_WUR;
+int ipctb_seg_detach(struct ipctb_seg *seg);
+int ipctb_seg_destroy(struct ipctb_seg *seg);
+
+int ipctb_seg_guard(struct ipctb_seg *seg) IPCTB_WUR;
+void ipctb_seg_unguard(struct ipctb_seg *seg);
+/* -IPCTB_ETRUNCATED once a guarded segment lost pages, else 0. */
+int ipctb_seg_check(const struct ipctb_seg *seg);
+
+#endif

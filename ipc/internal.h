@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal helpers shared by the mechanism files: the shim'd system calls,
+ * deadlines, lifeline pipes and error details. Not installed.
+ *
+ * Convention: ipctb__sys_* behave exactly like the calls they wrap (-1 and
+ * errno), so mechanism code reads like ordinary POSIX code; the public
+ * functions then return -errno.
+ */
+#ifndef IPCTB_INTERNAL_H
+#define IPCTB_INTERNAL_H
+
+#include <mqueue.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ipctb/ipctb.h"
+
+/* Shim'd system calls (shim.c). */
+ssize_t ipctb__sys_read(int fd, void *buf, size_t n);
+ssize_t ipctb__sys_write(int fd, const void *buf, size_t n);
+ssize_t ipctb__sys_send(int fd, const void *buf, size_t n, int flags);
+ssize_t ipctb__sys_recv(int fd, void *buf, size_t n, int flags);
+int ipctb__sys_open(const char *path, int flags, mode_t mode);
+int ipctb__sys_close(int fd);
+int ipctb__sys_pipe2(int fds[2], int flags);
+int ipctb__sys_socket(int dom, int type, int proto);
+int ipctb__sys_socketpair(int dom, int type, int proto, int sv[2]);
+int ipctb__sys_bind(int fd, const struct sockaddr *a, socklen_t l);
+int ipctb__sys_listen(int fd, int backlog);
+int ipctb__sys_connect(int fd, const struct sockaddr *a, socklen_t l);
+int ipctb__sys_accept4(int fd, struct sockaddr *a, socklen_t *l, int flags);
+int ipctb__sys_mkfifo(const char *path, mode_t mode);
+void *ipctb__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int ipctb__sys_ftruncate(int fd, off_t len);
+int ipctb__sys_shmget(key_t key, size_t size, int flags);
+void *ipctb__sys_shmat(int id, const void *addr, int flags);
+int ipctb__sys_shmctl(int id, int cmd, void *buf);
+int ipctb__sys_msgget(key_t key, int flags);
+int ipctb__sys_msgsnd(int id, const void *msg, size_t sz, int flags);
+ssize_t ipctb__sys_msgrcv(int id, void *msg, size_t sz, long type, int flags);
+int ipctb__sys_msgctl(int id, int cmd, void *buf);
+mqd_t ipctb__sys_mq_open(const char *name, int flags, mode_t mode, struct mq_attr *a);
+int ipctb__sys_mq_timedsend(mqd_t q, const char *m, size_t n, unsigned prio,
+			    const struct timespec *abs);
+ssize_t ipctb__sys_mq_timedreceive(mqd_t q, char *m, size_t n, unsigned *prio,
+				   const struct timespec *abs);
+int ipctb__sys_shm_open(const char *name, int flags, mode_t mode);
+int ipctb__sys_memfd_create(const char *name, unsigned flags);
+int ipctb__sys_fcntl(int fd, int cmd, long arg);
+char *ipctb__sys_mkdtemp(char *tmpl);
+int ipctb__sys_unlink(const char *path);
+int ipctb__sys_poll(struct pollfd *fds, nfds_t n, int timeout);
+
+/* Deadlines on CLOCK_MONOTONIC. timeout_ms <= 0 means none. */
+struct ipctb__deadline {
+	bool forever;
+	struct timespec at;
+};
+void ipctb__deadline_init(struct ipctb__deadline *d, int timeout_ms);
+/* Milliseconds left for poll(): -1 forever, 0 when passed. */
+int ipctb__deadline_left(const struct ipctb__deadline *d);
+bool ipctb__deadline_passed(const struct ipctb__deadline *d);
+/* The deadline as an absolute CLOCK_REALTIME time (for mq_timed*). */
+struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d);
+
+/*
+ * Wait until fd has events (or POLLHUP/POLLERR) or the deadline passes,
+ * retrying EINTR. Returns the revents (> 0), -ETIMEDOUT, or -errno.
+ * A second fd (may be -1) is watched for POLLIN/POLLHUP as well: used for
+ * lifelines; when it fires, returns -EPIPE.
+ */
+int ipctb__wait_fd(int fd, short events, int life_fd,
+		   const struct ipctb__deadline *d);
+
+/*
+ * Lifelines tell an end that its peer's process closed or died, for
+ * transports whose kernel object cannot say so (message queues, shm rings,
+ * datagram sockets). Two pipes: the TX end holds the write side of tx[],
+ * the RX end the write side of rx[]; each watches the read side of the
+ * other's. Nothing is ever written: EOF (POLLHUP) means every holder of the
+ * write side is gone.
+ */
+struct ipctb__lifeline {
+	int tx[2];
+	int rx[2];
+};
+int ipctb__lifeline_init(struct ipctb__lifeline *l);
+int ipctb__lifeline_set_end(struct ipctb__lifeline *l, enum ipctb_end end);
+/* The fd to poll for the death of the peer of end (-1 if none). */
+int ipctb__lifeline_peer_fd(const struct ipctb__lifeline *l, enum ipctb_end end);
+/* True once the peer of end is gone (non-blocking check). */
+bool ipctb__lifeline_peer_gone(const struct ipctb__lifeline *l, enum ipctb_end end);
+void ipctb__lifeline_close(struct ipctb__lifeline *l);
+
+/* Close fd (ignoring EINTR, see close(2)) and set it to -1. */
+void ipctb__close_fd(int *fd);
+int ipctb__set_nonblock(int fd, bool on);
+/* Full write/read on a blocking or non-blocking fd with a deadline;
+ * returns 0 or -errno (-EPIPE on EOF mid-way for read). */
+int ipctb__write_all(int fd, const void *buf, size_t n, const struct ipctb__deadline *d);
+int ipctb__read_all(int fd, void *buf, size_t n, const struct ipctb__deadline *d);
+
+/* Set the thread's error detail (printf-style); returns err unchanged. */
+int ipctb__detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ipctb__detail_clear(void);
+
+/* Block SIGPIPE in this thread around a write to a pipe or FIFO, then
+ * consume a SIGPIPE it raised, so that EPIPE is returned, not a death. */
+struct ipctb__sigpipe { int pending_before; sigset_t old; };
+void ipctb__sigpipe_block(struct ipctb__sigpipe *s);
+void ipctb__sigpipe_restore(struct ipctb__sigpipe *s, bool raised);
+
+/* Built-in transports (one per mechanism file). */
+extern const struct ipctb_chan_ops ipctb__pipe_ops;
+extern const struct ipctb_chan_ops ipctb__fifo_ops;
+extern const struct ipctb_chan_ops ipctb__unix_stream_ops;
+extern const struct ipctb_chan_ops ipctb__unix_dgram_ops;
+extern const struct ipctb_chan_ops ipctb__unix_seqpacket_ops;
+extern const struct ipctb_chan_ops ipctb__tcp_ops;
+extern const struct ipctb_chan_ops ipctb__sysv_msg_ops;
+extern const struct ipctb_chan_ops ipctb__posix_mq_ops;
+extern const struct ipctb_chan_ops ipctb__shm_sysv_ops;
+extern const struct ipctb_chan_ops ipctb__shm_posix_ops;
+extern const struct ipctb_chan_ops ipctb__shm_memfd_ops;
+
+#endif

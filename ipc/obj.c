@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Names and modes of kernel objects. Names carry "ipctb.<pid>." so that
+ * parallel tests never collide and a leak scan can tell ours from others'.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind)
+{
+	switch (kind) {
+	case IPCTB_OBJ_FIFO: return "fifo";
+	case IPCTB_OBJ_SOCK_PATH: return "socket-path";
+	case IPCTB_OBJ_DIR: return "directory";
+	case IPCTB_OBJ_SYSV_SHM: return "sysv-shm";
+	case IPCTB_OBJ_SYSV_MSG: return "sysv-msg";
+	case IPCTB_OBJ_SYSV_SEM: return "sysv-sem";
+	case IPCTB_OBJ_POSIX_SHM: return "posix-shm";
+	case IPCTB_OBJ_POSIX_MQ: return "posix-mq";
+	case IPCTB_OBJ_POSIX_SEM: return "posix-sem";
+	case IPCTB_OBJ_MEMFD: return "memfd";
+	case IPCTB_OBJ_TCP_PORT: return "tcp-port";
+	case IPCTB_OBJ_NONE: break;
+	}
+	return "none";
+}
+
+static _Thread_local char prefix[32];
+static _Thread_local pid_t prefix_pid;
+
+const char *ipctb_name_prefix(void)
+{
+	pid_t pid = getpid();
+	if (prefix_pid != pid) {
+		snprintf(prefix, sizeof(prefix), "ipctb.%ld", (long)pid);
+		prefix_pid = pid;
+	}
+	return prefix;
+}
+
+int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag)
+{
+	static atomic_uint counter;
+	unsigned n = atomic_fetch_add(&counter, 1);
+	int w = snprintf(buf, len, "%s%s.%u.%s", lead ? lead : "",
+			 ipctb_name_prefix(), n, tag ? tag : "obj");
+	if (w < 0 || (size_t)w >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int ipctb_obj_mode(const struct ipctb_obj *obj, unsigned *mode)
+{
+	struct stat st;
+	char path[IPCTB_NAME_MAX + 16];
+
+	switch (obj->kind) {
+	case IPCTB_OBJ_FIFO:
+	case IPCTB_OBJ_SOCK_PATH:
+	case IPCTB_OBJ_DIR:
+		if (stat(obj->name, &st) < 0)
+			return -errno;
+		*mode = st.st_mode & 07777;
+		return 0;
+	case IPCTB_OBJ_POSIX_SHM:
+	case IPCTB_OBJ_POSIX_SEM:
+		/* glibc keeps both under /dev/shm; semaphores as "sem.NAME". */
+		snprintf(path, sizeof(path), "/dev/shm/%s%s",
+			 obj->kind == IPCTB_OBJ_POSIX_SEM ? "sem." : "",
+			 obj->name[0] == '/' ? obj->name + 1 : obj->name);
+		if (stat(path, &st) < 0)
+			return -errno;
+		*mode = st.st_mode & 07777;
+		return 0;
+	case IPCTB_OBJ_POSIX_MQ: {
+		mqd_t q = mq_open(obj->name, O_RDONLY);
+		if (q == (mqd_t)-1)
+			return -errno;
+		int r = fstat((int)q, &st);
+		int e = errno;
+		mq_close(q);
+		if (r < 0)
+			return -e;
+		*mode = st.st_mode & 07777;
+		return 0;
+	}
+	case IPCTB_OBJ_MEMFD:
+		if (fstat(obj->id, &st) < 0)
+			return -errno;
+		*mode = st.st_mode & 07777;
+		return 0;
+	case IPCTB_OBJ_SYSV_SHM: {
+		struct shmid_ds ds;
+		if (shmctl(obj->id, IPC_STAT, &ds) < 0)
+			return -errno;
+		*mode = ds.shm_perm.mode & 0777;
+		return 0;
+	}
+	case IPCTB_OBJ_SYSV_MSG: {
+		struct msqid_ds ds;
+		if (msgctl(obj->id, IPC_STAT, &ds) < 0)
+			return -errno;
+		*mode = ds.msg_perm.mode & 0777;
+		return 0;
+	}
+	case IPCTB_OBJ_SYSV_SEM: {
+		struct semid_ds ds;
+		union { int val; struct semid_ds *buf; } arg = { .buf = &ds };
+		if (semctl(obj->id, 0, IPC_STAT, arg) < 0)
+			return -errno;
+		*mode = ds.sem_perm.mode & 0777;
+		return 0;
+	}
+	case IPCTB_OBJ_TCP_PORT:
+	case IPCTB_OBJ_NONE:
+		break;
+	}
+	return -ENOTSUP;
+}

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* STUB */
+#include "internal.h"

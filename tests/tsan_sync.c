@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* STUB */
+int main(void) { return 0; }
