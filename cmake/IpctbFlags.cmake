@@ -13,6 +13,11 @@ function(ipctb_target_flags tgt)
   else()
     set(_san "")
   endif()
+  if(IPCTB_SANITIZE STREQUAL "fuzz")
+    # Coverage feedback for libFuzzer in every object; only the harnesses
+    # link the fuzzer's main (fuzz/CMakeLists.txt adds -fsanitize=fuzzer).
+    list(APPEND _san -fsanitize=fuzzer-no-link)
+  endif()
   if(_san)
     target_compile_options(${tgt} PRIVATE ${_san})
     target_link_options(${tgt} PRIVATE ${_san})
