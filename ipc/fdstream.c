@@ -1,3 +1,567 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB */
-#include "internal.h"
+/*
+ * The byte-stream engine (see fdstream.h): frames over a pair of
+ * non-blocking fds, for pipe, fifo, unix_stream and tcp.
+ *
+ * Nothing here assumes how the kernel splits the stream: every read may
+ * return one byte, every write may take one byte, any call may be
+ * interrupted (the syscall shim does all three). Reads go through a staging
+ * buffer into the incremental decoder, whose state persists across calls;
+ * writes loop, and the tail of a frame that could not be written without
+ * waiting is kept as pending output and flushed before anything else.
+ * EINTR is retried everywhere.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fdstream.h"
+
+/* Frames up to this size are copied into one buffer and written with one
+ * call: one syscall instead of two, and atomic on a pipe (PIPE_BUF). */
+#define SMALL_FRAME 4096u
+/* How long close() may wait to flush pending output with no timeout set. */
+#define CLOSE_FLUSH_MS 1000
+#define CONNECT_MS 5000
+
+struct ipctb__fdchan *ipctb__fds_new(bool sock, enum ipctb_obj_kind kind)
+{
+	struct ipctb__fdchan *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->rfd = c->wfd = -1;
+	c->sock = sock;
+	c->kind = kind;
+	return c;
+}
+
+/* Remove the path and the private directory, if we made them. */
+static int remove_objects(struct ipctb__fdchan *c)
+{
+	int r = 0, e;
+	if (c->path_made) {
+		IPCTB__NOINTR(e, ipctb__sys_unlink(c->path));
+		if (e < 0 && errno != ENOENT)
+			r = -errno;
+		else
+			c->path_made = false;
+	}
+	if (c->dir_made) {
+		IPCTB__NOINTR(e, ipctb__sys_rmdir(c->dir));
+		if (e < 0 && errno != ENOENT)
+			r = r ? r : -errno;
+		else
+			c->dir_made = false;
+	}
+	return r;
+}
+
+static void free_buffers(struct ipctb__fdchan *c)
+{
+	free(c->payload);
+	free(c->stage);
+	free(c->pend);
+	c->payload = c->stage = c->pend = NULL;
+	c->st_start = c->st_end = c->pend_off = c->pend_len = 0;
+}
+
+void ipctb__fds_discard(struct ipctb__fdchan *c)
+{
+	if (!c)
+		return;
+	ipctb__close_fd(&c->rfd);
+	ipctb__close_fd(&c->wfd);
+	(void)remove_objects(c);
+	free_buffers(c);
+	free(c);
+}
+
+int ipctb__fds_make_path(struct ipctb__fdchan *c, const char *name, const char *leaf)
+{
+	if (name) {
+		if (strlen(name) >= sizeof(c->path))
+			return -ENAMETOOLONG;
+		strcpy(c->path, name);
+		return 0;
+	}
+	char tmpl[IPCTB_NAME_MAX];
+	int r = ipctb_unique_name(tmpl, sizeof(tmpl), "/tmp/", "XXXXXX");
+	if (r < 0)
+		return r;
+	char *d;
+	do
+		d = ipctb__sys_mkdtemp(tmpl);
+	while (!d && errno == EINTR);
+	if (!d)
+		return -errno;
+	strcpy(c->dir, tmpl);
+	c->dir_made = true;
+	size_t n = strlen(c->dir) + 1 + strlen(leaf);
+	if (n >= sizeof(c->path))
+		return -ENAMETOOLONG; /* the caller's discard removes the dir */
+	strcpy(c->path, c->dir);
+	strcat(c->path, "/");
+	strcat(c->path, leaf);
+	return 0;
+}
+
+/* Returns 0 when connected, 1 when the connection is in progress. */
+static int start_connect(int fd, const struct sockaddr *a, socklen_t alen)
+{
+	for (;;) {
+		if (ipctb__sys_connect(fd, a, alen) == 0)
+			return 0;
+		/* After a real EINTR the connection goes on in the
+		 * background; the retry then says EALREADY or EISCONN. */
+		if (errno == EINTR)
+			continue;
+		if (errno == EINPROGRESS || errno == EALREADY)
+			return 1;
+		if (errno == EISCONN)
+			return 0;
+		return -errno;
+	}
+}
+
+/* Loopback TCP ports are open to every local user: between listen() and
+ * our connect() someone else could get into the backlog. Accept only the
+ * socket whose peer is our own connecting socket. */
+static int is_our_peer(int afd, int cfd, int family)
+{
+	if (family != AF_INET)
+		return 1; /* the path is 0600 (and in a 0700 dir unless named) */
+	struct sockaddr_in mine, peer;
+	socklen_t ml = sizeof(mine), pl = sizeof(peer);
+	if (getsockname(cfd, (struct sockaddr *)&mine, &ml) < 0 ||
+	    getpeername(afd, (struct sockaddr *)&peer, &pl) < 0)
+		return -errno;
+	return mine.sin_port == peer.sin_port &&
+	       mine.sin_addr.s_addr == peer.sin_addr.s_addr;
+}
+
+int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd,
+			    const struct sockaddr *a, socklen_t alen, int timeout_ms)
+{
+	struct ipctb__deadline dl;
+	ipctb__deadline_init(&dl, timeout_ms > 0 ? timeout_ms : CONNECT_MS);
+	int cfd, afd = -1, r;
+
+	IPCTB__NOINTR(cfd, ipctb__sys_socket(a->sa_family,
+					     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	if (cfd < 0)
+		return -errno;
+	int inprogress = start_connect(cfd, a, alen);
+	if (inprogress < 0) {
+		r = inprogress;
+		goto fail;
+	}
+	for (;;) {
+		IPCTB__NOINTR(afd, ipctb__sys_accept4(lfd, NULL, NULL,
+						      SOCK_NONBLOCK | SOCK_CLOEXEC));
+		if (afd >= 0) {
+			r = is_our_peer(afd, cfd, a->sa_family);
+			if (r > 0)
+				break;
+			ipctb__close_fd(&afd);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		if (errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			r = -errno;
+			goto fail;
+		}
+		r = ipctb__wait_fd(lfd, POLLIN, -1, &dl);
+		if (r < 0)
+			goto fail;
+	}
+	if (inprogress) {
+		/* Accepted means the handshake is done; SO_ERROR confirms
+		 * that our side saw it end well too. */
+		r = ipctb__wait_fd(cfd, POLLOUT, -1, &dl);
+		if (r < 0)
+			goto fail;
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+		if (err) {
+			r = -err;
+			goto fail;
+		}
+	}
+	c->wfd = cfd;
+	c->rfd = afd;
+	return 0;
+fail:
+	ipctb__close_fd(&afd);
+	ipctb__close_fd(&cfd);
+	return r;
+}
+
+/* ---- sending ---- */
+
+struct seg {
+	const uint8_t *p;
+	size_t n;
+};
+
+static ssize_t put(struct ipctb__fdchan *c, const void *p, size_t n)
+{
+	if (c->sock)
+		return ipctb__sys_send(c->wfd, p, n, MSG_NOSIGNAL);
+	return ipctb__sys_write(c->wfd, p, n);
+}
+
+/*
+ * Write the concatenation of seg[0..nseg) from byte *done on. Returns 0
+ * when all is written, -EAGAIN when the fd is full and we may not wait,
+ * -ETIMEDOUT, or -errno; *done says how far it got in every case.
+ */
+static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg,
+		   size_t *done, bool nonblock, const struct ipctb__deadline *dl)
+{
+	size_t total = 0;
+	for (int i = 0; i < nseg; i++)
+		total += seg[i].n;
+	while (*done < total) {
+		size_t off = *done;
+		int i = 0;
+		while (off >= seg[i].n)
+			off -= seg[i++].n;
+		ssize_t w = put(c, seg[i].p + off, seg[i].n - off);
+		if (w > 0) {
+			*done += (size_t)w;
+			continue;
+		}
+		if (w == 0)
+			return -EIO; /* no progress and no reason: never loop on it */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (nonblock)
+				return -EAGAIN;
+			int r = ipctb__wait_fd(c->wfd, POLLOUT, -1, dl);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return errno == ECONNRESET ? -EPIPE : -errno;
+	}
+	return 0;
+}
+
+static bool has_pending(const struct ipctb__fdchan *c)
+{
+	return c->pend_off < c->pend_len;
+}
+
+static int flush(struct ipctb__fdchan *c, bool nonblock, const struct ipctb__deadline *dl)
+{
+	if (!has_pending(c))
+		return 0;
+	struct seg s = { c->pend + c->pend_off, c->pend_len - c->pend_off };
+	size_t done = 0;
+	int r = put_all(c, &s, 1, &done, nonblock, dl);
+	c->pend_off += done;
+	if (!has_pending(c)) {
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_off = c->pend_len = 0;
+	}
+	return r;
+}
+
+/* Keep the unwritten tail of a frame whose head is already in the stream. */
+static int stash(struct ipctb__fdchan *c, const struct seg *seg, int nseg, size_t done)
+{
+	size_t total = 0;
+	for (int i = 0; i < nseg; i++)
+		total += seg[i].n;
+	uint8_t *p = malloc(total - done);
+	if (!p) {
+		/* Half a frame is in the stream and the rest is lost: the
+		 * reader would decode garbage, so this end is finished. */
+		c->tx_err = -EIO;
+		return -ENOMEM;
+	}
+	size_t o = 0;
+	for (int i = 0; i < nseg; i++) {
+		size_t skip = done > seg[i].n ? seg[i].n : done;
+		done -= skip;
+		memcpy(p + o, seg[i].p + skip, seg[i].n - skip);
+		o += seg[i].n - skip;
+	}
+	c->pend = p;
+	c->pend_off = 0;
+	c->pend_len = o;
+	return 0;
+}
+
+/* TCP does not fail the first send after the peer closed; but the peer
+ * never writes to us, so anything readable on our socket is its FIN or
+ * RST. Best effort: a failed or interrupted poll just skips the check. */
+static bool tcp_peer_gone(const struct ipctb__fdchan *c)
+{
+	struct pollfd p = { .fd = c->wfd, .events = POLLRDHUP };
+	return ipctb__sys_poll(&p, 1, 0) == 1 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len,
+		      bool nb, const struct ipctb__deadline *dl)
+{
+	uint8_t small[SMALL_FRAME];
+	uint8_t hdr[IPCTB_FRAME_HDR];
+	struct seg seg[2];
+	int nseg;
+
+	int r = flush(c, nb, dl);
+	if (r < 0)
+		return r;
+	if (c->tcp && tcp_peer_gone(c))
+		return -EPIPE;
+	if (len <= SMALL_FRAME - IPCTB_FRAME_HDR) {
+		ipctb_frame_put_hdr(small, 0, c->tx_seq, buf, (uint32_t)len);
+		if (len)
+			memcpy(small + IPCTB_FRAME_HDR, buf, len);
+		seg[0] = (struct seg){ small, IPCTB_FRAME_HDR + len };
+		nseg = 1;
+	} else {
+		ipctb_frame_put_hdr(hdr, 0, c->tx_seq, buf, (uint32_t)len);
+		seg[0] = (struct seg){ hdr, IPCTB_FRAME_HDR };
+		seg[1] = (struct seg){ buf, len };
+		nseg = 2;
+	}
+	size_t done = 0;
+	r = put_all(c, seg, nseg, &done, nb, dl);
+	if (done == 0)
+		return r; /* nothing of it went out: not sent */
+	/* Part of the frame is in the stream, so the message is accepted:
+	 * the rest goes out before anything else. A real error (or the
+	 * deadline) shows again at the next send; EPIPE means no reader
+	 * will ever want the rest. */
+	c->tx_seq++;
+	if (r == 0 || r == -EPIPE)
+		return r;
+	return stash(c, seg, nseg, done);
+}
+
+int ipctb__fds_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	if (c->wfd < 0)
+		return -EBADF;
+	if (c->tx_err)
+		return c->tx_err;
+	struct ipctb__deadline dl;
+	ipctb__deadline_init(&dl, ch->timeout_ms);
+	if (c->sock)
+		return send_frame(c, buf, len, flags & IPCTB_NONBLOCK, &dl);
+	struct ipctb__sigpipe sp;
+	ipctb__sigpipe_block(&sp);
+	int r = send_frame(c, buf, len, flags & IPCTB_NONBLOCK, &dl);
+	ipctb__sigpipe_restore(&sp, r == -EPIPE);
+	return r;
+}
+
+/* ---- receiving ---- */
+
+static ssize_t get(struct ipctb__fdchan *c, void *p, size_t n)
+{
+	if (c->sock)
+		return ipctb__sys_recv(c->rfd, p, n, 0);
+	return ipctb__sys_read(c->rfd, p, n);
+}
+
+static int rx_alloc(struct ipctb__fdchan *c, size_t max_msg)
+{
+	if (c->payload)
+		return 0;
+	c->stage = malloc(IPCTB__FDS_STAGE);
+	c->payload = malloc(max_msg ? max_msg : 1);
+	if (!c->stage || !c->payload) {
+		free(c->stage);
+		free(c->payload);
+		c->stage = c->payload = NULL;
+		return -ENOMEM;
+	}
+	c->st_start = c->st_end = 0;
+	ipctb_frame_dec_init(&c->dec, c->payload, max_msg);
+	return 0;
+}
+
+/* A frame is complete in the decoder: check its place and hand it out. */
+static int deliver(struct ipctb__fdchan *c, size_t max_msg, void *buf, size_t cap,
+		   size_t *len)
+{
+	struct ipctb_frame_hdr h = c->dec.hdr;
+	ipctb_frame_dec_init(&c->dec, c->payload, max_msg);
+	if (h.seq != c->rx_seq)
+		return c->rx_err = -IPCTB_EBADSEQ;
+	c->rx_seq++;
+	if (h.len > cap)
+		return -EMSGSIZE; /* consumed: the next recv gets the next one */
+	if (h.len)
+		memcpy(buf, c->payload, h.len);
+	*len = h.len;
+	return 0;
+}
+
+/* With both ends here, our own pending output may be what the reader
+ * waits for: push what fits before reading or waiting. */
+static void flush_own(struct ipctb_chan *ch, struct ipctb__fdchan *c)
+{
+	if (ch->end != IPCTB_END_BOTH || c->wfd < 0 || !has_pending(c))
+		return;
+	struct ipctb__deadline now;
+	ipctb__deadline_init(&now, 0);
+	if (c->sock) {
+		(void)flush(c, true, &now);
+		return;
+	}
+	struct ipctb__sigpipe sp;
+	ipctb__sigpipe_block(&sp);
+	int r = flush(c, true, &now);
+	ipctb__sigpipe_restore(&sp, r == -EPIPE);
+}
+
+int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	if (c->rfd < 0)
+		return -EBADF;
+	if (c->rx_err)
+		return c->rx_err;
+	int r = rx_alloc(c, ch->max_msg);
+	if (r < 0)
+		return r;
+	struct ipctb__deadline dl;
+	ipctb__deadline_init(&dl, ch->timeout_ms);
+	for (;;) {
+		if (c->st_start < c->st_end) {
+			size_t used = 0;
+			r = ipctb_frame_dec_feed(&c->dec, c->stage + c->st_start,
+						 c->st_end - c->st_start, &used);
+			if (used > c->st_end - c->st_start)
+				return c->rx_err = -EIO; /* decoder lied */
+			c->st_start += used;
+			if (r < 0)
+				return c->rx_err = r;
+			if (r > 0)
+				return deliver(c, ch->max_msg, buf, cap, len);
+			if (used == 0)
+				return c->rx_err = -EIO; /* would spin forever */
+			continue;
+		}
+		c->st_start = c->st_end = 0;
+		flush_own(ch, c);
+		ssize_t n = get(c, c->stage, IPCTB__FDS_STAGE);
+		if (n > 0) {
+			c->st_end = (size_t)n;
+			continue;
+		}
+		/* EOF, whether between frames or inside one: the peer is gone
+		 * and everything it sent has been handed out. */
+		if (n == 0 || errno == ECONNRESET)
+			return -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if (flags & IPCTB_NONBLOCK)
+			return -EAGAIN;
+		r = ipctb__wait_fd(c->rfd, POLLIN, -1, &dl);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* ---- ends, close, destroy, objects ---- */
+
+int ipctb__fds_set_end(struct ipctb_chan *ch, enum ipctb_end end)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	/* Drop the other end's fd, or the peer would never see our EOF
+	 * (or EPIPE) when the process holding the real other end goes. */
+	if (end == IPCTB_END_TX) {
+		ipctb__close_fd(&c->rfd);
+		free(c->payload);
+		free(c->stage);
+		c->payload = c->stage = NULL;
+		c->st_start = c->st_end = 0;
+	} else if (end == IPCTB_END_RX) {
+		ipctb__close_fd(&c->wfd);
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_off = c->pend_len = 0;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void ipctb__fds_close(struct ipctb_chan *ch)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	if (!c)
+		return;
+	if (c->wfd >= 0 && has_pending(c)) {
+		/* Our reader may be in another process: give it the rest of
+		 * the frame, bounded. With both ends here nobody else reads,
+		 * so one try is all that makes sense. */
+		struct ipctb__deadline dl;
+		bool both = ch->end == IPCTB_END_BOTH;
+		ipctb__deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
+		struct ipctb__sigpipe sp;
+		if (!c->sock)
+			ipctb__sigpipe_block(&sp);
+		int r = flush(c, both, &dl);
+		if (!c->sock)
+			ipctb__sigpipe_restore(&sp, r == -EPIPE);
+	}
+	ipctb__close_fd(&c->rfd);
+	ipctb__close_fd(&c->wfd);
+	free_buffers(c);
+	free(c);
+	ch->impl = NULL;
+}
+
+int ipctb__fds_destroy(struct ipctb_chan *ch)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	return c ? remove_objects(c) : 0;
+}
+
+static void put_obj(struct ipctb_obj *out, size_t cap, int *n,
+		    enum ipctb_obj_kind kind, int id, const char *name)
+{
+	if ((size_t)*n < cap) {
+		struct ipctb_obj *o = &out[*n];
+		memset(o, 0, sizeof(*o));
+		o->kind = kind;
+		o->id = id;
+		if (name)
+			strcpy(o->name, name); /* both are IPCTB_NAME_MAX */
+	}
+	(*n)++;
+}
+
+int ipctb__fds_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
+{
+	struct ipctb__fdchan *c = ch->impl;
+	int n = 0;
+	if (c->kind == IPCTB_OBJ_FIFO || c->kind == IPCTB_OBJ_SOCK_PATH)
+		put_obj(out, cap, &n, c->kind, 0, c->path);
+	else if (c->kind == IPCTB_OBJ_TCP_PORT)
+		put_obj(out, cap, &n, c->kind, c->port, NULL);
+	if (c->dir[0])
+		put_obj(out, cap, &n, IPCTB_OBJ_DIR, 0, c->dir);
+	return n;
+}

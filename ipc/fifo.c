@@ -1,18 +1,71 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: transport fifo, to be implemented. */
+/*
+ * Transport "fifo": a named pipe (mkfifo) carrying frames. The FIFO lives
+ * at opts->name, or in a private mkdtemp directory under /tmp, until
+ * destroy; it is never reused (mkfifo fails with EEXIST on anything there).
+ */
+#define _GNU_SOURCE
 #include <errno.h>
-#include "internal.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 
-static int stub_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o) { (void)ch; (void)o; return -ENOSYS; }
-static int stub_set_end(struct ipctb_chan *ch, enum ipctb_end e) { (void)ch; (void)e; return -ENOSYS; }
-static int stub_send(struct ipctb_chan *ch, const void *b, size_t l, int f) { (void)ch; (void)b; (void)l; (void)f; return -ENOSYS; }
-static int stub_recv(struct ipctb_chan *ch, void *b, size_t c, size_t *l, int f) { (void)ch; (void)b; (void)c; (void)l; (void)f; return -ENOSYS; }
-static void stub_close(struct ipctb_chan *ch) { (void)ch; }
-static int stub_destroy(struct ipctb_chan *ch) { (void)ch; return 0; }
-static int stub_objects(struct ipctb_chan *ch, struct ipctb_obj *o, size_t c) { (void)ch; (void)o; (void)c; return 0; }
+#include "fdstream.h"
+
+static int open_end(const char *path, int flags)
+{
+	int fd;
+	IPCTB__NOINTR(fd, ipctb__sys_open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0));
+	return fd < 0 ? -errno : fd;
+}
+
+static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+{
+	struct ipctb__fdchan *c = ipctb__fds_new(false, IPCTB_OBJ_FIFO);
+	if (!c)
+		return -ENOMEM;
+	int r = ipctb__fds_make_path(c, opts->name, "fifo");
+	if (r < 0)
+		goto fail;
+	IPCTB__NOINTR(r, ipctb__sys_mkfifo(c->path, 0600));
+	if (r < 0) {
+		r = -errno;
+		goto fail;
+	}
+	c->path_made = true;
+	/* The umask may have taken bits off 0600; it must be exactly that. */
+	if (chmod(c->path, 0600) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* Read end first: a non-blocking open of the write end fails with
+	 * ENXIO while nobody has the FIFO open for reading. */
+	r = open_end(c->path, O_RDONLY);
+	if (r < 0)
+		goto fail;
+	c->rfd = r;
+	r = open_end(c->path, O_WRONLY);
+	if (r < 0)
+		goto fail;
+	c->wfd = r;
+	ch->impl = c;
+	return 0;
+fail:
+	ipctb__fds_discard(c);
+	return r;
+}
 
 const struct ipctb_chan_ops ipctb__fifo_ops = {
-	.name = "fifo", .summary = "stub", .caps = 0, .max_msg = 1,
-	.create = stub_create, .set_end = stub_set_end, .send = stub_send, .recv = stub_recv,
-	.close = stub_close, .destroy = stub_destroy, .objects = stub_objects,
+	.name = "fifo",
+	.summary = "named pipe (mkfifo), framed byte stream",
+	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
+		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY |
+		IPCTB_CAP_SHIM,
+	.max_msg = 4u << 20,
+	.create = fifo_create,
+	.set_end = ipctb__fds_set_end,
+	.send = ipctb__fds_send,
+	.recv = ipctb__fds_recv,
+	.close = ipctb__fds_close,
+	.destroy = ipctb__fds_destroy,
+	.objects = ipctb__fds_objects,
 };

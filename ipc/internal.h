@@ -12,6 +12,7 @@
 
 #include <mqueue.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,20 @@ int ipctb__sys_fcntl(int fd, int cmd, long arg);
 char *ipctb__sys_mkdtemp(char *tmpl);
 int ipctb__sys_unlink(const char *path);
 int ipctb__sys_poll(struct pollfd *fds, nfds_t n, int timeout);
+int ipctb__sys_rmdir(const char *path);
+int ipctb__sys_shm_unlink(const char *name);
+int ipctb__sys_mq_unlink(const char *name);
+int ipctb__sys_semget(key_t key, int nsems, int flags);
+int ipctb__sys_semctl_rmid(int id);
+sem_t *ipctb__sys_sem_open(const char *name, int flags, mode_t mode, unsigned value);
+int ipctb__sys_sem_unlink(const char *name);
+
+/* Ledger records (ledger.c), made by the wrappers above. kind NONE in
+ * _del means "a path, whatever its kind" (unlink). */
+void ipctb__ledger_intent(enum ipctb_obj_kind kind);
+void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name);
+void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name);
+unsigned long ipctb__run_hash(const char *run);
 
 /* Deadlines on CLOCK_MONOTONIC. timeout_ms <= 0 means none. */
 struct ipctb__deadline {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -30,21 +31,32 @@ const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind)
 	case IPCTB_OBJ_POSIX_SEM: return "posix-sem";
 	case IPCTB_OBJ_MEMFD: return "memfd";
 	case IPCTB_OBJ_TCP_PORT: return "tcp-port";
+	case IPCTB_OBJ_FILE: return "file";
 	case IPCTB_OBJ_NONE: break;
 	}
 	return "none";
 }
 
-static _Thread_local char prefix[32];
-static _Thread_local pid_t prefix_pid;
+const char *ipctb_run_id(void)
+{
+	const char *r = getenv("IPCTB_RUN_ID");
+	if (!r || !((*r >= 'a' && *r <= 'z') || (*r >= 'A' && *r <= 'Z')) || strlen(r) > 16)
+		return NULL;
+	for (const char *p = r; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return NULL;
+	return r;
+}
 
 const char *ipctb_name_prefix(void)
 {
-	pid_t pid = getpid();
-	if (prefix_pid != pid) {
-		snprintf(prefix, sizeof(prefix), "ipctb.%ld", (long)pid);
-		prefix_pid = pid;
-	}
+	static _Thread_local char prefix[48];
+	const char *run = ipctb_run_id();
+	if (run)
+		snprintf(prefix, sizeof(prefix), "ipctb.%s.%ld", run, (long)getpid());
+	else
+		snprintf(prefix, sizeof(prefix), "ipctb.%ld", (long)getpid());
 	return prefix;
 }
 
@@ -68,6 +80,7 @@ int ipctb_obj_mode(const struct ipctb_obj *obj, unsigned *mode)
 	case IPCTB_OBJ_FIFO:
 	case IPCTB_OBJ_SOCK_PATH:
 	case IPCTB_OBJ_DIR:
+	case IPCTB_OBJ_FILE:
 		if (stat(obj->name, &st) < 0)
 			return -errno;
 		*mode = st.st_mode & 07777;

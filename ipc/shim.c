@@ -9,9 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/un.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,11 +72,20 @@ static int shim_hit(enum ipctb_sys s, size_t *len)
 		*len = rule.short_len ? rule.short_len : 1;
 	}
 	atomic_fetch_add(&hits, 1);
+	if (rule.action == IPCTB_SHIM_KILL)
+		raise(SIGKILL);
 	if (rule.action == IPCTB_SHIM_FAIL)
 		errno = rule.err ? rule.err : EIO;
 	else if (rule.action == IPCTB_SHIM_EINTR)
 		errno = EINTR;
 	return rule.action;
+}
+
+/* For IPCTB_SHIM_KILL_AFTER: the call ran; die before its result is used. */
+static void shim_after(int action)
+{
+	if (action == IPCTB_SHIM_KILL_AFTER)
+		raise(SIGKILL);
 }
 
 /* Generic guard for calls without a length: fail or interrupt. */
@@ -150,8 +164,16 @@ int ipctb__sys_socketpair(int dom, int type, int proto, int sv[2])
 
 int ipctb__sys_bind(int fd, const struct sockaddr *a, socklen_t l)
 {
-	SHIM_GUARD(BIND, -1);
-	return bind(fd, a, l);
+	int act = shim_hit(IPCTB_SYS_BIND, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	int r = bind(fd, a, l);
+	shim_after(act);
+	const struct sockaddr_un *un = (const struct sockaddr_un *)a;
+	if (r == 0 && a->sa_family == AF_UNIX && l > offsetof(struct sockaddr_un, sun_path) &&
+	    un->sun_path[0] != '\0')
+		ipctb__ledger_add(IPCTB_OBJ_SOCK_PATH, -1, un->sun_path);
+	return r;
 }
 
 int ipctb__sys_listen(int fd, int backlog)
@@ -174,8 +196,14 @@ int ipctb__sys_accept4(int fd, struct sockaddr *a, socklen_t *l, int flags)
 
 int ipctb__sys_mkfifo(const char *path, mode_t mode)
 {
-	SHIM_GUARD(MKFIFO, -1);
-	return mkfifo(path, mode);
+	int act = shim_hit(IPCTB_SYS_MKFIFO, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	int r = mkfifo(path, mode);
+	shim_after(act);
+	if (r == 0)
+		ipctb__ledger_add(IPCTB_OBJ_FIFO, -1, path);
+	return r;
 }
 
 void *ipctb__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -192,8 +220,17 @@ int ipctb__sys_ftruncate(int fd, off_t len)
 
 int ipctb__sys_shmget(key_t key, size_t size, int flags)
 {
-	SHIM_GUARD(SHMGET, -1);
-	return shmget(key, size, flags);
+	int act = shim_hit(IPCTB_SYS_SHMGET, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	bool creat = flags & IPC_CREAT;
+	if (creat)
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_SHM);
+	int id = shmget(key, size, flags);
+	shim_after(act);
+	if (id >= 0 && creat)
+		ipctb__ledger_add(IPCTB_OBJ_SYSV_SHM, id, NULL);
+	return id;
 }
 
 void *ipctb__sys_shmat(int id, const void *addr, int flags)
@@ -205,13 +242,25 @@ void *ipctb__sys_shmat(int id, const void *addr, int flags)
 int ipctb__sys_shmctl(int id, int cmd, void *buf)
 {
 	SHIM_GUARD(SHMCTL, -1);
-	return shmctl(id, cmd, buf);
+	int r = shmctl(id, cmd, buf);
+	if (r == 0 && cmd == IPC_RMID)
+		ipctb__ledger_del(IPCTB_OBJ_SYSV_SHM, id, NULL);
+	return r;
 }
 
 int ipctb__sys_msgget(key_t key, int flags)
 {
-	SHIM_GUARD(MSGGET, -1);
-	return msgget(key, flags);
+	int act = shim_hit(IPCTB_SYS_MSGGET, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	bool creat = flags & IPC_CREAT;
+	if (creat)
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
+	int id = msgget(key, flags);
+	shim_after(act);
+	if (id >= 0 && creat)
+		ipctb__ledger_add(IPCTB_OBJ_SYSV_MSG, id, NULL);
+	return id;
 }
 
 int ipctb__sys_msgsnd(int id, const void *msg, size_t sz, int flags)
@@ -229,13 +278,22 @@ ssize_t ipctb__sys_msgrcv(int id, void *msg, size_t sz, long type, int flags)
 int ipctb__sys_msgctl(int id, int cmd, void *buf)
 {
 	SHIM_GUARD(MSGCTL, -1);
-	return msgctl(id, cmd, buf);
+	int r = msgctl(id, cmd, buf);
+	if (r == 0 && cmd == IPC_RMID)
+		ipctb__ledger_del(IPCTB_OBJ_SYSV_MSG, id, NULL);
+	return r;
 }
 
 mqd_t ipctb__sys_mq_open(const char *name, int flags, mode_t mode, struct mq_attr *a)
 {
-	SHIM_GUARD(MQ_OPEN, (mqd_t)-1);
-	return mq_open(name, flags, mode, a);
+	int act = shim_hit(IPCTB_SYS_MQ_OPEN, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return (mqd_t)-1;
+	mqd_t q = mq_open(name, flags, mode, a);
+	shim_after(act);
+	if (q != (mqd_t)-1 && (flags & O_CREAT))
+		ipctb__ledger_add(IPCTB_OBJ_POSIX_MQ, -1, name);
+	return q;
 }
 
 int ipctb__sys_mq_timedsend(mqd_t q, const char *m, size_t n, unsigned prio,
@@ -254,8 +312,14 @@ ssize_t ipctb__sys_mq_timedreceive(mqd_t q, char *m, size_t n, unsigned *prio,
 
 int ipctb__sys_shm_open(const char *name, int flags, mode_t mode)
 {
-	SHIM_GUARD(SHM_OPEN, -1);
-	return shm_open(name, flags, mode);
+	int act = shim_hit(IPCTB_SYS_SHM_OPEN, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	int fd = shm_open(name, flags, mode);
+	shim_after(act);
+	if (fd >= 0 && (flags & O_CREAT))
+		ipctb__ledger_add(IPCTB_OBJ_POSIX_SHM, -1, name);
+	return fd;
 }
 
 int ipctb__sys_memfd_create(const char *name, unsigned flags)
@@ -272,18 +336,99 @@ int ipctb__sys_fcntl(int fd, int cmd, long arg)
 
 char *ipctb__sys_mkdtemp(char *tmpl)
 {
-	SHIM_GUARD(MKDTEMP, NULL);
-	return mkdtemp(tmpl);
+	int act = shim_hit(IPCTB_SYS_MKDTEMP, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return NULL;
+	char *p = mkdtemp(tmpl);
+	shim_after(act);
+	if (p)
+		ipctb__ledger_add(IPCTB_OBJ_DIR, -1, p);
+	return p;
 }
 
 int ipctb__sys_unlink(const char *path)
 {
 	SHIM_GUARD(UNLINK, -1);
-	return unlink(path);
+	int r = unlink(path);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_NONE, -1, path);
+	return r;
 }
 
 int ipctb__sys_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	SHIM_GUARD(POLL, -1);
 	return poll(fds, n, timeout);
+}
+
+int ipctb__sys_rmdir(const char *path)
+{
+	SHIM_GUARD(RMDIR, -1);
+	int r = rmdir(path);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_DIR, -1, path);
+	return r;
+}
+
+int ipctb__sys_shm_unlink(const char *name)
+{
+	SHIM_GUARD(SHM_UNLINK, -1);
+	int r = shm_unlink(name);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_POSIX_SHM, -1, name);
+	return r;
+}
+
+int ipctb__sys_mq_unlink(const char *name)
+{
+	SHIM_GUARD(MQ_UNLINK, -1);
+	int r = mq_unlink(name);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_POSIX_MQ, -1, name);
+	return r;
+}
+
+sem_t *ipctb__sys_sem_open(const char *name, int flags, mode_t mode, unsigned value)
+{
+	int act = shim_hit(IPCTB_SYS_SEM_OPEN, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return SEM_FAILED;
+	sem_t *s = (flags & O_CREAT) ? sem_open(name, flags, mode, value) : sem_open(name, flags);
+	shim_after(act);
+	if (s != SEM_FAILED && (flags & O_CREAT))
+		ipctb__ledger_add(IPCTB_OBJ_POSIX_SEM, -1, name);
+	return s;
+}
+
+int ipctb__sys_sem_unlink(const char *name)
+{
+	SHIM_GUARD(SEM_UNLINK, -1);
+	int r = sem_unlink(name);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_POSIX_SEM, -1, name);
+	return r;
+}
+
+int ipctb__sys_semget(key_t key, int nsems, int flags)
+{
+	int act = shim_hit(IPCTB_SYS_SEMGET, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	bool creat = flags & IPC_CREAT;
+	if (creat)
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_SEM);
+	int id = semget(key, nsems, flags);
+	shim_after(act);
+	if (id >= 0 && creat)
+		ipctb__ledger_add(IPCTB_OBJ_SYSV_SEM, id, NULL);
+	return id;
+}
+
+int ipctb__sys_semctl_rmid(int id)
+{
+	SHIM_GUARD(SEMCTL, -1);
+	int r = semctl(id, 0, IPC_RMID);
+	if (r == 0)
+		ipctb__ledger_del(IPCTB_OBJ_SYSV_SEM, id, NULL);
+	return r;
 }

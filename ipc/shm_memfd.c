@@ -1,18 +1,57 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: transport shm_memfd, to be implemented. */
-#include <errno.h>
-#include "internal.h"
+/*
+ * Transport shm_memfd: the SPSC message ring (ring.h) in a memfd. It has
+ * no name to clean up, and it is sealed against shrinking and growing, so
+ * no peer can truncate it under the mapping.
+ */
+#include "ring.h"
 
-static int stub_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o) { (void)ch; (void)o; return -ENOSYS; }
-static int stub_set_end(struct ipctb_chan *ch, enum ipctb_end e) { (void)ch; (void)e; return -ENOSYS; }
-static int stub_send(struct ipctb_chan *ch, const void *b, size_t l, int f) { (void)ch; (void)b; (void)l; (void)f; return -ENOSYS; }
-static int stub_recv(struct ipctb_chan *ch, void *b, size_t c, size_t *l, int f) { (void)ch; (void)b; (void)c; (void)l; (void)f; return -ENOSYS; }
-static void stub_close(struct ipctb_chan *ch) { (void)ch; }
-static int stub_destroy(struct ipctb_chan *ch) { (void)ch; return 0; }
-static int stub_objects(struct ipctb_chan *ch, struct ipctb_obj *o, size_t c) { (void)ch; (void)o; (void)c; return 0; }
+static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+{
+	return ipctb__ring_chan_create(ch, IPCTB_SEG_MEMFD, o);
+}
+
+static int set_end(struct ipctb_chan *ch, enum ipctb_end end)
+{
+	return ipctb__ring_chan_set_end(ch, end);
+}
+
+static int send_msg(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
+{
+	return ipctb__ring_chan_send(ch, buf, len, flags);
+}
+
+static int recv_msg(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
+{
+	return ipctb__ring_chan_recv(ch, buf, cap, len, flags);
+}
+
+static void close_chan(struct ipctb_chan *ch)
+{
+	ipctb__ring_chan_close(ch);
+}
+
+static int destroy(struct ipctb_chan *ch)
+{
+	return ipctb__ring_chan_destroy(ch);
+}
+
+static int objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
+{
+	return ipctb__ring_chan_objects(ch, out, cap);
+}
 
 const struct ipctb_chan_ops ipctb__shm_memfd_ops = {
-	.name = "shm_memfd", .summary = "stub", .caps = 0, .max_msg = 1,
-	.create = stub_create, .set_end = stub_set_end, .send = stub_send, .recv = stub_recv,
-	.close = stub_close, .destroy = stub_destroy, .objects = stub_objects,
+	.name = "shm_memfd",
+	.summary = "SPSC ring in a sealed memfd",
+	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
+		IPCTB_CAP_EMPTY | IPCTB_CAP_SHM,
+	.max_msg = 1024 * 1024,
+	.create = create,
+	.set_end = set_end,
+	.send = send_msg,
+	.recv = recv_msg,
+	.close = close_chan,
+	.destroy = destroy,
+	.objects = objects,
 };

@@ -1,18 +1,88 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: transport unix_stream, to be implemented. */
+/*
+ * Transport "unix_stream": an AF_UNIX stream socket bound to a path,
+ * carrying frames. Listen, connect, accept, then the listener goes; the
+ * socket file stays (mode 0600) until destroy, at opts->name or in a
+ * private mkdtemp directory under /tmp.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
-#include "internal.h"
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
-static int stub_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o) { (void)ch; (void)o; return -ENOSYS; }
-static int stub_set_end(struct ipctb_chan *ch, enum ipctb_end e) { (void)ch; (void)e; return -ENOSYS; }
-static int stub_send(struct ipctb_chan *ch, const void *b, size_t l, int f) { (void)ch; (void)b; (void)l; (void)f; return -ENOSYS; }
-static int stub_recv(struct ipctb_chan *ch, void *b, size_t c, size_t *l, int f) { (void)ch; (void)b; (void)c; (void)l; (void)f; return -ENOSYS; }
-static void stub_close(struct ipctb_chan *ch) { (void)ch; }
-static int stub_destroy(struct ipctb_chan *ch) { (void)ch; return 0; }
-static int stub_objects(struct ipctb_chan *ch, struct ipctb_obj *o, size_t c) { (void)ch; (void)o; (void)c; return 0; }
+#include "fdstream.h"
+
+static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+{
+	struct ipctb__fdchan *c = ipctb__fds_new(true, IPCTB_OBJ_SOCK_PATH);
+	if (!c)
+		return -ENOMEM;
+	int lfd = -1, r;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	r = ipctb__fds_make_path(c, opts->name, "sock");
+	if (r < 0)
+		goto fail;
+	if (strlen(c->path) >= sizeof(a.sun_path)) {
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	strcpy(a.sun_path, c->path);
+	IPCTB__NOINTR(lfd, ipctb__sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+						      SOCK_CLOEXEC, 0));
+	if (lfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* bind() makes the file from the socket inode's mode minus the
+	 * umask: narrowing it first means the file is never wider than
+	 * 0600, and the chmod below makes it exactly that. */
+	if (fchmod(lfd, 0600) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	IPCTB__NOINTR(r, ipctb__sys_bind(lfd, (struct sockaddr *)&a, sizeof(a)));
+	if (r < 0) {
+		r = errno == EADDRINUSE ? -EEXIST : -errno;
+		goto fail;
+	}
+	c->path_made = true;
+	if (chmod(c->path, 0600) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	IPCTB__NOINTR(r, ipctb__sys_listen(lfd, 1));
+	if (r < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = ipctb__fds_connect_pair(c, lfd, (struct sockaddr *)&a, sizeof(a),
+				    ch->timeout_ms);
+	if (r < 0)
+		goto fail;
+	ipctb__close_fd(&lfd);
+	ch->impl = c;
+	return 0;
+fail:
+	ipctb__close_fd(&lfd);
+	ipctb__fds_discard(c);
+	return r;
+}
 
 const struct ipctb_chan_ops ipctb__unix_stream_ops = {
-	.name = "unix_stream", .summary = "stub", .caps = 0, .max_msg = 1,
-	.create = stub_create, .set_end = stub_set_end, .send = stub_send, .recv = stub_recv,
-	.close = stub_close, .destroy = stub_destroy, .objects = stub_objects,
+	.name = "unix_stream",
+	.summary = "AF_UNIX stream socket on a path, framed byte stream",
+	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
+		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY |
+		IPCTB_CAP_SHIM,
+	.max_msg = 4u << 20,
+	.create = unix_stream_create,
+	.set_end = ipctb__fds_set_end,
+	.send = ipctb__fds_send,
+	.recv = ipctb__fds_recv,
+	.close = ipctb__fds_close,
+	.destroy = ipctb__fds_destroy,
+	.objects = ipctb__fds_objects,
 };

@@ -1,3 +1,179 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB */
+/*
+ * The conformance suite's registry of cases and its runner.
+ *
+ * ipctb_conform_run() runs a case in a child process, in a process group of
+ * its own, so that a crash, a hang or a stray grandchild of a case can
+ * neither take the caller down nor outlive the run: the child reports
+ * {result, message} through a pipe and leaves with _exit(); the parent
+ * waits with a deadline, and on time-out kills the whole group and reaps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "ipctb/conform.h"
+#include "ipctb/shim.h"
+#include "proc.h"
+
+/* The table lives beside the cases (conform_cases.c). */
+extern const struct ipctb_conform_case ipctb__conform_table[];
+extern const size_t ipctb__conform_ntable;
+
+size_t ipctb_conform_count(void)
+{
+	return ipctb__conform_ntable;
+}
+
+const struct ipctb_conform_case *ipctb_conform_at(size_t i)
+{
+	return i < ipctb__conform_ntable ? &ipctb__conform_table[i] : NULL;
+}
+
+const struct ipctb_conform_case *ipctb_conform_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ipctb__conform_ntable; i++)
+		if (strcmp(ipctb__conform_table[i].name, name) == 0)
+			return &ipctb__conform_table[i];
+	return NULL;
+}
+
+struct report {
+	int32_t result;
+	char msg[sizeof(((struct ipctb_conform_ctx *)0)->msg)];
+};
+
+static void set_msg(char *msg, size_t msglen, const char *fmt, const char *s, long v)
+{
+	if (msg && msglen)
+		snprintf(msg, msglen, fmt, s, v);
+}
+
+/* The per-wait bound inside a case: well under the whole run's, so that a
+ * wait that never ends shows up as the case's own failure message. */
+static int wait_bound(int timeout_ms)
+{
+	int t = timeout_ms / 4;
+	if (t > 10000)
+		t = 10000;
+	if (t < 250)
+		t = 250;
+	return t;
+}
+
+static _Noreturn void run_child(struct ipctb__proc *p, const struct ipctb_chan_ops *ops,
+				const struct ipctb_conform_case *c, int timeout_ms)
+{
+	/* Defaults the case relies on, whatever the caller set: a transport
+	 * that lets SIGPIPE through must die of it (and fail), and the case
+	 * must be able to reap its own children. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	ipctb_shim_set(NULL);
+
+	struct ipctb_conform_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ops = ops;
+	ctx.timeout_ms = wait_bound(timeout_ms);
+	int r = c->run(&ctx);
+	ipctb_shim_set(NULL);
+
+	struct report rep;
+	memset(&rep, 0, sizeof(rep));
+	rep.result = r;
+	if (r != IPCTB_CONFORM_PASS && r != IPCTB_CONFORM_FAIL && r != IPCTB_CONFORM_SKIP) {
+		rep.result = IPCTB_CONFORM_FAIL;
+		snprintf(rep.msg, sizeof(rep.msg), "case returned %d", r);
+	} else {
+		memcpy(rep.msg, ctx.msg, sizeof(rep.msg));
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+	}
+	(void)ipctb__proc_report(p, &rep, sizeof(rep));
+	ipctb__proc_exit(p, 0);
+}
+
+static int missing_caps(const struct ipctb_chan_ops *ops,
+			const struct ipctb_conform_case *c, char *msg, size_t msglen)
+{
+	unsigned missing = c->needs & ~ops->caps;
+	if (!missing)
+		return 0;
+	char caps[128];
+	ipctb_caps_str(missing, caps, sizeof(caps));
+	if (msg && msglen)
+		snprintf(msg, msglen, "%s lacks capability %s", ops->name, caps);
+	return 1;
+}
+
+int ipctb_conform_run(const struct ipctb_chan_ops *ops,
+		      const struct ipctb_conform_case *c, int timeout_ms,
+		      char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (!ops || !c || !c->run) {
+		set_msg(msg, msglen, "%s%ld", "bad arguments to ipctb_conform_run", 0);
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (timeout_ms <= 0)
+		timeout_ms = 60000;
+	if (missing_caps(ops, c, msg, msglen))
+		return IPCTB_CONFORM_SKIP;
+
+	/* Whatever the caller buffered must not be written twice. */
+	fflush(NULL);
+	struct ipctb__proc p;
+	long long start = ipctb__now_ms();
+	int pid = ipctb__proc_spawn(&p, IPCTB_PROC_GROUP);
+	if (pid < 0) {
+		set_msg(msg, msglen, "fork: %s (%ld)", strerror(-pid), pid);
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (pid == 0)
+		run_child(&p, ops, c, timeout_ms);
+
+	struct report rep;
+	memset(&rep, 0, sizeof(rep));
+	int r = ipctb__proc_read(&p, &rep, sizeof(rep), timeout_ms);
+	long long left = timeout_ms - (ipctb__now_ms() - start);
+	/* After a report the child has nothing left to do but exit. */
+	int w = ipctb__proc_finish(&p, r == 0 ? 5000 : (left > 0 ? (int)left : 0));
+	char st[96];
+	if (r == -ETIMEDOUT || (r == -EPIPE && w == -ETIMEDOUT)) {
+		set_msg(msg, msglen, "%stimed out after %ld ms", "", timeout_ms);
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (r < 0) {
+		ipctb__proc_status_str(p.status, st, sizeof(st));
+		set_msg(msg, msglen, "case process %s without a report (%ld)", st, r);
+		if (WIFSIGNALED(p.status) && msg && msglen)
+			snprintf(msg, msglen, "killed by signal %d (%s)",
+				 WTERMSIG(p.status), strsignal(WTERMSIG(p.status)));
+		return IPCTB_CONFORM_FAIL;
+	}
+	rep.msg[sizeof(rep.msg) - 1] = '\0';
+	if (msg && msglen)
+		snprintf(msg, msglen, "%s", rep.msg);
+	if (rep.result == IPCTB_CONFORM_PASS && w < 0) {
+		set_msg(msg, msglen, "%scase process did not exit after reporting (%ld)", "", w);
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (rep.result == IPCTB_CONFORM_PASS &&
+	    !(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0)) {
+		ipctb__proc_status_str(p.status, st, sizeof(st));
+		set_msg(msg, msglen, "case process %s after reporting a pass (%ld)", st, 0);
+		return IPCTB_CONFORM_FAIL;
+	}
+	return rep.result;
+}

@@ -1,3 +1,231 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB */
-#include "ipctb/conform.h"
+/*
+ * Child processes for the harnesses: fork with a report pipe, bounded
+ * waits, kill and reap on time-out (see proc.h).
+ *
+ * These helpers call the kernel directly, not through the ipctb__sys_*
+ * shim: a case that injects faults into the library must not break the
+ * harness's own plumbing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+long long ipctb__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int left_ms(long long deadline)
+{
+	long long left = deadline - ipctb__now_ms();
+	if (left <= 0)
+		return 0;
+	return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+int ipctb__wait_readable(int fd, int timeout_ms)
+{
+	long long deadline = ipctb__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = poll(&pfd, 1, left_ms(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		return r > 0 ? 1 : 0;
+	}
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int ipctb__proc_spawn(struct ipctb__proc *p, int flags)
+{
+	int fds[2];
+	p->pid = -1;
+	p->pidfd = p->rfd = p->wfd = -1;
+	p->status = 0;
+	p->reaped = false;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		p->wfd = fds[1];
+		p->pid = 0;
+		if (flags & IPCTB_PROC_GROUP)
+			(void)setpgid(0, 0);
+		return 0;
+	}
+	close(fds[1]);
+	p->rfd = fds[0];
+	p->pid = pid;
+	/* Set the group from both sides so that a kill of the group right
+	 * after fork cannot miss it. */
+	if (flags & IPCTB_PROC_GROUP)
+		(void)setpgid(pid, pid);
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	p->pidfd = fd >= 0 ? (int)fd : -1;
+	return pid;
+}
+
+int ipctb__proc_report(struct ipctb__proc *p, const void *buf, size_t n)
+{
+	const char *c = buf;
+	while (n > 0) {
+		ssize_t w = write(p->wfd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+_Noreturn void ipctb__proc_exit(struct ipctb__proc *p, int code)
+{
+	close_fd(&p->wfd);
+	_exit(code);
+}
+
+int ipctb__proc_read(struct ipctb__proc *p, void *buf, size_t n, int timeout_ms)
+{
+	long long deadline = ipctb__now_ms() + timeout_ms;
+	char *c = buf;
+	while (n > 0) {
+		int r = ipctb__wait_readable(p->rfd, left_ms(deadline));
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -ETIMEDOUT;
+		ssize_t got = read(p->rfd, c, n);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EPIPE;
+		c += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/* Wait (not reap) until the child has exited or the deadline passes.
+ * Returns 1 exited, 0 timed out. */
+static int wait_exit(struct ipctb__proc *p, long long deadline)
+{
+	if (p->pidfd >= 0) {
+		int r = ipctb__wait_readable(p->pidfd, left_ms(deadline));
+		if (r != 0)
+			return 1; /* exited, or pidfd broken: reaping will tell */
+		return 0;
+	}
+	/* No pidfd: poll waitid(WNOWAIT) in short naps, bounded by the
+	 * deadline. Only used on kernels older than 5.3. */
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		int r = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		if (r < 0 && errno != EINTR)
+			return 1;
+		if (r == 0 && si.si_pid == p->pid)
+			return 1;
+		if (left_ms(deadline) == 0)
+			return 0;
+		struct timespec nap = { 0, 2 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void kill_group(struct ipctb__proc *p)
+{
+	/* The child is not reaped yet (a zombie at worst), so its pid still
+	 * names it and its group: no other process can be hit. */
+	if (p->reaped)
+		return;
+	(void)kill(-p->pid, SIGKILL);
+	(void)kill(p->pid, SIGKILL);
+}
+
+static void reap_blocking(struct ipctb__proc *p)
+{
+	while (!p->reaped) {
+		int st;
+		pid_t r = waitpid(p->pid, &st, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == p->pid) {
+			p->status = st;
+		}
+		p->reaped = true; /* or ECHILD: nothing left to reap */
+	}
+}
+
+static void release(struct ipctb__proc *p)
+{
+	close_fd(&p->rfd);
+	close_fd(&p->pidfd);
+}
+
+int ipctb__proc_finish(struct ipctb__proc *p, int timeout_ms)
+{
+	if (p->pid <= 0)
+		return -ECHILD;
+	long long deadline = ipctb__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int r = 0;
+	if (!wait_exit(p, deadline))
+		r = -ETIMEDOUT;
+	/* Whatever the child left running in its group goes with it. */
+	kill_group(p);
+	reap_blocking(p);
+	release(p);
+	return r;
+}
+
+void ipctb__proc_kill(struct ipctb__proc *p)
+{
+	if (p->pid <= 0)
+		return;
+	kill_group(p);
+	reap_blocking(p);
+	release(p);
+}
+
+const char *ipctb__proc_status_str(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "wait status 0x%x", (unsigned)status);
+	return buf;
+}

@@ -24,6 +24,7 @@ enum ipctb_obj_kind {
 	IPCTB_OBJ_POSIX_SEM,  /* name: "/name" as for sem_open */
 	IPCTB_OBJ_MEMFD,      /* id: fd in the creating process */
 	IPCTB_OBJ_TCP_PORT,   /* id: port on 127.0.0.1 */
+	IPCTB_OBJ_FILE,       /* name: a plain file carrying our prefix */
 };
 
 #define IPCTB_NAME_MAX 108
@@ -36,8 +37,15 @@ struct ipctb_obj {
 
 const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind);
 
-/* "ipctb.<pid>" for this process (recomputed after fork). */
+/*
+ * "ipctb.<pid>", or "ipctb.<run>.<pid>" when the environment variable
+ * IPCTB_RUN_ID holds a run id ([A-Za-z][A-Za-z0-9_-]{0,15}): every name the
+ * library makes starts with it, so that runs never collide and a leak scan
+ * can tell one run's objects from the rest.
+ */
 const char *ipctb_name_prefix(void);
+/* The valid IPCTB_RUN_ID, or NULL. */
+const char *ipctb_run_id(void);
 
 /*
  * A fresh unique name "<lead>ipctb.<pid>.<n>.<tag>" (lead is "/" for POSIX

@@ -19,7 +19,8 @@
 	X(BIND) X(LISTEN) X(CONNECT) X(ACCEPT) X(MKFIFO) X(MMAP) X(FTRUNCATE) \
 	X(SHMGET) X(SHMAT) X(SHMCTL) X(MSGGET) X(MSGSND) X(MSGRCV) X(MSGCTL)  \
 	X(MQ_OPEN) X(MQ_SEND) X(MQ_RECV) X(SHM_OPEN) X(MEMFD) X(FCNTL)        \
-	X(SEM_OPEN) X(MKDTEMP) X(UNLINK) X(POLL)
+	X(SEM_OPEN) X(MKDTEMP) X(UNLINK) X(POLL) X(RMDIR) X(SHM_UNLINK)   \
+	X(MQ_UNLINK) X(SEMGET) X(SEMCTL) X(SEM_UNLINK)
 
 enum ipctb_sys {
 #define IPCTB__XSYS(n) IPCTB_SYS_##n,
@@ -39,6 +40,9 @@ enum ipctb_shim_action {
 	IPCTB_SHIM_FAIL,  /* return -1 with errno = err, no effect */
 	IPCTB_SHIM_EINTR, /* return -1 with errno = EINTR, no effect */
 	IPCTB_SHIM_SHORT, /* do the call with its length cut to short_len (>=1) */
+	IPCTB_SHIM_KILL,  /* SIGKILL this process just before the call */
+	IPCTB_SHIM_KILL_AFTER, /* SIGKILL it just after the call returned,
+				  before the library records its result */
 };
 
 struct ipctb_shim_rule {

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the fuzz harnesses: the libFuzzer entry points, a bounded
+ * reader over the fuzzer's input, a check that aborts (so libFuzzer and the
+ * replay driver both report it as a crash), and the structure-aware frame
+ * mutator (frame_mutator.c).
+ */
+#ifndef IPCTB_FUZZ_COMMON_H
+#define IPCTB_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+__attribute__((weak)) size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,
+						     size_t max_size, unsigned int seed);
+
+/* A failed promise: print it and abort, which both drivers report. */
+#define FZ_CHECK(cond)                                                        \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "FUZZ CHECK FAILED: %s (%s:%d)\n",    \
+				#cond, __FILE__, __LINE__);                   \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
+/* Reads past the end yield zeros: a short input is still a valid one. */
+struct fz_in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline uint8_t fz_u8(struct fz_in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static inline uint16_t fz_u16(struct fz_in *in)
+{
+	uint16_t lo = fz_u8(in);
+	return (uint16_t)(lo | fz_u8(in) << 8);
+}
+
+/* Up to want bytes; *got says how many there were. */
+static inline const uint8_t *fz_take(struct fz_in *in, size_t want, size_t *got)
+{
+	const uint8_t *p = in->p;
+	if (want > in->n)
+		want = in->n;
+	in->p += want;
+	in->n -= want;
+	*got = want;
+	return p;
+}
+
+/*
+ * Structure-aware mutation of data[prefix..size) read as a stream of
+ * frames: mutates one frame's body, header field or the frame list, then
+ * re-fixes every length and checksum so most mutants get past the crc
+ * check; a few mutants are left raw so invalid frames keep coming too.
+ * Set IPCTB_FUZZ_PLAIN_MUTATOR=1 to fall back to libFuzzer's own mutator
+ * (for coverage comparisons).
+ */
+size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size,
+		       unsigned int seed, size_t prefix);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz target: ipctb_frame_dec_init, ipctb_frame_dec_feed and
+ * ipctb_frame_dec_reset (the incremental decoder), differentially against
+ * ipctb_frame_decode (one-shot).
+ *
+ * Input layout: 8 bytes of split plan (chunk sizes, used in turn; 0 means
+ * "feed an empty chunk first"), 1 byte choosing the payload buffer size,
+ * then wire bytes. Each chunk is copied to its own exact-size heap block
+ * so ASan sees any read past it; the payload buffer is exact-size too.
+ * Whatever the split, the incremental decoder must deliver the same frames,
+ * then the same error (or the same need for more), as the one-shot decoder.
+ */
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "ipctb/error.h"
+#include "ipctb/frame.h"
+
+#define PLAN 8
+#define PREFIX (PLAN + 1)
+#define MAX_REF 256
+
+struct ref {
+	uint8_t type;
+	uint32_t seq, len;
+	const uint8_t *payload;
+};
+
+static size_t pick_cap(uint8_t sel)
+{
+	/* Mostly small limits (the length check at its edges), sometimes a
+	 * generous one. */
+	return sel & 0x80 ? 4096 : sel;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ref ref[MAX_REF];
+	if (size < PREFIX)
+		return 0;
+	const uint8_t *plan = data;
+	size_t cap = pick_cap(data[PLAN]);
+	const uint8_t *w = data + PREFIX;
+	size_t n = size - PREFIX;
+
+	/* The reference: one-shot decode of every frame. */
+	size_t nref = 0, off = 0;
+	long ref_end = 0;
+	for (;;) {
+		struct ipctb_frame_hdr h;
+		const void *pl;
+		long r = ipctb_frame_decode(w + off, n - off, cap, &h, &pl);
+		if (r <= 0 || nref == MAX_REF) {
+			ref_end = r;
+			break;
+		}
+		ref[nref].type = h.type;
+		ref[nref].seq = h.seq;
+		ref[nref].len = h.len;
+		ref[nref].payload = pl;
+		nref++;
+		off += (size_t)r;
+	}
+	if (nref == MAX_REF)
+		return 0; /* not compared: the stream would go on */
+
+	uint8_t *buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return 0;
+	struct ipctb_frame_dec d;
+	ipctb_frame_dec_init(&d, buf, cap);
+
+	size_t got = 0, pos = 0, step = 0;
+	int err = 0;
+	while (pos < n && !err) {
+		size_t want = plan[step++ % PLAN];
+		size_t used;
+		if (want == 0) {
+			int r = ipctb_frame_dec_feed(&d, w + pos, 0, &used);
+			FZ_CHECK(used == 0 && r <= 0);
+			want = 1;
+		}
+		if (want > n - pos)
+			want = n - pos;
+		uint8_t *chunk = malloc(want);
+		if (!chunk)
+			break;
+		memcpy(chunk, w + pos, want);
+		size_t c = 0;
+		while (c < want) {
+			int r = ipctb_frame_dec_feed(&d, chunk + c, want - c, &used);
+			FZ_CHECK(used <= want - c);
+			c += used;
+			if (r < 0) {
+				/* Same error, after the same frames. */
+				FZ_CHECK(got == nref && r == ref_end);
+				int again = ipctb_frame_dec_feed(&d, chunk, want, &used);
+				FZ_CHECK(again == r && used == 0);
+				err = r;
+				break;
+			}
+			if (r == 0) {
+				FZ_CHECK(c == want);
+				break;
+			}
+			FZ_CHECK(r == 1 && got < nref);
+			FZ_CHECK(d.hdr.type == ref[got].type);
+			FZ_CHECK(d.hdr.seq == ref[got].seq);
+			FZ_CHECK(d.hdr.len == ref[got].len);
+			FZ_CHECK(memcmp(buf, ref[got].payload, d.hdr.len) == 0);
+			got++;
+		}
+		free(chunk);
+		pos += want;
+	}
+	if (!err) {
+		/* All input consumed: the same frames, and the reference too
+		 * ran out of input rather than into an error. */
+		FZ_CHECK(got == nref && ref_end == 0);
+	}
+	free(buf);
+	return 0;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	return fz_frame_mutate(data, size, max_size, seed, PREFIX);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Leak checks: snapshots of the system's IPC tables and of a process's
+ * file descriptors, their difference, and the removal of what a run left.
+ *
+ * Sources: /proc/sysvipc/{shm,msg,sem}, /dev/shm (POSIX shm and named
+ * semaphores), /dev/mqueue (only where the mqueue file system is mounted;
+ * the snapshot says whether it was), the library's FIFO and socket paths
+ * (entries "ipctb.*" of the temporary directory) and /proc/self/fd.
+ *
+ * Objects are ours when their name carries the "ipctb." prefix (named
+ * kinds), or when the ledger (ipctb/ledger.h) recorded their id (SysV); in
+ * a fresh IPC namespace every object is ours.
+ */
+#ifndef IPCTB_LEAK_H
+#define IPCTB_LEAK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ipctb/chan.h"
+#include "ipctb/obj.h"
+
+enum ipctb_scan {
+	IPCTB_SCAN_SYSV = 1u << 0,
+	IPCTB_SCAN_SHM = 1u << 1,    /* /dev/shm: POSIX shm and semaphores */
+	IPCTB_SCAN_MQUEUE = 1u << 2, /* /dev/mqueue */
+	IPCTB_SCAN_PATHS = 1u << 3,  /* FIFOs, sockets, dirs under the tmp dir */
+	IPCTB_SCAN_FDS = 1u << 4,    /* this process's open fds */
+	IPCTB_SCAN_ALL = 0x1f,
+};
+
+struct ipctb_leak_obj {
+	enum ipctb_obj_kind kind; /* IPCTB_OBJ_*, or IPCTB_OBJ_NONE for an fd */
+	long id;                  /* SysV id, or fd number */
+	long key;                 /* SysV key */
+	pid_t creator;            /* -1 when unknown */
+	char name[320];            /* path, POSIX name, or fd target */
+};
+
+struct ipctb_snapshot {
+	struct ipctb_leak_obj *v;
+	size_t n, cap;
+	unsigned scanned;    /* enum ipctb_scan: sources actually read */
+	unsigned unavailable; /* sources asked for but not readable (mqueue
+				 not mounted): a check of them is a skip */
+};
+
+/* Take a snapshot of the sources in `what`. Free with
+ * ipctb_snapshot_free(). Returns 0 or -errno. */
+int ipctb_snapshot_take(struct ipctb_snapshot *s, unsigned what) IPCTB_WUR;
+void ipctb_snapshot_free(struct ipctb_snapshot *s);
+
+/* Objects of `after` not in `before` into *added (freshly initialized).
+ * With ours_only, named objects without the "ipctb." prefix and fds are
+ * kept only if ... (see ipctb_leak_is_ours). */
+int ipctb_snapshot_diff(const struct ipctb_snapshot *before,
+			const struct ipctb_snapshot *after,
+			struct ipctb_snapshot *added) IPCTB_WUR;
+
+/* Keep only the objects of the test bed: prefixed names, ledger-known SysV
+ * ids; `run` (may be NULL) narrows to one run id. */
+void ipctb_snapshot_filter_ours(struct ipctb_snapshot *s, const char *run);
+
+/* "kind name/id (creator pid N)" lines into buf; returns length. */
+size_t ipctb_snapshot_format(const struct ipctb_snapshot *s, char *buf, size_t len);
+/* One object, e.g. "sysv-msg id=5 key=0x0 creator=123". */
+size_t ipctb_leak_obj_format(const struct ipctb_leak_obj *o, char *buf, size_t len);
+
+/* Remove one object (IPC_RMID, unlink, rmdir -r of our private dirs,
+ * close for an fd of this process). Returns 0 or -errno. */
+int ipctb_leak_remove(const struct ipctb_leak_obj *o);
+
+/* The pid encoded in one of our names ("ipctb.[run.]PID.N.tag"), or -1. */
+pid_t ipctb_name_pid(const char *name);
+
+/* True if this process runs in an IPC namespace of its own (made by
+ * ipctb_private_ns or unshare), where every SysV object is ours. */
+bool ipctb_in_private_ns(void);
+
+/*
+ * Enter a fresh IPC namespace and mount namespace with a private tmpfs on
+ * /dev/shm and a fresh mqueue on /dev/mqueue (root, or unprivileged user
+ * namespaces). Returns 0, or -EPERM/-ENOSYS where the machine does not
+ * allow it (the caller then falls back to prefix filtering).
+ */
+int ipctb_private_ns(void) IPCTB_WUR;
+
+#endif

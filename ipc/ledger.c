@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger (see ipctb/ledger.h). Records are appended with one write()
+ * each to a per-process file, opened and closed every time: objects are
+ * created rarely, and a file that is never held open needs no care across
+ * fork() or exec. The file I/O here bypasses the syscall shim on purpose.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ipctb/ledger.h"
+
+#define LIVE_MAX 256
+
+static struct {
+	atomic_flag lock;
+	pid_t owner; /* the process these entries belong to */
+	size_t n;
+	struct ipctb_leak_obj v[LIVE_MAX];
+} mem = { .lock = ATOMIC_FLAG_INIT };
+
+static void lock(void)
+{
+	while (atomic_flag_test_and_set_explicit(&mem.lock, memory_order_acquire))
+		;
+}
+
+static void unlock(void)
+{
+	atomic_flag_clear_explicit(&mem.lock, memory_order_release);
+}
+
+/* A child inherits its parent's entries; they are not its own. */
+static void own_locked(void)
+{
+	pid_t me = getpid();
+	if (mem.owner != me) {
+		mem.owner = me;
+		mem.n = 0;
+	}
+}
+
+const char *ipctb_ledger_dir(void)
+{
+	static _Thread_local char dir[PATH_MAX];
+	const char *e = getenv("IPCTB_LEDGER_DIR");
+	if (e && *e == '/')
+		return e;
+	snprintf(dir, sizeof(dir), "/tmp/ipctb-ledger-%u", (unsigned)getuid());
+	return dir;
+}
+
+static void file_of(pid_t pid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
+}
+
+static void append(char op, enum ipctb_obj_kind kind, long id, const char *name)
+{
+	char path[PATH_MAX], line[512];
+	const char *run = ipctb_run_id();
+	int n = snprintf(line, sizeof(line), "%c %d %ld %s %s\n", op, (int)kind, id,
+			 name && *name ? name : "-", run ? run : "-");
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	mkdir(ipctb_ledger_dir(), 0700);
+	file_of(getpid(), path, sizeof(path));
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return; /* the ledger is best effort: never fail an IPC call */
+	ssize_t w;
+	do
+		w = write(fd, line, (size_t)n);
+	while (w < 0 && errno == EINTR);
+	close(fd);
+}
+
+void ipctb__ledger_intent(enum ipctb_obj_kind kind)
+{
+	append('?', kind, -1, NULL);
+}
+
+void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name)
+{
+	lock();
+	own_locked();
+	if (mem.n < LIVE_MAX) {
+		struct ipctb_leak_obj *o = &mem.v[mem.n++];
+		memset(o, 0, sizeof(*o));
+		o->kind = kind;
+		o->id = id;
+		o->creator = mem.owner;
+		snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	}
+	unlock();
+	append('+', kind, id, name);
+}
+
+static bool entry_match(const struct ipctb_leak_obj *o, enum ipctb_obj_kind kind, long id,
+			const char *name)
+{
+	if (kind == IPCTB_OBJ_SYSV_SHM || kind == IPCTB_OBJ_SYSV_MSG || kind == IPCTB_OBJ_SYSV_SEM)
+		return o->kind == kind && o->id == id;
+	/* unlink() removes a path whatever its kind. */
+	if (kind == IPCTB_OBJ_NONE)
+		return name && strcmp(o->name, name) == 0 &&
+		       (o->kind == IPCTB_OBJ_FIFO || o->kind == IPCTB_OBJ_SOCK_PATH ||
+			o->kind == IPCTB_OBJ_FILE);
+	return o->kind == kind && name && strcmp(o->name, name) == 0;
+}
+
+void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name)
+{
+	bool found = false, empty = false;
+	lock();
+	own_locked();
+	for (size_t i = 0; i < mem.n; i++) {
+		if (entry_match(&mem.v[i], kind, id, name)) {
+			kind = mem.v[i].kind;
+			mem.v[i] = mem.v[--mem.n];
+			found = true;
+			break;
+		}
+	}
+	empty = mem.n == 0;
+	unlock();
+	if (!found)
+		return; /* not made by this process: its maker's file says so */
+	append('-', kind, id, name);
+	if (empty) {
+		/* Nothing of ours is left alive: drop the file so that a clean
+		 * run leaves no ledger behind. */
+		char path[PATH_MAX];
+		file_of(getpid(), path, sizeof(path));
+		unlink(path);
+	}
+}
+
+size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)
+{
+	lock();
+	own_locked();
+	size_t n = mem.n;
+	for (size_t i = 0; i < n && i < cap; i++)
+		out[i] = mem.v[i];
+	unlock();
+	return n;
+}
+
+/* Replay one ledger file into the objects still live and the count of
+ * unresolved SysV intents. */
+static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int *intents)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	memset(live, 0, sizeof(*live));
+	*intents = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char op, name[320], run[32] = "-";
+		int kind;
+		long id;
+		if (sscanf(line, "%c %d %ld %319s %31s", &op, &kind, &id, name, run) < 4)
+			continue;
+		struct ipctb_leak_obj o = { .kind = (enum ipctb_obj_kind)kind, .id = id,
+					    .creator = pid };
+		/* The run id rides in the key field, unused for ledger entries. */
+		o.key = (long)ipctb__run_hash(strcmp(run, "-") ? run : NULL);
+		if (strcmp(name, "-") != 0)
+			snprintf(o.name, sizeof(o.name), "%s", name);
+		if (op == '?') {
+			(*intents)++;
+		} else if (op == '+') {
+			if (kind == IPCTB_OBJ_SYSV_SHM || kind == IPCTB_OBJ_SYSV_MSG ||
+			    kind == IPCTB_OBJ_SYSV_SEM)
+				(*intents)--;
+			if (live->n == live->cap) {
+				size_t nc = live->cap ? live->cap * 2 : 16;
+				void *v = realloc(live->v, nc * sizeof(o));
+				if (!v)
+					break;
+				live->v = v;
+				live->cap = nc;
+			}
+			live->v[live->n++] = o;
+		} else if (op == '-') {
+			for (size_t i = 0; i < live->n; i++) {
+				if (entry_match(&live->v[i], o.kind, o.id, o.name[0] ? o.name : NULL)) {
+					live->v[i] = live->v[--live->n];
+					break;
+				}
+			}
+		}
+	}
+	fclose(f);
+	if (*intents < 0)
+		*intents = 0;
+	return 0;
+}
+
+static pid_t file_pid(const char *fname)
+{
+	char *end;
+	long pid = strtol(fname, &end, 10);
+	if (end == fname || strcmp(end, ".ledger") != 0 || pid <= 0 || pid > INT_MAX)
+		return -1;
+	return (pid_t)pid;
+}
+
+unsigned long ipctb__run_hash(const char *run)
+{
+	unsigned long h = 5381;
+	if (!run)
+		return 0;
+	for (; *run; run++)
+		h = h * 33 + (unsigned char)*run;
+	return h | 1;
+}
+
+bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run)
+{
+	long want = (long)ipctb__run_hash(run);
+	DIR *d = opendir(ipctb_ledger_dir());
+	if (!d)
+		return false;
+	bool known = false;
+	struct dirent *e;
+	while (!known && (e = readdir(d))) {
+		pid_t pid = file_pid(e->d_name);
+		if (pid < 0)
+			continue;
+		char path[PATH_MAX];
+		file_of(pid, path, sizeof(path));
+		struct ipctb_snapshot live;
+		int intents;
+		if (replay(path, pid, &live, &intents) < 0)
+			continue;
+		for (size_t i = 0; i < live.n && !known; i++)
+			known = live.v[i].kind == kind && live.v[i].id == id &&
+				(!run || live.v[i].key == want);
+		ipctb_snapshot_free(&live);
+	}
+	closedir(d);
+	return known;
+}
+
+static void note(struct ipctb_snapshot *removed, const struct ipctb_leak_obj *o)
+{
+	if (!removed || removed->n == removed->cap) {
+		if (!removed)
+			return;
+		size_t nc = removed->cap ? removed->cap * 2 : 16;
+		void *v = realloc(removed->v, nc * sizeof(*o));
+		if (!v)
+			return;
+		removed->v = v;
+		removed->cap = nc;
+	}
+	removed->v[removed->n++] = *o;
+}
+
+int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
+			 struct ipctb_snapshot *removed)
+{
+	if (pid <= 0)
+		return -EINVAL;
+	if (removed)
+		memset(removed, 0, sizeof(*removed));
+	int count = 0, intents = 0;
+	char path[PATH_MAX];
+	file_of(pid, path, sizeof(path));
+	struct ipctb_snapshot live;
+	if (replay(path, pid, &live, &intents) == 0) {
+		for (size_t i = 0; i < live.n; i++) {
+			int r = ipctb_leak_remove(&live.v[i]);
+			if (r == 0 || r == -ENOENT || r == -EINVAL || r == -EIDRM) {
+				if (r == 0) {
+					note(removed, &live.v[i]);
+					count++;
+				}
+			}
+		}
+		ipctb_snapshot_free(&live);
+	}
+
+	/* Named objects carry their creator's pid: a kill before the
+	 * ledger record cannot hide them. Directories go last. */
+	struct ipctb_snapshot now;
+	if (ipctb_snapshot_take(&now, IPCTB_SCAN_SHM | IPCTB_SCAN_MQUEUE | IPCTB_SCAN_PATHS) == 0) {
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t i = 0; i < now.n; i++) {
+				struct ipctb_leak_obj *o = &now.v[i];
+				if (o->creator != pid || (o->kind == IPCTB_OBJ_DIR) != (pass == 1))
+					continue;
+				if (ipctb_leak_remove(o) == 0) {
+					note(removed, o);
+					count++;
+				}
+			}
+		}
+		ipctb_snapshot_free(&now);
+	}
+
+	/* A SysV object made between the intent and its record: whatever is
+	 * new since `before` and claimed by no live process's ledger. */
+	if (intents > 0 && before && (before->scanned & IPCTB_SCAN_SYSV)) {
+		struct ipctb_snapshot after, added;
+		if (ipctb_snapshot_take(&after, IPCTB_SCAN_SYSV) == 0) {
+			if (ipctb_snapshot_diff(before, &after, &added) == 0) {
+				for (size_t i = 0; i < added.n; i++) {
+					if (ipctb_ledger_knows(added.v[i].kind, added.v[i].id, NULL))
+						continue;
+					if (ipctb_leak_remove(&added.v[i]) == 0) {
+						note(removed, &added.v[i]);
+						count++;
+					}
+				}
+				ipctb_snapshot_free(&added);
+			}
+			ipctb_snapshot_free(&after);
+		}
+	}
+	unlink(path);
+	return count;
+}
+
+int ipctb_ledger_recover_all(struct ipctb_snapshot *removed)
+{
+	if (removed)
+		memset(removed, 0, sizeof(*removed));
+	DIR *d = opendir(ipctb_ledger_dir());
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	int total = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t pid = file_pid(e->d_name);
+		if (pid < 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		struct ipctb_snapshot one;
+		int r = ipctb_ledger_recover(pid, NULL, &one);
+		if (r > 0) {
+			total += r;
+			for (size_t i = 0; i < one.n; i++)
+				note(removed, &one.v[i]);
+		}
+		ipctb_snapshot_free(&one);
+	}
+	closedir(d);
+	return total;
+}

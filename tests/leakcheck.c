@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-test leak checks (see leakcheck.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "leakcheck.h"
+
+void leakcheck_begin(struct leakcheck *lc, unsigned what)
+{
+	/* A run id of this test's own: every object it or its children make
+	 * carries it, so tests running in parallel do not see each other's. */
+	snprintf(lc->run, sizeof(lc->run), "t%ld", (long)getpid());
+	setenv("IPCTB_RUN_ID", lc->run, 1);
+	lc->what = what;
+	int r = ipctb_snapshot_take(&lc->before, what);
+	cr_assert_eq(r, 0, "leak check: snapshot failed: %d", r);
+}
+
+int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len)
+{
+	struct ipctb_snapshot after, added;
+	msg[0] = '\0';
+	int r = ipctb_snapshot_take(&after, lc->what);
+	cr_assert_eq(r, 0, "leak check: snapshot failed: %d", r);
+	r = ipctb_snapshot_diff(&lc->before, &after, &added);
+	cr_assert_eq(r, 0);
+	ipctb_snapshot_filter_ours(&added, lc->run);
+	int n = (int)added.n;
+	if (n > 0) {
+		size_t off = (size_t)snprintf(msg, len, "leaked %d object(s):\n", n);
+		if (off < len)
+			ipctb_snapshot_format(&added, msg + off, len - off);
+		/* Remove them so a failing test still leaves nothing behind;
+		 * directories after what they hold. */
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < added.n; i++)
+				if ((added.v[i].kind == IPCTB_OBJ_DIR) == (pass == 1))
+					(void)ipctb_leak_remove(&added.v[i]);
+	}
+	ipctb_snapshot_free(&added);
+	ipctb_snapshot_free(&after);
+	ipctb_snapshot_free(&lc->before);
+	return n;
+}
+
+void leakcheck_end(struct leakcheck *lc)
+{
+	char msg[4096];
+	int n = leakcheck_collect(lc, msg, sizeof(msg));
+	cr_assert_eq(n, 0, "%s", msg);
+}

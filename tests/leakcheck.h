@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-test leak checks for the Criterion suites.
+ *
+ *   LEAK_TEST(suite, name) { ... }
+ *
+ * defines a Criterion test whose body runs between two snapshots of the
+ * system's IPC tables and of the process's fds; anything of ours created in
+ * between and still there afterwards fails the test with a message naming
+ * each object (kind, name or id, creator pid), and is removed.
+ *
+ * A check inside Criterion's .fini cannot fail a test (its assertion is
+ * printed and ignored), hence the wrapper.
+ */
+#ifndef IPCTB_LEAKCHECK_H
+#define IPCTB_LEAKCHECK_H
+
+#include <stddef.h>
+
+#include "ipctb/leak.h"
+#include "testutil.h"
+
+struct leakcheck {
+	struct ipctb_snapshot before;
+	unsigned what;
+	char run[24];
+};
+
+void leakcheck_begin(struct leakcheck *lc, unsigned what);
+/* Number of leaked objects (removed), their description in msg. */
+int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len);
+/* leakcheck_collect, then fail the test if anything leaked. */
+void leakcheck_end(struct leakcheck *lc);
+
+#define LEAK_TEST(suite, name, ...)                                           \
+	static void suite##_##name##_body(void);                              \
+	Test(suite, name, ##__VA_ARGS__)                                      \
+	{                                                                     \
+		struct leakcheck lc_;                                         \
+		leakcheck_begin(&lc_, IPCTB_SCAN_ALL);                        \
+		suite##_##name##_body();                                      \
+		leakcheck_end(&lc_);                                          \
+	}                                                                     \
+	static void suite##_##name##_body(void)
+
+#endif
