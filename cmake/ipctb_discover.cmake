@@ -2,12 +2,15 @@
 # Included by ctest (see IpctbTests.cmake). Inputs: IPCTB_D_MODE,
 # IPCTB_D_PREFIX, IPCTB_D_BIN, IPCTB_D_TOOL, IPCTB_D_LABELS, IPCTB_D_TIMEOUT.
 
-macro(_ipctb_props name)
+# extra_env: more VAR=value entries (a ;-list) for the test's environment.
+macro(_ipctb_props name extra_env)
   set_tests_properties("${name}" PROPERTIES
     LABELS "${IPCTB_D_LABELS}"
     TIMEOUT "${IPCTB_D_TIMEOUT}"
     SKIP_REGULAR_EXPRESSION "IPCTB-SKIP"
-    SKIP_RETURN_CODE 77)
+    SKIP_RETURN_CODE 77
+    FIXTURES_REQUIRED leakrun
+    ENVIRONMENT "IPCTB_RUN_ID=${IPCTB_D_RUN};${extra_env}")
 endmacro()
 
 if(NOT EXISTS "${IPCTB_D_BIN}")
@@ -54,18 +57,18 @@ foreach(_c IN LISTS _cases)
   if(IPCTB_D_MODE STREQUAL "criterion")
     set(_name "${IPCTB_D_PREFIX}/${_c}")
     add_test("${_name}" "${IPCTB_D_BIN}" --filter "${_c}" --verbose -j1)
-    _ipctb_props("${_name}")
+    _ipctb_props("${_name}" "")
   else()
     foreach(_t IN LISTS _transports)
       string(REGEX REPLACE "^.*/" "" _case "${_c}")
       set(_name "conform/${_t}/${_case}")
       if(IPCTB_D_MODE STREQUAL "tool")
         add_test("${_name}" "${IPCTB_D_BIN}" conform --transport "${_t}" --case "${_case}")
+        _ipctb_props("${_name}" "")
       else()
         add_test("${_name}" "${IPCTB_D_BIN}" --filter "${_c}" --verbose -j1)
-        set_tests_properties("${_name}" PROPERTIES ENVIRONMENT "IPCTB_TRANSPORT=${_t}")
+        _ipctb_props("${_name}" "IPCTB_TRANSPORT=${_t}")
       endif()
-      _ipctb_props("${_name}")
     endforeach()
   endif()
 endforeach()

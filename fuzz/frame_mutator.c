@@ -17,7 +17,7 @@
 #include "fuzz_common.h"
 #include "ipctb/frame.h"
 
-#define MAX_FRAMES 64
+#define MAX_FRAMES 256
 
 struct fz_frame {
 	size_t off;  /* of the header in the input */
@@ -95,11 +95,27 @@ static int plain_only(void)
 	return v;
 }
 
+/* Scratch space grown to libFuzzer's max_size: the mutator runs once per
+ * execution, so a malloc per call would cost more than the target itself. */
+static uint8_t *grow(uint8_t **buf, size_t *cap, size_t want)
+{
+	if (*cap < want) {
+		uint8_t *nb = realloc(*buf, want);
+		if (!nb)
+			return NULL;
+		*buf = nb;
+		*cap = want;
+	}
+	return *buf;
+}
+
 size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size,
 		       unsigned int seed, size_t prefix)
 {
+	static uint8_t *out_buf, *body_buf;
+	static size_t out_cap, body_cap;
 	uint32_t rs = seed;
-	if (plain_only() || size < prefix || max_size < prefix)
+	if (plain_only() || size < prefix || max_size < prefix || size > max_size)
 		return LLVMFuzzerMutate(data, size, max_size);
 
 	struct fz_frame fr[MAX_FRAMES];
@@ -115,90 +131,79 @@ size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size,
 		return size;
 	}
 
-	uint8_t *out = malloc(max_size);
-	uint8_t *body = malloc(max_size);
-	if (!out || !body) {
-		free(out);
-		free(body);
+	uint8_t *out = grow(&out_buf, &out_cap, max_size);
+	uint8_t *body = grow(&body_buf, &body_cap, max_size);
+	if (!out || !body)
 		return LLVMFuzzerMutate(data, size, max_size);
-	}
-	memcpy(out, data, prefix);
-	size_t o = prefix;
 
 	if (k == 0) {
 		/* Nothing parses: wrap the tail as the body of a new frame. */
-		size_t len = size - prefix;
-		memcpy(body, data + prefix, len);
-		o = emit(out, o, max_size, NULL, body, len);
-		goto done;
+		memcpy(out, data, prefix);
+		memcpy(body, data + prefix, size - prefix);
+		size_t o = emit(out, prefix, max_size, NULL, body, size - prefix);
+		memcpy(data, out, o);
+		return o;
 	}
 
-	size_t victim = rng_next(&rs) % k;
-	for (size_t i = 0; i < k; i++) {
-		const uint8_t *h = data + fr[i].off;
-		const uint8_t *b = h + IPCTB_FRAME_HDR;
-		size_t len = fr[i].len;
-		if (i != victim) {
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, h, body, len);
-			continue;
+	/* Frames other than the victim are copied as they are (whatever their
+	 * checksum); only the victim is rewritten, with a correct one. */
+	size_t v = rng_next(&rs) % k;
+	const uint8_t *h = data + fr[v].off;
+	const uint8_t *b = h + IPCTB_FRAME_HDR;
+	size_t len = fr[v].len;
+	size_t after = fr[v].off + IPCTB_FRAME_HDR + len;
+	uint8_t hdr[IPCTB_FRAME_HDR];
+	memcpy(hdr, h, sizeof(hdr));
+	memcpy(out, data, fr[v].off);
+	size_t o = fr[v].off;
+
+	switch (op) {
+	case 2: /* drop it */
+		break;
+	case 3: /* duplicate it */
+		memcpy(body, b, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		break;
+	case 4: /* an empty frame before it */
+		o = emit(out, o, max_size, NULL, body, 0);
+		memcpy(body, b, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		break;
+	case 5: /* new type */
+		hdr[3] = (uint8_t)rng_next(&rs);
+		memcpy(body, b, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		break;
+	case 6: /* new sequence number */
+		wr32(hdr + 10, rng_next(&rs));
+		memcpy(body, b, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		break;
+	case 7: { /* deliberately broken header or crc, left so */
+		size_t at = o;
+		memcpy(body, b, len);
+		o = emit(out, o, max_size, hdr, body, len);
+		if (o > at) {
+			uint32_t r = rng_next(&rs);
+			out[at + 2 + r % 16] ^= (uint8_t)(1u << (r >> 8 & 7));
 		}
-		uint8_t hdr[IPCTB_FRAME_HDR];
-		memcpy(hdr, h, sizeof(hdr));
-		switch (op) {
-		case 2: /* drop it */
-			break;
-		case 3: /* duplicate it */
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			break;
-		case 4: /* an empty frame before it */
-			o = emit(out, o, max_size, NULL, body, 0);
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			break;
-		case 5: /* new type */
-			hdr[3] = (uint8_t)rng_next(&rs);
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			break;
-		case 6: /* new sequence number */
-			wr32(hdr + 10, rng_next(&rs));
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			break;
-		case 7: { /* deliberately broken header or crc, left so */
-			size_t at = o;
-			memcpy(body, b, len);
-			o = emit(out, o, max_size, hdr, body, len);
-			if (o > at) {
-				uint32_t r = rng_next(&rs);
-				out[at + 2 + r % 16] ^= (uint8_t)(1u << (r >> 8 & 7));
-			}
-			break;
-		}
-		default: { /* mutate the body, then re-fix len and crc */
-			size_t room = max_size > size ? max_size - size + len : len;
-			memcpy(body, b, len);
-			size_t nl = LLVMFuzzerMutate(body, len, room);
-			o = emit(out, o, max_size, hdr, body, nl);
-			break;
-		}
-		}
+		break;
 	}
-	/* Keep the unparsed tail (a truncated frame is an input too). */
-	if (tail < size && o < max_size) {
-		size_t t = size - tail;
-		if (t > max_size - o)
-			t = max_size - o;
-		memcpy(out + o, data + tail, t);
-		o += t;
+	default: { /* mutate the body, then re-fix len and crc */
+		size_t room = max_size - size + len;
+		memcpy(body, b, len);
+		size_t nl = LLVMFuzzerMutate(body, len, room);
+		o = emit(out, o, max_size, hdr, body, nl);
+		break;
 	}
-done:
+	}
+	/* The frames after it and the unparsed tail, as far as they fit. */
+	size_t t = size - after;
+	if (t > max_size - o)
+		t = max_size - o;
+	memcpy(out + o, data + after, t);
+	o += t;
 	memcpy(data, out, o);
-	free(out);
-	free(body);
 	return o;
 }

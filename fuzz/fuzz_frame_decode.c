@@ -16,7 +16,7 @@
 #include "ipctb/frame.h"
 
 /* Small enough that the fuzzer reaches the length limit easily. */
-#define MAX_LEN 1024
+#define MAX_LEN 256
 
 static int known_error(long r)
 {

@@ -44,8 +44,8 @@ def wire_seeds():
         "empty-frame": frame(),
         "hello": hello,
         "two-frames": frame(b"one", seq=1) + frame(b"two", ftype=2, seq=2),
-        "max-len-1024": frame(bytes(range(256)) * 4, seq=7),
-        "too-long-1025": frame(bytes(1025)),
+        "max-len-256": frame(bytes(range(256)), seq=7),
+        "too-long-257": frame(bytes(257)),
         "bad-crc": frame(b"hello", crc=0xDEADBEEF),
         "bad-magic": frame(b"x", magic=0x1C7B),
         "bad-version": frame(b"x", version=2),
@@ -74,7 +74,7 @@ def main():
                   plan + bytes([0x80]) + wire[wname])
     write("fuzz_frame_stream", "cap5-hello", plans["mixed"] + b"\x05" + wire["hello"])
     write("fuzz_frame_stream", "cap4-too-long", plans["mixed"] + b"\x04" + wire["hello"])
-    write("fuzz_frame_stream", "cap-max-1024", plans["whole"] + b"\x80" + wire["max-len-1024"])
+    write("fuzz_frame_stream", "cap-big-max-256", plans["whole"] + b"\x80" + wire["max-len-256"])
     # Round trip: plan, then records (type, mode, [seq], u16 len, bytes).
     def rec(ftype, payload, seq=None, mode=0):
         r = bytes([ftype, mode | (1 if seq is not None else 0)])

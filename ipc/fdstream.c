@@ -221,11 +221,13 @@ static ssize_t put(struct ipctb__fdchan *c, const void *p, size_t n)
 
 /*
  * Write the concatenation of seg[0..nseg) from byte *done on. Returns 0
- * when all is written, -EAGAIN when the fd is full and we may not wait,
- * -ETIMEDOUT, or -errno; *done says how far it got in every case.
+ * when all is written, -EAGAIN when the fd is full and we may not wait
+ * (nonblock, or lazy and some of it is written), -ETIMEDOUT, or -errno;
+ * *done says how far it got in every case.
  */
 static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg,
-		   size_t *done, bool nonblock, const struct ipctb__deadline *dl)
+		   size_t *done, bool nonblock, bool lazy,
+		   const struct ipctb__deadline *dl)
 {
 	size_t total = 0;
 	for (int i = 0; i < nseg; i++)
@@ -245,7 +247,7 @@ static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg,
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (nonblock)
+			if (nonblock || (lazy && *done > 0))
 				return -EAGAIN;
 			int r = ipctb__wait_fd(c->wfd, POLLOUT, -1, dl);
 			if (r < 0)
@@ -268,7 +270,7 @@ static int flush(struct ipctb__fdchan *c, bool nonblock, const struct ipctb__dea
 		return 0;
 	struct seg s = { c->pend + c->pend_off, c->pend_len - c->pend_off };
 	size_t done = 0;
-	int r = put_all(c, &s, 1, &done, nonblock, dl);
+	int r = put_all(c, &s, 1, &done, nonblock, false, dl);
 	c->pend_off += done;
 	if (!has_pending(c)) {
 		free(c->pend);
@@ -314,8 +316,14 @@ static bool tcp_peer_gone(const struct ipctb__fdchan *c)
 	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/*
+ * lazy: this process holds the read end too, so waiting for room in the
+ * middle of a frame may wait for ourselves (a socket fills up after a few
+ * hundred one-byte writes). Once the head of the frame is in, the rest
+ * becomes pending output, which recv pushes as it reads.
+ */
 static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len,
-		      bool nb, const struct ipctb__deadline *dl)
+		      bool nb, bool lazy, const struct ipctb__deadline *dl)
 {
 	uint8_t small[SMALL_FRAME];
 	uint8_t hdr[IPCTB_FRAME_HDR];
@@ -340,7 +348,7 @@ static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len,
 		nseg = 2;
 	}
 	size_t done = 0;
-	r = put_all(c, seg, nseg, &done, nb, dl);
+	r = put_all(c, seg, nseg, &done, nb, lazy, dl);
 	if (done == 0)
 		return r; /* nothing of it went out: not sent */
 	/* Part of the frame is in the stream, so the message is accepted:
@@ -362,11 +370,13 @@ int ipctb__fds_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 		return c->tx_err;
 	struct ipctb__deadline dl;
 	ipctb__deadline_init(&dl, ch->timeout_ms);
+	bool nb = flags & IPCTB_NONBLOCK;
+	bool lazy = ch->end == IPCTB_END_BOTH && c->rfd >= 0;
 	if (c->sock)
-		return send_frame(c, buf, len, flags & IPCTB_NONBLOCK, &dl);
+		return send_frame(c, buf, len, nb, lazy, &dl);
 	struct ipctb__sigpipe sp;
 	ipctb__sigpipe_block(&sp);
-	int r = send_frame(c, buf, len, flags & IPCTB_NONBLOCK, &dl);
+	int r = send_frame(c, buf, len, nb, lazy, &dl);
 	ipctb__sigpipe_restore(&sp, r == -EPIPE);
 	return r;
 }

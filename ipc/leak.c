@@ -280,16 +280,21 @@ static bool is_ours(const struct ipctb_leak_obj *o, const char *run)
 		return ipctb_in_private_ns() || ipctb_ledger_knows(o->kind, o->id, run);
 	case IPCTB_OBJ_NONE:
 		return true; /* an fd of this process */
-	default: {
-		const char *p = strstr(o->name, "ipctb.");
-		if (!p)
-			return false;
-		if (!run)
-			return true;
-		size_t rl = strlen(run);
-		return strncmp(p + 6, run, rl) == 0 && p[6 + rl] == '.';
+	default:
+		return ipctb_name_in_run(o->name, run);
 	}
-	}
+}
+
+bool ipctb_name_in_run(const char *name, const char *run)
+{
+	const char *p = name ? strstr(name, "ipctb.") : NULL;
+	if (!p)
+		return false;
+	if (!run)
+		return true;
+	size_t rl = strlen(run);
+	/* Run "r" owns "ipctb.r.*" and its nested runs "ipctb.r-x.*". */
+	return strncmp(p + 6, run, rl) == 0 && (p[6 + rl] == '.' || p[6 + rl] == '-');
 }
 
 void ipctb_snapshot_filter_ours(struct ipctb_snapshot *s, const char *run)

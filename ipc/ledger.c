@@ -66,12 +66,24 @@ static void file_of(pid_t pid, char *buf, size_t len)
 	snprintf(buf, len, "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
 }
 
+/* The IPC namespace we are in: SysV ids are only meaningful inside it. */
+static unsigned long ipc_ns(void)
+{
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/ipc", link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	const char *p = strchr(link, '[');
+	return p ? strtoul(p + 1, NULL, 10) : 0;
+}
+
 static void append(char op, enum ipctb_obj_kind kind, long id, const char *name)
 {
 	char path[PATH_MAX], line[512];
 	const char *run = ipctb_run_id();
-	int n = snprintf(line, sizeof(line), "%c %d %ld %s %s\n", op, (int)kind, id,
-			 name && *name ? name : "-", run ? run : "-");
+	int n = snprintf(line, sizeof(line), "%c %d %ld %s %s %lu\n", op, (int)kind, id,
+			 name && *name ? name : "-", run ? run : "-", ipc_ns());
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
 	mkdir(ipctb_ledger_dir(), 0700);
@@ -162,6 +174,7 @@ size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)
  * unresolved SysV intents. */
 static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int *intents)
 {
+	unsigned long here = ipc_ns();
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -172,7 +185,12 @@ static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int 
 		char op, name[320], run[32] = "-";
 		int kind;
 		long id;
-		if (sscanf(line, "%c %d %ld %319s %31s", &op, &kind, &id, name, run) < 4)
+		unsigned long ns = 0;
+		if (sscanf(line, "%c %d %ld %319s %31s %lu", &op, &kind, &id, name, run, &ns) < 4)
+			continue;
+		/* A SysV id of another IPC namespace is not this one's object. */
+		if ((kind == IPCTB_OBJ_SYSV_SHM || kind == IPCTB_OBJ_SYSV_MSG ||
+		     kind == IPCTB_OBJ_SYSV_SEM) && ns && ns != here)
 			continue;
 		struct ipctb_leak_obj o = { .kind = (enum ipctb_obj_kind)kind, .id = id,
 					    .creator = pid };
@@ -229,7 +247,9 @@ unsigned long ipctb__run_hash(const char *run)
 	return h | 1;
 }
 
-bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run)
+/* live_only: only ledgers of running processes (a dead process's file may
+ * be stale, or even from an earlier namespace with a reused inode). */
+static bool knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_only)
 {
 	long want = (long)ipctb__run_hash(run);
 	DIR *d = opendir(ipctb_ledger_dir());
@@ -239,7 +259,7 @@ bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run)
 	struct dirent *e;
 	while (!known && (e = readdir(d))) {
 		pid_t pid = file_pid(e->d_name);
-		if (pid < 0)
+		if (pid < 0 || (live_only && kill(pid, 0) < 0 && errno == ESRCH))
 			continue;
 		char path[PATH_MAX];
 		file_of(pid, path, sizeof(path));
@@ -254,6 +274,11 @@ bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run)
 	}
 	closedir(d);
 	return known;
+}
+
+bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run)
+{
+	return knows(kind, id, run, false);
 }
 
 static void note(struct ipctb_snapshot *removed, const struct ipctb_leak_obj *o)
@@ -320,7 +345,7 @@ int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
 		if (ipctb_snapshot_take(&after, IPCTB_SCAN_SYSV) == 0) {
 			if (ipctb_snapshot_diff(before, &after, &added) == 0) {
 				for (size_t i = 0; i < added.n; i++) {
-					if (ipctb_ledger_knows(added.v[i].kind, added.v[i].id, NULL))
+					if (knows(added.v[i].kind, added.v[i].id, NULL, true))
 						continue;
 					if (ipctb_leak_remove(&added.v[i]) == 0) {
 						note(removed, &added.v[i]);
@@ -360,4 +385,33 @@ int ipctb_ledger_recover_all(struct ipctb_snapshot *removed)
 	}
 	closedir(d);
 	return total;
+}
+
+int ipctb_ledger_orphans(struct ipctb_snapshot *out, int *files)
+{
+	memset(out, 0, sizeof(*out));
+	if (files)
+		*files = 0;
+	DIR *d = opendir(ipctb_ledger_dir());
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t pid = file_pid(e->d_name);
+		if (pid < 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (files)
+			(*files)++;
+		char path[PATH_MAX];
+		file_of(pid, path, sizeof(path));
+		struct ipctb_snapshot live;
+		int intents;
+		if (replay(path, pid, &live, &intents) < 0)
+			continue;
+		for (size_t i = 0; i < live.n; i++)
+			note(out, &live.v[i]);
+		ipctb_snapshot_free(&live);
+	}
+	closedir(d);
+	return 0;
 }

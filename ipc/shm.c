@@ -6,9 +6,9 @@
  *
  * Every create path validates the size against the system's limits before
  * it makes anything, and undoes what it made on any later failure, so a
- * failed call leaves no id, name, fd or mapping behind. Cleanup calls that
- * have no shim wrapper (munmap, shmdt, shm_unlink, fstat, fchmod) are made
- * directly: they are not the calls under test.
+ * failed call leaves no id, name, fd or mapping behind. Removals go through
+ * the wrappers too (they keep the ledger of live objects); calls that have
+ * no wrapper (munmap, shmdt, fstat, fchmod) are made directly.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,7 +99,7 @@ static int create_sysv(struct ipctb_seg *seg, size_t size, key_t key)
 	void *p = ipctb__sys_shmat(id, NULL, 0);
 	if (p == (void *)-1) {
 		r = -errno;
-		shmctl(id, IPC_RMID, NULL);
+		ipctb__sys_shmctl(id, IPC_RMID, NULL);
 		return r;
 	}
 	seg->shmid = id;
@@ -137,7 +137,7 @@ static int create_posix(struct ipctb_seg *seg, size_t size, const char *name)
 fail:
 	r = -errno;
 	ipctb__close_fd(&fd);
-	shm_unlink(nm);
+	ipctb__sys_shm_unlink(nm);
 	return r;
 }
 
@@ -325,7 +325,7 @@ int ipctb_seg_destroy(struct ipctb_seg *seg)
 		if (ipctb__sys_shmctl(seg->obj.id, IPC_RMID, NULL) < 0)
 			r = -errno;
 	} else if (seg->obj.kind == IPCTB_OBJ_POSIX_SHM) {
-		if (shm_unlink(seg->obj.name) < 0)
+		if (ipctb__sys_shm_unlink(seg->obj.name) < 0)
 			r = -errno;
 	}
 	/* memfd: nothing has a name; the memory goes with the last fd and

@@ -183,8 +183,7 @@ int ipctb_psem_destroy(struct ipctb_psem *s)
 	return sem_destroy(&s->s) < 0 ? -errno : 0;
 }
 
-/* Named semaphores. sem_open() is called directly: the syscall shim has
- * no wrapper for it yet (IPCTB_SYS_SEM_OPEN exists in the map only). */
+/* Named semaphores, through the shim (which also keeps the ledger). */
 int ipctb_nsem_create(struct ipctb_nsem *n, const char *name, unsigned value)
 {
 	memset(n, 0, sizeof(*n));
@@ -196,7 +195,7 @@ int ipctb_nsem_create(struct ipctb_nsem *n, const char *name, unsigned value)
 	} else if ((r = ipctb_unique_name(n->name, sizeof(n->name), "/", "sem")) < 0) {
 		return r;
 	}
-	n->s = sem_open(n->name, O_CREAT | O_EXCL, 0600, value);
+	n->s = ipctb__sys_sem_open(n->name, O_CREAT | O_EXCL, 0600, value);
 	if (n->s == SEM_FAILED) {
 		n->s = NULL;
 		return -errno;
@@ -211,7 +210,7 @@ int ipctb_nsem_open(struct ipctb_nsem *n, const char *name)
 	if (!name || name[0] != '/' || strlen(name) >= sizeof(n->name))
 		return -EINVAL;
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->s = sem_open(n->name, 0);
+	n->s = ipctb__sys_sem_open(n->name, 0, 0, 0);
 	if (n->s == SEM_FAILED) {
 		n->s = NULL;
 		return -errno;
@@ -245,7 +244,7 @@ int ipctb_nsem_close(struct ipctb_nsem *n)
 int ipctb_nsem_destroy(struct ipctb_nsem *n)
 {
 	int r = ipctb_nsem_close(n);
-	if (n->name[0] && sem_unlink(n->name) < 0 && r == 0)
+	if (n->name[0] && ipctb__sys_sem_unlink(n->name) < 0 && r == 0)
 		r = -errno;
 	n->name[0] = '\0';
 	n->owner = 0;

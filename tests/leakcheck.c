@@ -11,7 +11,11 @@ void leakcheck_begin(struct leakcheck *lc, unsigned what)
 {
 	/* A run id of this test's own: every object it or its children make
 	 * carries it, so tests running in parallel do not see each other's. */
-	snprintf(lc->run, sizeof(lc->run), "t%ld", (long)getpid());
+	const char *outer = ipctb_run_id();
+	if (outer && strlen(outer) <= 6)
+		snprintf(lc->run, sizeof(lc->run), "%s-t%ld", outer, (long)getpid());
+	else
+		snprintf(lc->run, sizeof(lc->run), "t%ld", (long)getpid());
 	setenv("IPCTB_RUN_ID", lc->run, 1);
 	lc->what = what;
 	int r = ipctb_snapshot_take(&lc->before, what);

@@ -341,3 +341,26 @@ Test(nsem, excl_collision_with_child)
 	cr_assert_eq(w, 0, "the child's initial value 1 is seen");
 	cr_assert_eq(d, 0);
 }
+
+Test(nsem, create_failure_injection_leaves_nothing)
+{
+	unsigned long n;
+	for (n = 1; n < 20; n++) {
+		struct ipctb_shim_rule rule = {
+			.mask = IPCTB_SYSMASK_ALL, .nth = n,
+			.action = IPCTB_SHIM_FAIL, .err = EIO,
+		};
+		struct ipctb_nsem s;
+		ipctb_shim_set(&rule);
+		int r = ipctb_nsem_create(&s, NULL, 0);
+		ipctb_shim_set(NULL);
+		if (r == 0) {
+			cr_assert_eq(ipctb_nsem_destroy(&s), 0);
+			break;
+		}
+		cr_assert_eq(r, -EIO, "N=%lu: %d", n, r);
+		cr_assert_null(s.s);
+		cr_assert(!sem_exists(s.name), "N=%lu left %s", n, s.name);
+	}
+	cr_assert(n > 1 && n < 20, "N=%lu", n);
+}

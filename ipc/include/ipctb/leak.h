@@ -72,6 +72,10 @@ size_t ipctb_leak_obj_format(const struct ipctb_leak_obj *o, char *buf, size_t l
  * close for an fd of this process). Returns 0 or -errno. */
 int ipctb_leak_remove(const struct ipctb_leak_obj *o);
 
+/* True if name carries our prefix, of run `run` or a run nested in it
+ * ("run-..."); any run when run is NULL. */
+bool ipctb_name_in_run(const char *name, const char *run);
+
 /* The pid encoded in one of our names ("ipctb.[run.]PID.N.tag"), or -1. */
 pid_t ipctb_name_pid(const char *name);
 

@@ -42,6 +42,11 @@ bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run);
 int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
 			 struct ipctb_snapshot *removed);
 
+/* Objects still live in the ledger files of processes that are dead
+ * (candidates for leftovers), into *out (freshly initialized). Also counts
+ * those files in *files (may be NULL). Returns 0 or -errno. */
+int ipctb_ledger_orphans(struct ipctb_snapshot *out, int *files);
+
 /* ipctb_ledger_recover() for every ledger file whose process is dead. */
 int ipctb_ledger_recover_all(struct ipctb_snapshot *removed);
 

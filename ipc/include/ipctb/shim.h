@@ -35,14 +35,23 @@ enum ipctb_sys {
 	(IPCTB_SYSMASK(IPCTB_SYS_READ) | IPCTB_SYSMASK(IPCTB_SYS_WRITE) |     \
 	 IPCTB_SYSMASK(IPCTB_SYS_SEND) | IPCTB_SYSMASK(IPCTB_SYS_RECV))
 
+/* The calls that create named or keyed kernel objects. */
+#define IPCTB_SYSMASK_CREATE                                                  \
+	(IPCTB_SYSMASK(IPCTB_SYS_SHMGET) | IPCTB_SYSMASK(IPCTB_SYS_MSGGET) |   \
+	 IPCTB_SYSMASK(IPCTB_SYS_SEMGET) | IPCTB_SYSMASK(IPCTB_SYS_SHM_OPEN) | \
+	 IPCTB_SYSMASK(IPCTB_SYS_MQ_OPEN) | IPCTB_SYSMASK(IPCTB_SYS_MKFIFO) |  \
+	 IPCTB_SYSMASK(IPCTB_SYS_BIND) | IPCTB_SYSMASK(IPCTB_SYS_MKDTEMP) |    \
+	 IPCTB_SYSMASK(IPCTB_SYS_SEM_OPEN))
+
 enum ipctb_shim_action {
 	IPCTB_SHIM_OFF = 0,
 	IPCTB_SHIM_FAIL,  /* return -1 with errno = err, no effect */
 	IPCTB_SHIM_EINTR, /* return -1 with errno = EINTR, no effect */
 	IPCTB_SHIM_SHORT, /* do the call with its length cut to short_len (>=1) */
 	IPCTB_SHIM_KILL,  /* SIGKILL this process just before the call */
-	IPCTB_SHIM_KILL_AFTER, /* SIGKILL it just after the call returned,
-				  before the library records its result */
+	IPCTB_SHIM_KILL_AFTER, /* SIGKILL it just after a call that creates a
+				  kernel object (IPCTB_SYSMASK_CREATE) returned,
+				  before the library records the object */
 };
 
 struct ipctb_shim_rule {
