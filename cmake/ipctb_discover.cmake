@@ -63,7 +63,9 @@ foreach(_c IN LISTS _cases)
       string(REGEX REPLACE "^.*/" "" _case "${_c}")
       set(_name "conform/${_t}/${_case}")
       if(IPCTB_D_MODE STREQUAL "tool")
-        add_test("${_name}" "${IPCTB_D_BIN}" conform --transport "${_t}" --case "${_case}")
+        # TSan slows the 100,000-message cases down about tenfold.
+        add_test("${_name}" "${IPCTB_D_BIN}" conform --transport "${_t}" --case "${_case}"
+                 --timeout 240000)
         _ipctb_props("${_name}" "")
       else()
         add_test("${_name}" "${IPCTB_D_BIN}" --filter "${_c}" --verbose -j1)

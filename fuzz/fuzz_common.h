@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
@@ -57,6 +58,43 @@ static inline const uint8_t *fz_take(struct fz_in *in, size_t want, size_t *got)
 	in->p += want;
 	in->n -= want;
 	*got = want;
+	return p;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FZ_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+#endif
+#endif
+#ifdef FZ_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#define FZ_CHUNK_MAX 4096
+
+/*
+ * A copy of src[0..n) (n <= FZ_CHUNK_MAX) that ends where poisoned memory
+ * begins, so that ASan reports a read one byte past a chunk, as it would
+ * for an exact-size heap block, without a malloc per chunk (that cost more
+ * than the decoder). Valid until the next call.
+ */
+static inline const uint8_t *fz_chunk(const uint8_t *src, size_t n)
+{
+	static _Alignas(64) uint8_t arena[FZ_CHUNK_MAX + 64];
+#ifdef FZ_ASAN
+	static int poisoned;
+	if (!poisoned) {
+		ASAN_POISON_MEMORY_REGION(arena + FZ_CHUNK_MAX, 64);
+		poisoned = 1;
+	}
+#endif
+	if (n > FZ_CHUNK_MAX)
+		abort();
+	uint8_t *p = arena + FZ_CHUNK_MAX - n;
+	if (n)
+		memcpy(p, src, n);
 	return p;
 }
 

@@ -98,10 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			want = 1;
 		if (want > wn - pos)
 			want = wn - pos;
-		uint8_t *chunk = malloc(want);
-		if (!chunk)
-			break;
-		memcpy(chunk, wire + pos, want);
+		const uint8_t *chunk = fz_chunk(wire + pos, want);
 		size_t c = 0;
 		while (c < want) {
 			size_t used;
@@ -118,7 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(memcmp(buf, m[k].body, m[k].len) == 0);
 			k++;
 		}
-		free(chunk);
 		pos += want;
 	}
 	FZ_CHECK(k == nm);

@@ -6,8 +6,9 @@
  *
  * Input layout: 8 bytes of split plan (chunk sizes, used in turn; 0 means
  * "feed an empty chunk first"), 1 byte choosing the payload buffer size,
- * then wire bytes. Each chunk is copied to its own exact-size heap block
- * so ASan sees any read past it; the payload buffer is exact-size too.
+ * then wire bytes. Each chunk is copied to end at poisoned memory (see
+ * fz_chunk) so ASan sees any read past it; the payload buffer is an
+ * exact-size heap block.
  * Whatever the split, the incremental decoder must deliver the same frames,
  * then the same error (or the same need for more), as the one-shot decoder.
  */
@@ -83,10 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (want > n - pos)
 			want = n - pos;
-		uint8_t *chunk = malloc(want);
-		if (!chunk)
-			break;
-		memcpy(chunk, w + pos, want);
+		const uint8_t *chunk = fz_chunk(w + pos, want);
 		size_t c = 0;
 		while (c < want) {
 			int r = ipctb_frame_dec_feed(&d, chunk + c, want - c, &used);
@@ -111,7 +109,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(memcmp(buf, ref[got].payload, d.hdr.len) == 0);
 			got++;
 		}
-		free(chunk);
 		pos += want;
 	}
 	if (!err) {

@@ -66,7 +66,7 @@ static void free_buffers(struct ipctb__fdchan *c)
 	free(c->stage);
 	free(c->pend);
 	c->payload = c->stage = c->pend = NULL;
-	c->st_start = c->st_end = c->pend_off = c->pend_len = 0;
+	c->stage_cap = c->st_start = c->st_end = c->pend_off = c->pend_len = 0;
 }
 
 void ipctb__fds_discard(struct ipctb__fdchan *c)
@@ -139,19 +139,18 @@ static int is_our_peer(int afd, int cfd, int family)
 	if (getsockname(cfd, (struct sockaddr *)&mine, &ml) < 0 ||
 	    getpeername(afd, (struct sockaddr *)&peer, &pl) < 0)
 		return -errno;
-	return mine.sin_port == peer.sin_port &&
-	       mine.sin_addr.s_addr == peer.sin_addr.s_addr;
+	return mine.sin_port == peer.sin_port && mine.sin_addr.s_addr == peer.sin_addr.s_addr;
 }
 
-int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd,
-			    const struct sockaddr *a, socklen_t alen, int timeout_ms)
+int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd, const struct sockaddr *a,
+			    socklen_t alen, int timeout_ms)
 {
 	struct ipctb__deadline dl;
 	ipctb__deadline_init(&dl, timeout_ms > 0 ? timeout_ms : CONNECT_MS);
 	int cfd, afd = -1, r;
 
-	IPCTB__NOINTR(cfd, ipctb__sys_socket(a->sa_family,
-					     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	IPCTB__NOINTR(
+	    cfd, ipctb__sys_socket(a->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
 	if (cfd < 0)
 		return -errno;
 	int inprogress = start_connect(cfd, a, alen);
@@ -160,8 +159,8 @@ int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd,
 		goto fail;
 	}
 	for (;;) {
-		IPCTB__NOINTR(afd, ipctb__sys_accept4(lfd, NULL, NULL,
-						      SOCK_NONBLOCK | SOCK_CLOEXEC));
+		IPCTB__NOINTR(afd,
+			      ipctb__sys_accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
 		if (afd >= 0) {
 			r = is_our_peer(afd, cfd, a->sa_family);
 			if (r > 0)
@@ -225,9 +224,8 @@ static ssize_t put(struct ipctb__fdchan *c, const void *p, size_t n)
  * (nonblock, or lazy and some of it is written), -ETIMEDOUT, or -errno;
  * *done says how far it got in every case.
  */
-static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg,
-		   size_t *done, bool nonblock, bool lazy,
-		   const struct ipctb__deadline *dl)
+static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, size_t *done,
+		   bool nonblock, bool lazy, const struct ipctb__deadline *dl)
 {
 	size_t total = 0;
 	for (int i = 0; i < nseg; i++)
@@ -268,7 +266,7 @@ static int flush(struct ipctb__fdchan *c, bool nonblock, const struct ipctb__dea
 {
 	if (!has_pending(c))
 		return 0;
-	struct seg s = { c->pend + c->pend_off, c->pend_len - c->pend_off };
+	struct seg s = {c->pend + c->pend_off, c->pend_len - c->pend_off};
 	size_t done = 0;
 	int r = put_all(c, &s, 1, &done, nonblock, false, dl);
 	c->pend_off += done;
@@ -311,9 +309,8 @@ static int stash(struct ipctb__fdchan *c, const struct seg *seg, int nseg, size_
  * RST. Best effort: a failed or interrupted poll just skips the check. */
 static bool tcp_peer_gone(const struct ipctb__fdchan *c)
 {
-	struct pollfd p = { .fd = c->wfd, .events = POLLRDHUP };
-	return ipctb__sys_poll(&p, 1, 0) == 1 &&
-	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+	struct pollfd p = {.fd = c->wfd, .events = POLLRDHUP};
+	return ipctb__sys_poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /*
@@ -322,8 +319,8 @@ static bool tcp_peer_gone(const struct ipctb__fdchan *c)
  * hundred one-byte writes). Once the head of the frame is in, the rest
  * becomes pending output, which recv pushes as it reads.
  */
-static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len,
-		      bool nb, bool lazy, const struct ipctb__deadline *dl)
+static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len, bool nb, bool lazy,
+		      const struct ipctb__deadline *dl)
 {
 	uint8_t small[SMALL_FRAME];
 	uint8_t hdr[IPCTB_FRAME_HDR];
@@ -339,12 +336,12 @@ static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len,
 		ipctb_frame_put_hdr(small, 0, c->tx_seq, buf, (uint32_t)len);
 		if (len)
 			memcpy(small + IPCTB_FRAME_HDR, buf, len);
-		seg[0] = (struct seg){ small, IPCTB_FRAME_HDR + len };
+		seg[0] = (struct seg){small, IPCTB_FRAME_HDR + len};
 		nseg = 1;
 	} else {
 		ipctb_frame_put_hdr(hdr, 0, c->tx_seq, buf, (uint32_t)len);
-		seg[0] = (struct seg){ hdr, IPCTB_FRAME_HDR };
-		seg[1] = (struct seg){ buf, len };
+		seg[0] = (struct seg){hdr, IPCTB_FRAME_HDR};
+		seg[1] = (struct seg){buf, len};
 		nseg = 2;
 	}
 	size_t done = 0;
@@ -402,14 +399,14 @@ static int rx_alloc(struct ipctb__fdchan *c, size_t max_msg)
 		c->stage = c->payload = NULL;
 		return -ENOMEM;
 	}
+	c->stage_cap = IPCTB__FDS_STAGE;
 	c->st_start = c->st_end = 0;
 	ipctb_frame_dec_init(&c->dec, c->payload, max_msg);
 	return 0;
 }
 
 /* A frame is complete in the decoder: check its place and hand it out. */
-static int deliver(struct ipctb__fdchan *c, size_t max_msg, void *buf, size_t cap,
-		   size_t *len)
+static int deliver(struct ipctb__fdchan *c, size_t max_msg, void *buf, size_t cap, size_t *len)
 {
 	struct ipctb_frame_hdr h = c->dec.hdr;
 	ipctb_frame_dec_init(&c->dec, c->payload, max_msg);
@@ -472,7 +469,7 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 		}
 		c->st_start = c->st_end = 0;
 		flush_own(ch, c);
-		ssize_t n = get(c, c->stage, IPCTB__FDS_STAGE);
+		ssize_t n = get(c, c->stage, c->stage_cap);
 		if (n > 0) {
 			c->st_end = (size_t)n;
 			continue;
@@ -495,6 +492,67 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 
 /* ---- ends, close, destroy, objects ---- */
 
+/* Make room for need more bytes at the end of the staging buffer. */
+static int stage_room(struct ipctb__fdchan *c, size_t need)
+{
+	if (c->st_start > 0) {
+		memmove(c->stage, c->stage + c->st_start, c->st_end - c->st_start);
+		c->st_end -= c->st_start;
+		c->st_start = 0;
+	}
+	if (c->stage_cap - c->st_end >= need)
+		return 0;
+	size_t cap = c->stage_cap * 2;
+	if (cap < c->st_end + need)
+		cap = c->st_end + need;
+	uint8_t *p = realloc(c->stage, cap);
+	if (!p)
+		return -ENOMEM;
+	c->stage = p;
+	c->stage_cap = cap;
+	return 0;
+}
+
+/*
+ * set_end(RX) while the tail of an accepted frame is still pending here,
+ * after our write fd is closed. If no other process holds the write side,
+ * the stream ends with the head of that frame: read it all (EOF tells that
+ * nobody else writes) and append the tail, so that nothing accepted is
+ * lost. If someone else does hold it (we were forked with pending output),
+ * its copy of the tail is its to write, and ours goes.
+ */
+static void absorb_pending(struct ipctb_chan *ch, struct ipctb__fdchan *c)
+{
+	if (c->rfd < 0 || rx_alloc(c, ch->max_msg) < 0)
+		return;
+	/* TCP may still have our data in flight on loopback, so EAGAIN is
+	 * not the last word there: give it a bounded wait. */
+	struct ipctb__deadline dl;
+	ipctb__deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
+	for (;;) {
+		if (stage_room(c, IPCTB__FDS_STAGE) < 0)
+			return;
+		ssize_t n = get(c, c->stage + c->st_end, c->stage_cap - c->st_end);
+		if (n > 0) {
+			c->st_end += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return;
+		if (!c->tcp || ipctb__wait_fd(c->rfd, POLLIN, -1, &dl) < 0)
+			return;
+	}
+	size_t rest = c->pend_len - c->pend_off;
+	if (stage_room(c, rest) < 0)
+		return;
+	memcpy(c->stage + c->st_end, c->pend + c->pend_off, rest);
+	c->st_end += rest;
+}
+
 int ipctb__fds_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct ipctb__fdchan *c = ch->impl;
@@ -505,9 +563,11 @@ int ipctb__fds_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 		free(c->payload);
 		free(c->stage);
 		c->payload = c->stage = NULL;
-		c->st_start = c->st_end = 0;
+		c->stage_cap = c->st_start = c->st_end = 0;
 	} else if (end == IPCTB_END_RX) {
 		ipctb__close_fd(&c->wfd);
+		if (has_pending(c))
+			absorb_pending(ch, c);
 		free(c->pend);
 		c->pend = NULL;
 		c->pend_off = c->pend_len = 0;
@@ -549,8 +609,8 @@ int ipctb__fds_destroy(struct ipctb_chan *ch)
 	return c ? remove_objects(c) : 0;
 }
 
-static void put_obj(struct ipctb_obj *out, size_t cap, int *n,
-		    enum ipctb_obj_kind kind, int id, const char *name)
+static void put_obj(struct ipctb_obj *out, size_t cap, int *n, enum ipctb_obj_kind kind, int id,
+		    const char *name)
 {
 	if ((size_t)*n < cap) {
 		struct ipctb_obj *o = &out[*n];

@@ -38,7 +38,8 @@ struct ipctb__fdchan {
 	/* RX state, allocated on the first recv so a TX end never pays. */
 	struct ipctb_frame_dec dec;
 	uint8_t *payload; /* the decoder's buffer, ch->max_msg bytes */
-	uint8_t *stage;
+	uint8_t *stage;	  /* IPCTB__FDS_STAGE bytes; more only in absorb */
+	size_t stage_cap;
 	size_t st_start, st_end;
 
 	/* TX: the rest of a frame the kernel did not take yet. */
@@ -65,20 +66,19 @@ int ipctb__fds_make_path(struct ipctb__fdchan *c, const char *name, const char *
 /* Connect a new socket to the listener lfd (bound to a/alen), accept it,
  * and store the two connected sockets in c->wfd and c->rfd. Bounded by
  * timeout_ms (a default when <= 0). Leaves c unchanged on failure. */
-int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd,
-			    const struct sockaddr *a, socklen_t alen, int timeout_ms);
+int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd, const struct sockaddr *a,
+			    socklen_t alen, int timeout_ms);
 
 /* Run a call that returns -1 with errno, retrying EINTR. */
-#define IPCTB__NOINTR(r, call)                                                \
-	do                                                                    \
-		(r) = (call);                                                 \
+#define IPCTB__NOINTR(r, call)                                                                     \
+	do                                                                                         \
+		(r) = (call);                                                                      \
 	while ((r) < 0 && errno == EINTR)
 
 /* The ops every byte-stream transport shares. */
 int ipctb__fds_set_end(struct ipctb_chan *ch, enum ipctb_end end);
 int ipctb__fds_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
-int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
-		    int flags);
+int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);
 void ipctb__fds_close(struct ipctb_chan *ch);
 int ipctb__fds_destroy(struct ipctb_chan *ch);
 int ipctb__fds_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);

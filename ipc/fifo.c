@@ -55,17 +55,16 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__fifo_ops = {
-	.name = "fifo",
-	.summary = "named pipe (mkfifo), framed byte stream",
-	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
-		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY |
-		IPCTB_CAP_SHIM,
-	.max_msg = 4u << 20,
-	.create = fifo_create,
-	.set_end = ipctb__fds_set_end,
-	.send = ipctb__fds_send,
-	.recv = ipctb__fds_recv,
-	.close = ipctb__fds_close,
-	.destroy = ipctb__fds_destroy,
-	.objects = ipctb__fds_objects,
+    .name = "fifo",
+    .summary = "named pipe (mkfifo), framed byte stream",
+    .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
+	    IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
+    .max_msg = 4u << 20,
+    .create = fifo_create,
+    .set_end = ipctb__fds_set_end,
+    .send = ipctb__fds_send,
+    .recv = ipctb__fds_recv,
+    .close = ipctb__fds_close,
+    .destroy = ipctb__fds_destroy,
+    .objects = ipctb__fds_objects,
 };

@@ -68,6 +68,8 @@ int ipctb__sys_sem_unlink(const char *name);
 /* Ledger records (ledger.c), made by the wrappers above. kind NONE in
  * _del means "a path, whatever its kind" (unlink). */
 void ipctb__ledger_intent(enum ipctb_obj_kind kind);
+/* The create announced by the last intent failed: nothing was made. */
+void ipctb__ledger_failed(enum ipctb_obj_kind kind);
 void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name);
 void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name);
 unsigned long ipctb__run_hash(const char *run);

@@ -103,6 +103,28 @@ void ipctb__ledger_intent(enum ipctb_obj_kind kind)
 	append('?', kind, -1, NULL);
 }
 
+/* Drop this process's file once nothing of it is live or pending. */
+static void drop_file_if_empty(void)
+{
+	lock();
+	own_locked();
+	bool empty = mem.n == 0;
+	unlock();
+	if (empty) {
+		char path[PATH_MAX];
+		file_of(getpid(), path, sizeof(path));
+		unlink(path);
+	}
+}
+
+void ipctb__ledger_failed(enum ipctb_obj_kind kind)
+{
+	/* A failed create needs no trace: without live objects the whole
+	 * file can go, intent included. */
+	append('x', kind, -1, NULL);
+	drop_file_if_empty();
+}
+
 void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name)
 {
 	lock();
@@ -150,13 +172,10 @@ void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name)
 	if (!found)
 		return; /* not made by this process: its maker's file says so */
 	append('-', kind, id, name);
-	if (empty) {
-		/* Nothing of ours is left alive: drop the file so that a clean
-		 * run leaves no ledger behind. */
-		char path[PATH_MAX];
-		file_of(getpid(), path, sizeof(path));
-		unlink(path);
-	}
+	/* Nothing of ours is left alive: drop the file so that a clean run
+	 * leaves no ledger behind. */
+	if (empty)
+		drop_file_if_empty();
 }
 
 size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)
@@ -200,6 +219,8 @@ static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int 
 			snprintf(o.name, sizeof(o.name), "%s", name);
 		if (op == '?') {
 			(*intents)++;
+		} else if (op == 'x') {
+			(*intents)--;
 		} else if (op == '+') {
 			if (kind == IPCTB_OBJ_SYSV_SHM || kind == IPCTB_OBJ_SYSV_MSG ||
 			    kind == IPCTB_OBJ_SYSV_SEM)

@@ -31,16 +31,16 @@ static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 }
 
 const struct ipctb_chan_ops ipctb__pipe_ops = {
-	.name = "pipe",
-	.summary = "anonymous pipe, framed byte stream",
-	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
-		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
-	.max_msg = 4u << 20,
-	.create = pipe_create,
-	.set_end = ipctb__fds_set_end,
-	.send = ipctb__fds_send,
-	.recv = ipctb__fds_recv,
-	.close = ipctb__fds_close,
-	.destroy = ipctb__fds_destroy,
-	.objects = ipctb__fds_objects,
+    .name = "pipe",
+    .summary = "anonymous pipe, framed byte stream",
+    .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
+	    IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
+    .max_msg = 4u << 20,
+    .create = pipe_create,
+    .set_end = ipctb__fds_set_end,
+    .send = ipctb__fds_send,
+    .recv = ipctb__fds_recv,
+    .close = ipctb__fds_close,
+    .destroy = ipctb__fds_destroy,
+    .objects = ipctb__fds_objects,
 };

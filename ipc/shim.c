@@ -230,6 +230,8 @@ int ipctb__sys_shmget(key_t key, size_t size, int flags)
 	shim_after(act);
 	if (id >= 0 && creat)
 		ipctb__ledger_add(IPCTB_OBJ_SYSV_SHM, id, NULL);
+	else if (creat)
+		ipctb__ledger_failed(IPCTB_OBJ_SYSV_SHM);
 	return id;
 }
 
@@ -260,6 +262,8 @@ int ipctb__sys_msgget(key_t key, int flags)
 	shim_after(act);
 	if (id >= 0 && creat)
 		ipctb__ledger_add(IPCTB_OBJ_SYSV_MSG, id, NULL);
+	else if (creat)
+		ipctb__ledger_failed(IPCTB_OBJ_SYSV_MSG);
 	return id;
 }
 
@@ -421,6 +425,8 @@ int ipctb__sys_semget(key_t key, int nsems, int flags)
 	shim_after(act);
 	if (id >= 0 && creat)
 		ipctb__ledger_add(IPCTB_OBJ_SYSV_SEM, id, NULL);
+	else if (creat)
+		ipctb__ledger_failed(IPCTB_OBJ_SYSV_SEM);
 	return id;
 }
 

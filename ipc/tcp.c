@@ -21,12 +21,11 @@ static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 		return -ENOMEM;
 	c->tcp = true;
 	int lfd, r, one = 1;
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
 
-	IPCTB__NOINTR(lfd, ipctb__sys_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-						      SOCK_CLOEXEC, 0));
+	IPCTB__NOINTR(lfd,
+		      ipctb__sys_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
 	if (lfd < 0) {
 		r = -errno;
 		goto fail;
@@ -40,8 +39,7 @@ static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 		r = -errno;
 		goto fail;
 	}
-	r = ipctb__fds_connect_pair(c, lfd, (struct sockaddr *)&a, sizeof(a),
-				    ch->timeout_ms);
+	r = ipctb__fds_connect_pair(c, lfd, (struct sockaddr *)&a, sizeof(a), ch->timeout_ms);
 	if (r < 0)
 		goto fail;
 	if (setsockopt(c->wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
@@ -59,16 +57,16 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__tcp_ops = {
-	.name = "tcp",
-	.summary = "loopback TCP connection, framed byte stream",
-	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
-		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
-	.max_msg = 4u << 20,
-	.create = tcp_create,
-	.set_end = ipctb__fds_set_end,
-	.send = ipctb__fds_send,
-	.recv = ipctb__fds_recv,
-	.close = ipctb__fds_close,
-	.destroy = ipctb__fds_destroy,
-	.objects = ipctb__fds_objects,
+    .name = "tcp",
+    .summary = "loopback TCP connection, framed byte stream",
+    .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
+	    IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
+    .max_msg = 4u << 20,
+    .create = tcp_create,
+    .set_end = ipctb__fds_set_end,
+    .send = ipctb__fds_send,
+    .recv = ipctb__fds_recv,
+    .close = ipctb__fds_close,
+    .destroy = ipctb__fds_destroy,
+    .objects = ipctb__fds_objects,
 };

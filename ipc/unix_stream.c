@@ -20,7 +20,7 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 	if (!c)
 		return -ENOMEM;
 	int lfd = -1, r;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 
 	r = ipctb__fds_make_path(c, opts->name, "sock");
 	if (r < 0)
@@ -30,8 +30,8 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 		goto fail;
 	}
 	strcpy(a.sun_path, c->path);
-	IPCTB__NOINTR(lfd, ipctb__sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-						      SOCK_CLOEXEC, 0));
+	IPCTB__NOINTR(lfd,
+		      ipctb__sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
 	if (lfd < 0) {
 		r = -errno;
 		goto fail;
@@ -58,8 +58,7 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 		r = -errno;
 		goto fail;
 	}
-	r = ipctb__fds_connect_pair(c, lfd, (struct sockaddr *)&a, sizeof(a),
-				    ch->timeout_ms);
+	r = ipctb__fds_connect_pair(c, lfd, (struct sockaddr *)&a, sizeof(a), ch->timeout_ms);
 	if (r < 0)
 		goto fail;
 	ipctb__close_fd(&lfd);
@@ -72,17 +71,16 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__unix_stream_ops = {
-	.name = "unix_stream",
-	.summary = "AF_UNIX stream socket on a path, framed byte stream",
-	.caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK |
-		IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY |
-		IPCTB_CAP_SHIM,
-	.max_msg = 4u << 20,
-	.create = unix_stream_create,
-	.set_end = ipctb__fds_set_end,
-	.send = ipctb__fds_send,
-	.recv = ipctb__fds_recv,
-	.close = ipctb__fds_close,
-	.destroy = ipctb__fds_destroy,
-	.objects = ipctb__fds_objects,
+    .name = "unix_stream",
+    .summary = "AF_UNIX stream socket on a path, framed byte stream",
+    .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
+	    IPCTB_CAP_NAMED | IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
+    .max_msg = 4u << 20,
+    .create = unix_stream_create,
+    .set_end = ipctb__fds_set_end,
+    .send = ipctb__fds_send,
+    .recv = ipctb__fds_recv,
+    .close = ipctb__fds_close,
+    .destroy = ipctb__fds_destroy,
+    .objects = ipctb__fds_objects,
 };

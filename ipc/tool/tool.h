@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 
-#define IPCTB_TOOL_VERSION "0.1.0"
+#ifndef IPCTB_TOOL_VERSION
+#define IPCTB_TOOL_VERSION "unknown"
+#endif
 
 #define IPCTB_EXIT_OK 0
 #define IPCTB_EXIT_FAIL 1

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz target: the op-stream harness (fuzz_chan_ops.c: ipctb_chan_create,
+ * send, recv, set_end, destroy) over the "pipe" transport.
+ */
+#define FZ_TRANSPORT "pipe"
+#include "fuzz_chan_ops.c"
