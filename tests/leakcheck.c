@@ -49,6 +49,13 @@ int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len)
 	return n;
 }
 
+struct leakcheck leakcheck_current;
+
+void leakcheck_fini(void)
+{
+	ipctb_snapshot_free(&leakcheck_current.before);
+}
+
 void leakcheck_end(struct leakcheck *lc)
 {
 	char msg[4096];

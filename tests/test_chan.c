@@ -18,7 +18,7 @@
 
 #include "ipctb/conform.h"
 #include "ipctb/ipctb.h"
-#include "testutil.h"
+#include "leakcheck.h"
 
 /* ---- a plug-in transport: SOCK_SEQPACKET socketpair ------------------------ */
 
@@ -175,7 +175,7 @@ static const char *const builtin_names[] = {
 };
 #define NBUILTIN (sizeof(builtin_names) / sizeof(builtin_names[0]))
 
-Test(registry, builtins_listed)
+LEAK_TEST(registry, builtins_listed)
 {
 	cr_assert_geq(ipctb_transport_count(), NBUILTIN);
 	for (size_t i = 0; i < NBUILTIN; i++) {
@@ -196,7 +196,7 @@ Test(registry, builtins_listed)
 	cr_assert_null(ipctb_transport_find("no_such_transport"));
 }
 
-Test(registry, plugin_found_and_round_trips)
+LEAK_TEST(registry, plugin_found_and_round_trips)
 {
 	size_t before = ipctb_transport_count();
 	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
@@ -220,7 +220,7 @@ Test(registry, plugin_found_and_round_trips)
 
 /* The whole suite over the user's transport: everything it promises
  * passes, everything it does not promise skips. */
-Test(registry, plugin_passes_conformance, .timeout = 120)
+LEAK_TEST(registry, plugin_passes_conformance, .timeout = 120)
 {
 	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
 	size_t pass = 0, skipped = 0;
@@ -248,7 +248,7 @@ static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 	return -ENOSYS;
 }
 
-Test(registry, duplicate_name)
+LEAK_TEST(registry, duplicate_name)
 {
 	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
 	cr_assert_eq(ipctb_registry_add(&plugin_ops), -EEXIST);
@@ -259,7 +259,7 @@ Test(registry, duplicate_name)
 	cr_assert_neq(ipctb_transport_find("pipe"), &twin);
 }
 
-Test(registry, invalid_tables)
+LEAK_TEST(registry, invalid_tables)
 {
 	size_t before = ipctb_transport_count();
 	cr_assert_eq(ipctb_registry_add(NULL), -EINVAL);
@@ -294,7 +294,7 @@ Test(registry, invalid_tables)
 	cr_assert_null(ipctb_transport_find("nulled_fn"));
 }
 
-Test(registry, full)
+LEAK_TEST(registry, full)
 {
 	static struct ipctb_chan_ops tables[256];
 	static char names[256][16];
@@ -323,7 +323,7 @@ Test(registry, full)
 	cr_assert_null(ch);
 }
 
-Test(registry, unknown_transport)
+LEAK_TEST(registry, unknown_transport)
 {
 	struct ipctb_chan *ch = (struct ipctb_chan *)&ch;
 	cr_assert_eq(ipctb_chan_create("no_such_transport", NULL, &ch), -IPCTB_ENOTRANSPORT);
@@ -336,7 +336,7 @@ Test(registry, unknown_transport)
 
 /* ---- errors and capability names ---------------------------------------- */
 
-Test(errors, every_ipctb_code_has_its_text)
+LEAK_TEST(errors, every_ipctb_code_has_its_text)
 {
 #define CHECK_TEXT(n, s)                                                         \
 	cr_assert_str_eq(ipctb_strerror(-IPCTB_##n), s, "IPCTB_" #n);             \
@@ -350,7 +350,7 @@ Test(errors, every_ipctb_code_has_its_text)
 	cr_assert_str_eq(ipctb_strerror(IPCTB_ERRBASE + 100000), "unknown ipctb error");
 }
 
-Test(errors, errno_values)
+LEAK_TEST(errors, errno_values)
 {
 	static const int errs[] = { EPERM, ENOENT, EINTR, EAGAIN, EBADF, EINVAL, EPIPE,
 				    EMSGSIZE, ETIMEDOUT, EEXIST, ENOSPC, ENOSYS };
@@ -363,7 +363,7 @@ Test(errors, errno_values)
 	cr_assert_str_eq(ipctb_strerror(0), "success");
 }
 
-Test(caps, names)
+LEAK_TEST(caps, names)
 {
 	char buf[256];
 	cr_assert_str_eq(ipctb_caps_str(0, buf, sizeof(buf)), "");
@@ -378,7 +378,7 @@ Test(caps, names)
 	cr_assert_str_eq(ipctb_caps_str(IPCTB_CAP_FORK | 0x80000000u, buf, sizeof(buf)), "fork");
 }
 
-Test(caps, small_buffer)
+LEAK_TEST(caps, small_buffer)
 {
 	char buf[16];
 	memset(buf, 'X', sizeof(buf));

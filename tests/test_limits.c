@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
-#include "testutil.h"
+#include "leakcheck.h"
 
 #define CHILD_TIMEOUT_MS 20000
 
@@ -168,7 +168,7 @@ static void assert_elimit(const struct report *rep, const char *name, enum ipctb
 
 /* ---- reading ---- */
 
-Test(limits, get_reads_every_limit)
+LEAK_TEST(limits, get_reads_every_limit)
 {
 	for (int i = 0; i < IPCTB_LIMIT__COUNT; i++) {
 		const char *path = ipctb_limit_path((enum ipctb_limit)i);
@@ -187,7 +187,7 @@ Test(limits, get_reads_every_limit)
 	cr_assert_eq(ipctb_limit_get(IPCTB_LIMIT_MSGMAX, NULL), -EINVAL);
 }
 
-Test(limits, check_names_the_limit)
+LEAK_TEST(limits, check_names_the_limit)
 {
 	unsigned long long max;
 	cr_assert_eq(ipctb_limit_get(IPCTB_LIMIT_MSGMAX, &max), 0);
@@ -259,7 +259,7 @@ static void ns_msgmax(struct report *rep)
 	msg_control(rep, 4096);
 }
 
-Test(limits, msgmax)
+LEAK_TEST(limits, msgmax)
 {
 	struct report rep;
 	run_in_ns(ns_msgmax, false, &rep);
@@ -275,7 +275,7 @@ static void ns_msgmnb(struct report *rep)
 	msg_control(rep, 4096);
 }
 
-Test(limits, msgmnb)
+LEAK_TEST(limits, msgmnb)
 {
 	struct report rep;
 	run_in_ns(ns_msgmnb, false, &rep);
@@ -297,7 +297,7 @@ static void ns_msgmni(struct report *rep)
 	msg_control(rep, 1024);
 }
 
-Test(limits, msgmni)
+LEAK_TEST(limits, msgmni)
 {
 	struct report rep;
 	run_in_ns(ns_msgmni, false, &rep);
@@ -358,7 +358,7 @@ out_dir:
 	rmdir(dir);
 }
 
-Test(limits, mq_msgsize_max)
+LEAK_TEST(limits, mq_msgsize_max)
 {
 	struct report rep;
 	run_in_ns(ns_mq_msgsize, true, &rep);
@@ -405,7 +405,7 @@ static void ns_shmmax(struct report *rep)
 	shm_control(rep, 1 << 20);
 }
 
-Test(limits, shmmax)
+LEAK_TEST(limits, shmmax)
 {
 	struct report rep;
 	run_in_ns(ns_shmmax, false, &rep);
@@ -431,7 +431,7 @@ static void ns_shmmni(struct report *rep)
 	shm_control(rep, 4096);
 }
 
-Test(limits, shmmni)
+LEAK_TEST(limits, shmmni)
 {
 	struct report rep;
 	run_in_ns(ns_shmmni, false, &rep);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "testutil.h"
+#include "leakcheck.h"
 
 static int p[2];
 
@@ -49,7 +49,7 @@ static struct ipctb_shim_rule rule(unsigned long long mask, unsigned long nth,
 
 TestSuite(shim, .init = setup, .fini = teardown);
 
-Test(shim, off_by_default)
+LEAK_TEST(shim, off_by_default)
 {
 	for (int i = 0; i < 10; i++)
 		cr_assert_eq(ipctb__sys_write(p[1], "abcd", 4), 4);
@@ -58,7 +58,7 @@ Test(shim, off_by_default)
 	cr_assert_eq(drain(), 40);
 }
 
-Test(shim, nth_fails_once_without_effect)
+LEAK_TEST(shim, nth_fails_once_without_effect)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 3, 0, IPCTB_SHIM_FAIL);
 	ipctb_shim_set(&r);
@@ -77,7 +77,7 @@ Test(shim, nth_fails_once_without_effect)
 	cr_assert_eq(drain(), 20, "the failed write must not have written");
 }
 
-Test(shim, fail_default_errno_is_eio)
+LEAK_TEST(shim, fail_default_errno_is_eio)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 0, IPCTB_SHIM_FAIL);
 	r.err = 0;
@@ -87,7 +87,7 @@ Test(shim, fail_default_errno_is_eio)
 	cr_assert_eq(errno, EIO);
 }
 
-Test(shim, every_kth_after_nth)
+LEAK_TEST(shim, every_kth_after_nth)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 2, 3, IPCTB_SHIM_FAIL);
 	ipctb_shim_set(&r);
@@ -103,7 +103,7 @@ Test(shim, every_kth_after_nth)
 	cr_assert_eq(drain(), ok * 2);
 }
 
-Test(shim, eintr_has_no_effect)
+LEAK_TEST(shim, eintr_has_no_effect)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 2, IPCTB_SHIM_EINTR);
 	ipctb_shim_set(&r);
@@ -120,7 +120,7 @@ Test(shim, eintr_has_no_effect)
 	cr_assert_eq(ipctb_shim_calls(), 4);
 }
 
-Test(shim, short_cuts_length)
+LEAK_TEST(shim, short_cuts_length)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 1, IPCTB_SHIM_SHORT);
 	ipctb_shim_set(&r);
@@ -138,7 +138,7 @@ Test(shim, short_cuts_length)
 	cr_assert_eq(drain(), 2);
 }
 
-Test(shim, short_len_one)
+LEAK_TEST(shim, short_len_one)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 2, 2, IPCTB_SHIM_SHORT);
 	r.short_len = 1;
@@ -150,7 +150,7 @@ Test(shim, short_len_one)
 	cr_assert_eq(drain(), 10);
 }
 
-Test(shim, mask_selects_calls)
+LEAK_TEST(shim, mask_selects_calls)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK(IPCTB_SYS_READ), 1, 1, IPCTB_SHIM_FAIL);
 	ipctb_shim_set(&r);
@@ -163,7 +163,7 @@ Test(shim, mask_selects_calls)
 	cr_assert_eq(ipctb_shim_hits(), 1);
 }
 
-Test(shim, set_resets_counters_and_null_turns_off)
+LEAK_TEST(shim, set_resets_counters_and_null_turns_off)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 1, IPCTB_SHIM_FAIL);
 	ipctb_shim_set(&r);
@@ -183,7 +183,7 @@ Test(shim, set_resets_counters_and_null_turns_off)
 	cr_assert_eq(drain(), 10);
 }
 
-Test(shim, off_action_or_nth_zero_disables)
+LEAK_TEST(shim, off_action_or_nth_zero_disables)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 0, 1, IPCTB_SHIM_FAIL);
 	ipctb_shim_set(&r);
@@ -194,7 +194,7 @@ Test(shim, off_action_or_nth_zero_disables)
 	cr_assert_eq(ipctb_shim_calls(), 0);
 }
 
-Test(shim, failed_close_still_closes)
+LEAK_TEST(shim, failed_close_still_closes)
 {
 	int fd = dup(p[0]);
 	cr_assert_geq(fd, 0);
@@ -205,7 +205,7 @@ Test(shim, failed_close_still_closes)
 	cr_assert_eq(errno, EBADF);
 }
 
-Test(shim, names)
+LEAK_TEST(shim, names)
 {
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS_READ), "READ");
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS_MQ_OPEN), "MQ_OPEN");

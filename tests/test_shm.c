@@ -28,7 +28,7 @@
 
 #include "ipctb/ipctb.h"
 #include "ring.h"
-#include "testutil.h"
+#include "leakcheck.h"
 
 static const enum ipctb_seg_kind kinds[] = { IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD };
 static const char *const kind_names[] = { "?", "sysv", "posix", "memfd" };
@@ -163,7 +163,7 @@ static int attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_
 
 /* ---- segments ---- */
 
-Test(seg, lifecycle_each_kind)
+LEAK_TEST(seg, lifecycle_each_kind)
 {
 	for (int i = 0; i < NKINDS; i++) {
 		const char *k = kind_names[kinds[i]];
@@ -193,7 +193,7 @@ Test(seg, lifecycle_each_kind)
 	}
 }
 
-Test(seg, mode_0600)
+LEAK_TEST(seg, mode_0600)
 {
 	for (int i = 0; i < NKINDS; i++) {
 		struct ipctb_seg s;
@@ -207,7 +207,7 @@ Test(seg, mode_0600)
 	}
 }
 
-Test(seg, bad_sizes)
+LEAK_TEST(seg, bad_sizes)
 {
 	for (int i = 0; i < NKINDS; i++) {
 		struct census before = census();
@@ -221,7 +221,7 @@ Test(seg, bad_sizes)
 	}
 }
 
-Test(seg, attach_too_small_is_refused)
+LEAK_TEST(seg, attach_too_small_is_refused)
 {
 	for (int i = 0; i < NKINDS; i++) {
 		struct census before;
@@ -238,7 +238,7 @@ Test(seg, attach_too_small_is_refused)
 	}
 }
 
-Test(seg, posix_name_collision_with_child)
+LEAK_TEST(seg, posix_name_collision_with_child)
 {
 	char name[IPCTB_NAME_MAX];
 	cr_assert_eq(ipctb_unique_name(name, sizeof(name), "/", "coll"), 0);
@@ -264,7 +264,7 @@ Test(seg, posix_name_collision_with_child)
 	cr_assert(gone, "the child's object was there");
 }
 
-Test(seg, sysv_key_collision_with_child)
+LEAK_TEST(seg, sysv_key_collision_with_child)
 {
 	key_t key = (key_t)(0x1b000000 | (getpid() & 0xffffff));
 	pid_t pid = fork();
@@ -317,7 +317,7 @@ static int limit_child(const char *path, const char *val, size_t size, int precr
 	return 0; /* the namespace and its segments die with us */
 }
 
-Test(seg, sysv_limits_named)
+LEAK_TEST(seg, sysv_limits_named)
 {
 	struct {
 		const char *path, *val;
@@ -344,7 +344,7 @@ Test(seg, sysv_limits_named)
 
 /* Fail the N-th shim'd call, N = 1.. until the operation succeeds; after
  * each failure nothing may be left behind. */
-Test(seg, failure_injection_leaves_nothing)
+LEAK_TEST(seg, failure_injection_leaves_nothing)
 {
 	for (int i = 0; i < NKINDS; i++) {
 		const char *k = kind_names[kinds[i]];
@@ -456,7 +456,7 @@ static int run_truncate(struct ipctb_seg *s, int guard)
 	return st;
 }
 
-Test(hazard, posix_truncated_by_peer)
+LEAK_TEST(hazard, posix_truncated_by_peer)
 {
 	struct ipctb_seg s;
 	cr_assert_eq(ipctb_seg_create(&s, IPCTB_SEG_POSIX, 2 * pagesz(), NULL), 0);
@@ -471,7 +471,7 @@ Test(hazard, posix_truncated_by_peer)
 	cr_assert_eq(exit_code(st2), 0, "guarded child: status %#x", st2);
 }
 
-Test(hazard, posix_truncated_guard_in_this_process)
+LEAK_TEST(hazard, posix_truncated_guard_in_this_process)
 {
 	struct ipctb_seg s;
 	cr_assert_eq(ipctb_seg_create(&s, IPCTB_SEG_POSIX, 2 * pagesz(), NULL), 0);
@@ -487,7 +487,7 @@ Test(hazard, posix_truncated_guard_in_this_process)
 	cr_assert(strstr(ipctb_strerror(c), "truncated") != NULL);
 }
 
-Test(hazard, memfd_sealed_against_shrink)
+LEAK_TEST(hazard, memfd_sealed_against_shrink)
 {
 	struct ipctb_seg s;
 	cr_assert_eq(ipctb_seg_create(&s, IPCTB_SEG_MEMFD, 2 * pagesz(), NULL), 0);
@@ -519,7 +519,7 @@ static int naive_sysv_child(int shmid, size_t believed)
 	return 0;
 }
 
-Test(hazard, sysv_attach_checks_size_first)
+LEAK_TEST(hazard, sysv_attach_checks_size_first)
 {
 	struct ipctb_seg s, t;
 	cr_assert_eq(ipctb_seg_create(&s, IPCTB_SEG_SYSV, pagesz(), NULL), 0);
@@ -569,7 +569,7 @@ static void close_ring(struct corrupt_fixture *f)
 	ipctb_chan_destroy(f->ch);
 }
 
-Test(ring_corrupt, bad_magic)
+LEAK_TEST(ring_corrupt, bad_magic)
 {
 	struct corrupt_fixture f = open_ring();
 	f.h->magic ^= 1;
@@ -579,7 +579,7 @@ Test(ring_corrupt, bad_magic)
 	cr_assert_eq(s, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, capacity_changed)
+LEAK_TEST(ring_corrupt, capacity_changed)
 {
 	struct corrupt_fixture f = open_ring();
 	f.h->capacity *= 2;
@@ -588,7 +588,7 @@ Test(ring_corrupt, capacity_changed)
 	cr_assert_eq(r, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, tail_beyond_capacity)
+LEAK_TEST(ring_corrupt, tail_beyond_capacity)
 {
 	struct corrupt_fixture f = open_ring();
 	atomic_store(&f.h->tail, atomic_load(&f.h->head) + f.h->capacity + 8);
@@ -597,7 +597,7 @@ Test(ring_corrupt, tail_beyond_capacity)
 	cr_assert_eq(r, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, misaligned_tail)
+LEAK_TEST(ring_corrupt, misaligned_tail)
 {
 	struct corrupt_fixture f = open_ring();
 	atomic_fetch_add(&f.h->tail, 3);
@@ -606,7 +606,7 @@ Test(ring_corrupt, misaligned_tail)
 	cr_assert_eq(r, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, length_above_max_msg)
+LEAK_TEST(ring_corrupt, length_above_max_msg)
 {
 	struct corrupt_fixture f = open_ring();
 	uint32_t n = 4097;
@@ -618,7 +618,7 @@ Test(ring_corrupt, length_above_max_msg)
 	cr_assert_eq(r, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, length_above_published)
+LEAK_TEST(ring_corrupt, length_above_published)
 {
 	struct corrupt_fixture f = open_ring();
 	uint32_t n = 64; /* only one 16-byte record was published */
@@ -628,7 +628,7 @@ Test(ring_corrupt, length_above_published)
 	cr_assert_eq(r, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, head_ahead_of_tail_for_producer)
+LEAK_TEST(ring_corrupt, head_ahead_of_tail_for_producer)
 {
 	struct corrupt_fixture f = open_ring();
 	atomic_store(&f.h->head, atomic_load(&f.h->tail) + 64);
@@ -637,7 +637,7 @@ Test(ring_corrupt, head_ahead_of_tail_for_producer)
 	cr_assert_eq(s, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, owner_died_with_corrupt_header)
+LEAK_TEST(ring_corrupt, owner_died_with_corrupt_header)
 {
 	struct corrupt_fixture f = open_ring();
 	pid_t pid = fork();
@@ -658,7 +658,7 @@ Test(ring_corrupt, owner_died_with_corrupt_header)
 	cr_assert_eq(r2, -IPCTB_ECORRUPT);
 }
 
-Test(ring_corrupt, region_consumer_never_overreads)
+LEAK_TEST(ring_corrupt, region_consumer_never_overreads)
 {
 	/* A deterministic mini-fuzz of the lock-free consumer: headers with
 	 * valid or random geometry and random positions and lengths. ASan
@@ -715,7 +715,7 @@ Test(ring_corrupt, region_consumer_never_overreads)
 		  seen[1], seen[2], seen[3]);
 }
 
-Test(ring, wraps_and_keeps_order)
+LEAK_TEST(ring, wraps_and_keeps_order)
 {
 	enum { DATA = 1024 };
 	size_t size = IPCTB__RING_DATA_OFF + DATA;
@@ -801,7 +801,7 @@ static int tx_child(struct ipctb_chan *ch, int count, int close_it)
 	return 0;
 }
 
-Test(ring_chan, roundtrip_fork_then_epipe)
+LEAK_TEST(ring_chan, roundtrip_fork_then_epipe)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		struct ipctb_chan *ch = make_chan(transports[k], 5000);
@@ -835,7 +835,7 @@ Test(ring_chan, roundtrip_fork_then_epipe)
 	}
 }
 
-Test(ring_chan, timeouts_nonblock_msgsize)
+LEAK_TEST(ring_chan, timeouts_nonblock_msgsize)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		struct ipctb_chan *ch = make_chan(transports[k], 100);
@@ -868,7 +868,7 @@ Test(ring_chan, timeouts_nonblock_msgsize)
 	}
 }
 
-Test(ring_chan, send_epipe_when_rx_dies)
+LEAK_TEST(ring_chan, send_epipe_when_rx_dies)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		struct ipctb_chan *ch = make_chan(transports[k], 5000);
@@ -885,7 +885,7 @@ Test(ring_chan, send_epipe_when_rx_dies)
 	}
 }
 
-Test(ring_chan, objects_mode_and_destroy)
+LEAK_TEST(ring_chan, objects_mode_and_destroy)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		struct census before = census();
@@ -906,7 +906,7 @@ Test(ring_chan, objects_mode_and_destroy)
 	}
 }
 
-Test(ring_chan, create_failure_injection_leaves_nothing)
+LEAK_TEST(ring_chan, create_failure_injection_leaves_nothing)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		unsigned long n;
@@ -936,7 +936,7 @@ Test(ring_chan, create_failure_injection_leaves_nothing)
 	}
 }
 
-Test(ring_chan, posix_truncated_by_peer_is_an_error)
+LEAK_TEST(ring_chan, posix_truncated_by_peer_is_an_error)
 {
 	struct ipctb_chan *ch = make_chan("shm_posix", 1000);
 	cr_assert_eq(ipctb_chan_send(ch, "abc", 3, 0), 0);
@@ -956,7 +956,7 @@ Test(ring_chan, posix_truncated_by_peer_is_an_error)
 	cr_assert_eq(s, -IPCTB_ETRUNCATED);
 }
 
-Test(ring_chan, owner_died_holding_lock_recovers)
+LEAK_TEST(ring_chan, owner_died_holding_lock_recovers)
 {
 	for (int k = 0; k < NKINDS; k++) {
 		struct ipctb_chan *ch = make_chan(transports[k], 2000);

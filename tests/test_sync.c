@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
-#include "testutil.h"
+#include "leakcheck.h"
 
 /* Wait for pid at most timeout_ms, then kill it; always reaps. Returns
  * the wait status, or -1 if it had to be killed. */
@@ -79,7 +79,7 @@ struct shared_counter {
 	long counter;
 };
 
-Test(pmutex, counter_across_fork)
+LEAK_TEST(pmutex, counter_across_fork)
 {
 	struct shared_counter *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -107,7 +107,7 @@ Test(pmutex, counter_across_fork)
 	munmap(s, sizeof(*s));
 }
 
-Test(pmutex, robust_owner_death)
+LEAK_TEST(pmutex, robust_owner_death)
 {
 	struct shared_counter *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -131,7 +131,7 @@ Test(pmutex, robust_owner_death)
 	munmap(s, sizeof(*s));
 }
 
-Test(pmutex, unrepaired_owner_death_is_not_recoverable)
+LEAK_TEST(pmutex, unrepaired_owner_death_is_not_recoverable)
 {
 	struct shared_counter *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -146,7 +146,7 @@ Test(pmutex, unrepaired_owner_death_is_not_recoverable)
 	munmap(s, sizeof(*s));
 }
 
-Test(pmutex, lock_timeout)
+LEAK_TEST(pmutex, lock_timeout)
 {
 	struct shared_counter *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -191,7 +191,7 @@ struct shared_cond {
 	int flag;
 };
 
-Test(pcond, wait_timeout)
+LEAK_TEST(pcond, wait_timeout)
 {
 	struct shared_cond *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -209,7 +209,7 @@ Test(pcond, wait_timeout)
 	munmap(s, sizeof(*s));
 }
 
-Test(pcond, signal_across_fork)
+LEAK_TEST(pcond, signal_across_fork)
 {
 	struct shared_cond *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
@@ -231,7 +231,7 @@ Test(pcond, signal_across_fork)
 	munmap(s, sizeof(*s));
 }
 
-Test(psem, timed_wait_and_trywait)
+LEAK_TEST(psem, timed_wait_and_trywait)
 {
 	struct ipctb_psem *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_psem_init(s, 0), 0);
@@ -257,7 +257,7 @@ Test(psem, timed_wait_and_trywait)
 
 static void on_alarm(int sig) { (void)sig; }
 
-Test(psem, wait_retries_eintr)
+LEAK_TEST(psem, wait_retries_eintr)
 {
 	/* sem_wait fails with EINTR on any handled signal, SA_RESTART or
 	 * not; the library must retry and keep its deadline. */
@@ -289,7 +289,7 @@ static int sem_exists(const char *name)
 	return stat(path, &st) == 0;
 }
 
-Test(nsem, mode_0600_and_unlinked_by_destroy)
+LEAK_TEST(nsem, mode_0600_and_unlinked_by_destroy)
 {
 	struct ipctb_nsem n;
 	cr_assert_eq(ipctb_nsem_create(&n, NULL, 0), 0);
@@ -313,7 +313,7 @@ Test(nsem, mode_0600_and_unlinked_by_destroy)
 	cr_assert(!sem_exists(name), "%s left behind", name);
 }
 
-Test(nsem, excl_collision_with_child)
+LEAK_TEST(nsem, excl_collision_with_child)
 {
 	char name[IPCTB_NAME_MAX];
 	cr_assert_eq(ipctb_unique_name(name, sizeof(name), "/", "semx"), 0);
@@ -342,7 +342,7 @@ Test(nsem, excl_collision_with_child)
 	cr_assert_eq(d, 0);
 }
 
-Test(nsem, create_failure_injection_leaves_nothing)
+LEAK_TEST(nsem, create_failure_injection_leaves_nothing)
 {
 	unsigned long n;
 	for (n = 1; n < 20; n++) {
