@@ -9,6 +9,7 @@ PKGS=(
   build-essential   # gcc, make
   cmake             # >= 3.25 (Debian 12 ships 3.25.1)
   clang             # clang 14 on Debian 12
+  clang-format      # ci/format-check
   libclang-rt-14-dev # ASan, UBSan, TSan, MSan, libFuzzer runtimes
   libcriterion-dev  # test framework
   pkg-config

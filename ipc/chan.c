@@ -17,12 +17,10 @@
 #define REGISTRY_MAX 64
 
 static const struct ipctb_chan_ops *const builtins[] = {
-	&ipctb__pipe_ops,        &ipctb__fifo_ops,
-	&ipctb__unix_stream_ops, &ipctb__unix_dgram_ops,
-	&ipctb__unix_seqpacket_ops, &ipctb__tcp_ops,
-	&ipctb__sysv_msg_ops,    &ipctb__posix_mq_ops,
-	&ipctb__shm_sysv_ops,    &ipctb__shm_posix_ops,
-	&ipctb__shm_memfd_ops,
+    &ipctb__pipe_ops,	    &ipctb__fifo_ops,		&ipctb__unix_stream_ops,
+    &ipctb__unix_dgram_ops, &ipctb__unix_seqpacket_ops, &ipctb__tcp_ops,
+    &ipctb__sysv_msg_ops,   &ipctb__posix_mq_ops,	&ipctb__shm_sysv_ops,
+    &ipctb__shm_posix_ops,  &ipctb__shm_memfd_ops,
 };
 #define NBUILTIN (sizeof(builtins) / sizeof(builtins[0]))
 
@@ -75,9 +73,8 @@ static bool valid_name(const char *s)
 
 int ipctb_registry_add(const struct ipctb_chan_ops *ops)
 {
-	if (!ops || !valid_name(ops->name) || !ops->create || !ops->set_end ||
-	    !ops->send || !ops->recv || !ops->close || !ops->destroy ||
-	    !ops->objects || ops->max_msg == 0)
+	if (!ops || !valid_name(ops->name) || !ops->create || !ops->set_end || !ops->send ||
+	    !ops->recv || !ops->close || !ops->destroy || !ops->objects || ops->max_msg == 0)
 		return -EINVAL;
 	if (ipctb_transport_find(ops->name))
 		return -EEXIST;
@@ -94,8 +91,7 @@ int ipctb_registry_add(const struct ipctb_chan_ops *ops)
 const char *ipctb_caps_str(unsigned caps, char *buf, size_t len)
 {
 	static const char *const names[] = {
-		"stream", "nonblock", "fork", "peer-close", "named",
-		"sysv-key", "empty", "shim", "shm",
+	    "stream", "nonblock", "fork", "peer-close", "named", "sysv-key", "empty", "shim", "shm",
 	};
 	size_t off = 0;
 	if (len)
@@ -103,21 +99,21 @@ const char *ipctb_caps_str(unsigned caps, char *buf, size_t len)
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!(caps & (1u << i)))
 			continue;
-		int w = snprintf(buf + off, len > off ? len - off : 0, "%s%s",
-				 off ? "," : "", names[i]);
+		int w = snprintf(buf + off, len > off ? len - off : 0, "%s%s", off ? "," : "",
+				 names[i]);
 		if (w > 0)
 			off += (size_t)w;
 	}
 	return buf;
 }
 
-int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops,
-			  const struct ipctb_chan_opts *opts, struct ipctb_chan **out)
+int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_chan_opts *opts,
+			  struct ipctb_chan **out)
 {
 	if (!ops || !out)
 		return -EINVAL;
 	*out = NULL;
-	struct ipctb_chan_opts o = { 0 };
+	struct ipctb_chan_opts o = {0};
 	if (opts)
 		o = *opts;
 	if (o.max_msg > ops->max_msg)

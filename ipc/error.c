@@ -6,11 +6,13 @@
 
 const char *ipctb_strerror(int err)
 {
+	/* clang-format off */
 	static const char *const texts[] = {
 #define IPCTB__XTEXT(n, s) s,
 		IPCTB_ERRNO_MAP(IPCTB__XTEXT)
 #undef IPCTB__XTEXT
 	};
+	/* clang-format on */
 	if (err < 0)
 		err = -err;
 	if (err == 0)

@@ -27,8 +27,8 @@ static void crc_init(void)
 	}
 	for (uint32_t i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
-			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
-					crc_tab[0][crc_tab[t - 1][i] & 0xff];
+			crc_tab[t][i] =
+			    (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
 	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -42,12 +42,11 @@ uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len)
 	const uint8_t *p = buf;
 	crc = ~crc;
 	while (len >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				     (uint32_t)p[3] << 24);
 		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
-		      crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^
-		      crc_tab[3][p[4]] ^ crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^
-		      crc_tab[0][p[7]];
+		      crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^ crc_tab[3][p[4]] ^
+		      crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^ crc_tab[0][p[7]];
 		p += 8;
 		len -= 8;
 	}
@@ -56,7 +55,11 @@ uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
@@ -64,11 +67,13 @@ static void put32(uint8_t *p, uint32_t v)
 	p[2] = (uint8_t)(v >> 16);
 	p[3] = (uint8_t)(v >> 24);
 }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 #define CRC_COVERED 14 /* header bytes under the checksum */
@@ -87,11 +92,10 @@ void ipctb_frame_put_hdr(uint8_t out[IPCTB_FRAME_HDR], uint8_t type, uint32_t se
 	put32(out + 14, crc);
 }
 
-long ipctb_frame_encode(void *out, size_t cap, uint8_t type, uint32_t seq,
-			const void *payload, size_t len)
+long ipctb_frame_encode(void *out, size_t cap, uint8_t type, uint32_t seq, const void *payload,
+			size_t len)
 {
-	if (len > IPCTB_FRAME_MAX_LEN || cap < IPCTB_FRAME_HDR ||
-	    cap - IPCTB_FRAME_HDR < len)
+	if (len > IPCTB_FRAME_MAX_LEN || cap < IPCTB_FRAME_HDR || cap - IPCTB_FRAME_HDR < len)
 		return -EMSGSIZE;
 	if (!out || (!payload && len))
 		return -EINVAL;
@@ -123,8 +127,8 @@ int ipctb_frame_parse_hdr(const uint8_t in[IPCTB_FRAME_HDR], size_t max_len,
 	return 0;
 }
 
-long ipctb_frame_decode(const void *in, size_t n, size_t max_len,
-			struct ipctb_frame_hdr *hdr, const void **payload)
+long ipctb_frame_decode(const void *in, size_t n, size_t max_len, struct ipctb_frame_hdr *hdr,
+			const void **payload)
 {
 	const uint8_t *p = in;
 	if (!hdr || !payload || (!in && n))
@@ -167,8 +171,7 @@ static int dec_fail(struct ipctb_frame_dec *d, int err)
 	return err;
 }
 
-int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n,
-			 size_t *used)
+int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, size_t *used)
 {
 	const uint8_t *p = in;
 	size_t off = 0;

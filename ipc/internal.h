@@ -92,8 +92,7 @@ struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d);
  * A second fd (may be -1) is watched for POLLIN/POLLHUP as well: used for
  * lifelines; when it fires, returns -EPIPE.
  */
-int ipctb__wait_fd(int fd, short events, int life_fd,
-		   const struct ipctb__deadline *d);
+int ipctb__wait_fd(int fd, short events, int life_fd, const struct ipctb__deadline *d);
 
 /*
  * Lifelines tell an end that its peer's process closed or died, for
@@ -129,7 +128,10 @@ void ipctb__detail_clear(void);
 
 /* Block SIGPIPE in this thread around a write to a pipe or FIFO, then
  * consume a SIGPIPE it raised, so that EPIPE is returned, not a death. */
-struct ipctb__sigpipe { int pending_before; sigset_t old; };
+struct ipctb__sigpipe {
+	int pending_before;
+	sigset_t old;
+};
 void ipctb__sigpipe_block(struct ipctb__sigpipe *s);
 void ipctb__sigpipe_restore(struct ipctb__sigpipe *s, bool raised);
 

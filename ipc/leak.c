@@ -71,7 +71,7 @@ static int scan_sysv(struct ipctb_snapshot *s, const char *table, enum ipctb_obj
 	if (!fgets(line, sizeof(line), f)) /* header */
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
-		struct ipctb_leak_obj o = { .kind = kind, .creator = -1 };
+		struct ipctb_leak_obj o = {.kind = kind, .creator = -1};
 		long key, id, a, b, c;
 		unsigned perms;
 		if (sscanf(line, "%ld %ld %o %ld %ld %ld", &key, &id, &perms, &a, &b, &c) < 3)
@@ -115,29 +115,34 @@ static int scan_dir(struct ipctb_snapshot *s, const char *dir, int which)
 	int r = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
-		struct ipctb_leak_obj o = { .creator = -1, .id = -1 };
+		struct ipctb_leak_obj o = {.creator = -1, .id = -1};
 		if (which == 'p') {
 			if (strncmp(e->d_name, "ipctb.", 6) != 0)
 				continue;
 			struct stat st;
-			if (snprintf(o.name, sizeof(o.name), "%s/%s", dir, e->d_name) >= (int)sizeof(o.name))
+			if (snprintf(o.name, sizeof(o.name), "%s/%s", dir, e->d_name) >=
+			    (int)sizeof(o.name))
 				continue;
 			if (lstat(o.name, &st) < 0)
 				continue;
 			o.kind = path_kind(&st);
 		} else if (which == 'q') {
 			o.kind = IPCTB_OBJ_POSIX_MQ;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >= (int)sizeof(o.name))
+			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >=
+			    (int)sizeof(o.name))
 				continue;
 		} else if (strncmp(e->d_name, "sem.", 4) == 0) {
 			o.kind = IPCTB_OBJ_POSIX_SEM;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name + 4) >= (int)sizeof(o.name))
+			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name + 4) >=
+			    (int)sizeof(o.name))
 				continue;
 		} else {
 			o.kind = IPCTB_OBJ_POSIX_SHM;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >= (int)sizeof(o.name))
+			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >=
+			    (int)sizeof(o.name))
 				continue;
 		}
 		o.creator = ipctb_name_pid(o.name);
@@ -158,12 +163,13 @@ static int scan_fds(struct ipctb_snapshot *s)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		struct ipctb_leak_obj o = { .kind = IPCTB_OBJ_NONE, .creator = getpid() };
+		struct ipctb_leak_obj o = {.kind = IPCTB_OBJ_NONE, .creator = getpid()};
 		o.id = strtol(e->d_name, NULL, 10);
 		if (o.id == self)
 			continue;
 		char link[300];
-		if (snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name) >= (int)sizeof(link))
+		if (snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name) >=
+		    (int)sizeof(link))
 			continue;
 		ssize_t n = readlink(link, o.name, sizeof(o.name) - 1);
 		o.name[n > 0 ? n : 0] = '\0';
@@ -248,8 +254,8 @@ static bool same(const struct ipctb_leak_obj *a, const struct ipctb_leak_obj *b)
 	}
 }
 
-int ipctb_snapshot_diff(const struct ipctb_snapshot *before,
-			const struct ipctb_snapshot *after, struct ipctb_snapshot *added)
+int ipctb_snapshot_diff(const struct ipctb_snapshot *before, const struct ipctb_snapshot *after,
+			struct ipctb_snapshot *added)
 {
 	if (!before || !after || !added)
 		return -EINVAL;
@@ -313,8 +319,9 @@ size_t ipctb_leak_obj_format(const struct ipctb_leak_obj *o, char *buf, size_t l
 	case IPCTB_OBJ_SYSV_SHM:
 	case IPCTB_OBJ_SYSV_MSG:
 	case IPCTB_OBJ_SYSV_SEM:
-		w = snprintf(buf, len, "%s id=%ld key=0x%lx creator=%ld", ipctb_obj_kind_str(o->kind),
-			     o->id, (unsigned long)o->key, (long)o->creator);
+		w = snprintf(buf, len, "%s id=%ld key=0x%lx creator=%ld",
+			     ipctb_obj_kind_str(o->kind), o->id, (unsigned long)o->key,
+			     (long)o->creator);
 		break;
 	case IPCTB_OBJ_NONE:
 		w = snprintf(buf, len, "fd %ld -> %s", o->id, o->name);
@@ -441,8 +448,7 @@ int ipctb_private_ns(void)
 	int r;
 	if (unshare(CLONE_NEWIPC | CLONE_NEWNS) == 0) {
 		r = mount_private();
-	} else if (errno == EPERM &&
-		   unshare(CLONE_NEWUSER | CLONE_NEWIPC | CLONE_NEWNS) == 0) {
+	} else if (errno == EPERM && unshare(CLONE_NEWUSER | CLONE_NEWIPC | CLONE_NEWNS) == 0) {
 		/* Unprivileged: map ourselves to root of the new user
 		 * namespace, which owns the new IPC and mount namespaces. */
 		char map[64];

@@ -28,7 +28,7 @@ static struct {
 	pid_t owner; /* the process these entries belong to */
 	size_t n;
 	struct ipctb_leak_obj v[LIVE_MAX];
-} mem = { .lock = ATOMIC_FLAG_INIT };
+} mem = {.lock = ATOMIC_FLAG_INIT};
 
 static void lock(void)
 {
@@ -209,10 +209,11 @@ static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int 
 			continue;
 		/* A SysV id of another IPC namespace is not this one's object. */
 		if ((kind == IPCTB_OBJ_SYSV_SHM || kind == IPCTB_OBJ_SYSV_MSG ||
-		     kind == IPCTB_OBJ_SYSV_SEM) && ns && ns != here)
+		     kind == IPCTB_OBJ_SYSV_SEM) &&
+		    ns && ns != here)
 			continue;
-		struct ipctb_leak_obj o = { .kind = (enum ipctb_obj_kind)kind, .id = id,
-					    .creator = pid };
+		struct ipctb_leak_obj o = {
+		    .kind = (enum ipctb_obj_kind)kind, .id = id, .creator = pid};
 		/* The run id rides in the key field, unused for ledger entries. */
 		o.key = (long)ipctb__run_hash(strcmp(run, "-") ? run : NULL);
 		if (strcmp(name, "-") != 0)
@@ -236,7 +237,8 @@ static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int 
 			live->v[live->n++] = o;
 		} else if (op == '-') {
 			for (size_t i = 0; i < live->n; i++) {
-				if (entry_match(&live->v[i], o.kind, o.id, o.name[0] ? o.name : NULL)) {
+				if (entry_match(&live->v[i], o.kind, o.id,
+						o.name[0] ? o.name : NULL)) {
 					live->v[i] = live->v[--live->n];
 					break;
 				}

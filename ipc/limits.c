@@ -11,17 +11,21 @@
 
 #include "internal.h"
 
+/* clang-format off */
 static const char *const paths[] = {
 #define IPCTB__XPATH(n, p) p,
 	IPCTB_LIMIT_MAP(IPCTB__XPATH)
 #undef IPCTB__XPATH
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const names[] = {
 #define IPCTB__XLNAME(n, p) #n,
 	IPCTB_LIMIT_MAP(IPCTB__XLNAME)
 #undef IPCTB__XLNAME
 };
+/* clang-format on */
 
 const char *ipctb_limit_path(enum ipctb_limit lim)
 {

@@ -20,19 +20,32 @@
 const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind)
 {
 	switch (kind) {
-	case IPCTB_OBJ_FIFO: return "fifo";
-	case IPCTB_OBJ_SOCK_PATH: return "socket-path";
-	case IPCTB_OBJ_DIR: return "directory";
-	case IPCTB_OBJ_SYSV_SHM: return "sysv-shm";
-	case IPCTB_OBJ_SYSV_MSG: return "sysv-msg";
-	case IPCTB_OBJ_SYSV_SEM: return "sysv-sem";
-	case IPCTB_OBJ_POSIX_SHM: return "posix-shm";
-	case IPCTB_OBJ_POSIX_MQ: return "posix-mq";
-	case IPCTB_OBJ_POSIX_SEM: return "posix-sem";
-	case IPCTB_OBJ_MEMFD: return "memfd";
-	case IPCTB_OBJ_TCP_PORT: return "tcp-port";
-	case IPCTB_OBJ_FILE: return "file";
-	case IPCTB_OBJ_NONE: break;
+	case IPCTB_OBJ_FIFO:
+		return "fifo";
+	case IPCTB_OBJ_SOCK_PATH:
+		return "socket-path";
+	case IPCTB_OBJ_DIR:
+		return "directory";
+	case IPCTB_OBJ_SYSV_SHM:
+		return "sysv-shm";
+	case IPCTB_OBJ_SYSV_MSG:
+		return "sysv-msg";
+	case IPCTB_OBJ_SYSV_SEM:
+		return "sysv-sem";
+	case IPCTB_OBJ_POSIX_SHM:
+		return "posix-shm";
+	case IPCTB_OBJ_POSIX_MQ:
+		return "posix-mq";
+	case IPCTB_OBJ_POSIX_SEM:
+		return "posix-sem";
+	case IPCTB_OBJ_MEMFD:
+		return "memfd";
+	case IPCTB_OBJ_TCP_PORT:
+		return "tcp-port";
+	case IPCTB_OBJ_FILE:
+		return "file";
+	case IPCTB_OBJ_NONE:
+		break;
 	}
 	return "none";
 }
@@ -64,8 +77,8 @@ int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag)
 {
 	static atomic_uint counter;
 	unsigned n = atomic_fetch_add(&counter, 1);
-	int w = snprintf(buf, len, "%s%s.%u.%s", lead ? lead : "",
-			 ipctb_name_prefix(), n, tag ? tag : "obj");
+	int w = snprintf(buf, len, "%s%s.%u.%s", lead ? lead : "", ipctb_name_prefix(), n,
+			 tag ? tag : "obj");
 	if (w < 0 || (size_t)w >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -128,7 +141,10 @@ int ipctb_obj_mode(const struct ipctb_obj *obj, unsigned *mode)
 	}
 	case IPCTB_OBJ_SYSV_SEM: {
 		struct semid_ds ds;
-		union { int val; struct semid_ds *buf; } arg = { .buf = &ds };
+		union {
+			int val;
+			struct semid_ds *buf;
+		} arg = {.buf = &ds};
 		if (semctl(obj->id, 0, IPC_STAT, arg) < 0)
 			return -errno;
 		*mode = ds.sem_perm.mode & 0777;

@@ -30,7 +30,7 @@ struct pmq {
 	mqd_t q;
 	size_t msgsize; /* mq_msgsize: mq_receive wants a buffer this large */
 	char *rxbuf;
-	bool named;     /* the name still exists (not yet unlinked) */
+	bool named; /* the name still exists (not yet unlinked) */
 	char name[IPCTB_NAME_MAX];
 	struct ipctb__lifeline life;
 };
@@ -84,9 +84,9 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 		goto fail;
 
 	/* Last, so that nothing after it can fail and leave a queue. */
-	struct mq_attr attr = { .mq_maxmsg = depth, .mq_msgsize = (long)p->msgsize };
-	p->q = ipctb__sys_mq_open(p->name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK | O_CLOEXEC,
-				  0600, &attr);
+	struct mq_attr attr = {.mq_maxmsg = depth, .mq_msgsize = (long)p->msgsize};
+	p->q = ipctb__sys_mq_open(p->name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK | O_CLOEXEC, 0600,
+				  &attr);
 	if (p->q == (mqd_t)-1) {
 		r = -errno;
 		if (r == -ENOSPC)
@@ -217,16 +217,16 @@ static int pmq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 const struct ipctb_chan_ops ipctb__posix_mq_ops = {
-	.name = "posix_mq",
-	.summary = "POSIX message queue (mq_open), polled as an fd",
-	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
-		IPCTB_CAP_EMPTY | IPCTB_CAP_NAMED,
-	.max_msg = PMQ_MAX_MSG,
-	.create = pmq_create,
-	.set_end = pmq_set_end,
-	.send = pmq_send,
-	.recv = pmq_recv,
-	.close = pmq_close,
-	.destroy = pmq_destroy,
-	.objects = pmq_objects,
+    .name = "posix_mq",
+    .summary = "POSIX message queue (mq_open), polled as an fd",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |
+	    IPCTB_CAP_NAMED,
+    .max_msg = PMQ_MAX_MSG,
+    .create = pmq_create,
+    .set_end = pmq_set_end,
+    .send = pmq_send,
+    .recv = pmq_recv,
+    .close = pmq_close,
+    .destroy = pmq_destroy,
+    .objects = pmq_objects,
 };

@@ -47,8 +47,7 @@ static int geometry(struct ipctb__ring *r, void *region, size_t size, uint64_t c
 		    uint64_t max_msg)
 {
 	if (size < IPCTB__RING_DATA_OFF || cap < 64 || (cap & (cap - 1)) ||
-	    cap > size - IPCTB__RING_DATA_OFF || max_msg > UINT32_MAX ||
-	    rec_size(max_msg) > cap)
+	    cap > size - IPCTB__RING_DATA_OFF || max_msg > UINT32_MAX || rec_size(max_msg) > cap)
 		return -EINVAL;
 	r->h = region;
 	r->data = (unsigned char *)region + IPCTB__RING_DATA_OFF;
@@ -69,8 +68,7 @@ int ipctb__ring_init(struct ipctb__ring *r, void *region, size_t size, size_t ma
 		return e;
 	struct ipctb__ring_hdr *h = r->h;
 	memset(h, 0, sizeof(*h));
-	if ((e = ipctb_pmutex_init(&h->lock)) < 0 ||
-	    (e = ipctb_pcond_init(&h->not_empty)) < 0 ||
+	if ((e = ipctb_pmutex_init(&h->lock)) < 0 || (e = ipctb_pcond_init(&h->not_empty)) < 0 ||
 	    (e = ipctb_pcond_init(&h->not_full)) < 0)
 		return e;
 	h->version = IPCTB__RING_VERSION;
@@ -254,8 +252,8 @@ int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
 		return e;
 	}
 	struct ipctb_seg_opts so = {
-		.name = kind == IPCTB_SEG_POSIX ? opts->name : NULL,
-		.key = kind == IPCTB_SEG_SYSV ? opts->key : 0,
+	    .name = kind == IPCTB_SEG_POSIX ? opts->name : NULL,
+	    .key = kind == IPCTB_SEG_SYSV ? opts->key : 0,
 	};
 	e = ipctb_seg_create(&rc->seg, kind, ipctb__ring_region_size(ch->max_msg), &so);
 	if (e < 0)
@@ -287,10 +285,9 @@ int ipctb__ring_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 /* The peer is gone: it closed its end or its process is dead. */
 static bool peer_gone(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
 {
-	_Atomic uint32_t *flag = ch->end == IPCTB_END_TX ? &rc->ring.h->rx_closed
-							  : &rc->ring.h->tx_closed;
-	if (ch->end != IPCTB_END_BOTH &&
-	    atomic_load_explicit(flag, memory_order_acquire))
+	_Atomic uint32_t *flag =
+	    ch->end == IPCTB_END_TX ? &rc->ring.h->rx_closed : &rc->ring.h->tx_closed;
+	if (ch->end != IPCTB_END_BOTH && atomic_load_explicit(flag, memory_order_acquire))
 		return true;
 	return ipctb__lifeline_peer_gone(&rc->life, ch->end);
 }
@@ -329,8 +326,7 @@ int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, in
 	return e;
 }
 
-int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
-			  int flags)
+int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct ipctb__ring_chan *rc = ch->impl;
 	struct ipctb__ring_hdr *h = rc->ring.h;
@@ -380,8 +376,8 @@ void ipctb__ring_chan_close(struct ipctb_chan *ch)
 		return;
 	struct ipctb__ring_hdr *h = rc->ring.h;
 	if (ch->end != IPCTB_END_BOTH && ipctb_seg_check(&rc->seg) == 0) {
-		atomic_store_explicit(ch->end == IPCTB_END_TX ? &h->tx_closed : &h->rx_closed,
-				      1, memory_order_release);
+		atomic_store_explicit(ch->end == IPCTB_END_TX ? &h->tx_closed : &h->rx_closed, 1,
+				      memory_order_release);
 		/* Wake a waiting peer. Without the lock a waiter may miss it,
 		 * which costs it one wait slice; with it, nothing. */
 		struct ipctb__deadline d;

@@ -54,7 +54,7 @@ struct ipctb__ring_hdr {
 struct ipctb__ring {
 	struct ipctb__ring_hdr *h;
 	unsigned char *data;
-	uint64_t cap;     /* data bytes, a power of two */
+	uint64_t cap;	  /* data bytes, a power of two */
 	uint32_t max_msg; /* largest payload */
 };
 
@@ -62,8 +62,7 @@ struct ipctb__ring {
 size_t ipctb__ring_region_size(size_t max_msg);
 /* Lay out a new ring in region (the creator). -EINVAL if max_msg does not
  * fit in twice the data area, or the pthread error. */
-int ipctb__ring_init(struct ipctb__ring *r, void *region, size_t size,
-		     size_t max_msg);
+int ipctb__ring_init(struct ipctb__ring *r, void *region, size_t size, size_t max_msg);
 /* Read and validate the header of an existing ring into r. */
 int ipctb__ring_open(struct ipctb__ring *r, void *region, size_t size);
 /* The header still matches r and head/tail are sane: 0 or -IPCTB_ECORRUPT. */
@@ -84,8 +83,7 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
  * without locking: for the fuzz harness, which feeds it hostile bytes.
  * Same results as ipctb__ring_pop (plus -EINVAL for a misaligned region).
  */
-int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap,
-			   size_t *len);
+int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap, size_t *len);
 
 /* The channel over a ring in a segment, shared by the three transports. */
 struct ipctb__ring_chan {
@@ -97,13 +95,10 @@ struct ipctb__ring_chan {
 int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
 			    const struct ipctb_chan_opts *opts);
 int ipctb__ring_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end);
-int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len,
-			  int flags);
-int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap,
-			  size_t *len, int flags);
+int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
+int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);
 void ipctb__ring_chan_close(struct ipctb_chan *ch);
 int ipctb__ring_chan_destroy(struct ipctb_chan *ch);
-int ipctb__ring_chan_objects(struct ipctb_chan *ch, struct ipctb_obj *out,
-			     size_t cap);
+int ipctb__ring_chan_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
 
 #endif

@@ -39,16 +39,24 @@ void ipctb_shim_set(const struct ipctb_shim_rule *r)
 	}
 }
 
-unsigned long ipctb_shim_calls(void) { return atomic_load(&calls); }
-unsigned long ipctb_shim_hits(void) { return atomic_load(&hits); }
+unsigned long ipctb_shim_calls(void)
+{
+	return atomic_load(&calls);
+}
+unsigned long ipctb_shim_hits(void)
+{
+	return atomic_load(&hits);
+}
 
 const char *ipctb_sys_name(enum ipctb_sys s)
 {
+	/* clang-format off */
 	static const char *const names[] = {
 #define IPCTB__XNAME(n) #n,
 		IPCTB_SYSCALL_MAP(IPCTB__XNAME)
 #undef IPCTB__XNAME
 	};
+	/* clang-format on */
 	return (unsigned)s < IPCTB_SYS__COUNT ? names[s] : "?";
 }
 
@@ -89,18 +97,18 @@ static void shim_after(int action)
 }
 
 /* Generic guard for calls without a length: fail or interrupt. */
-#define SHIM_GUARD(sys, failval)                                              \
-	do {                                                                  \
-		int a_ = shim_hit(IPCTB_SYS_##sys, NULL);                     \
-		if (a_ == IPCTB_SHIM_FAIL || a_ == IPCTB_SHIM_EINTR)          \
-			return failval;                                       \
+#define SHIM_GUARD(sys, failval)                                                                   \
+	do {                                                                                       \
+		int a_ = shim_hit(IPCTB_SYS_##sys, NULL);                                          \
+		if (a_ == IPCTB_SHIM_FAIL || a_ == IPCTB_SHIM_EINTR)                               \
+			return failval;                                                            \
 	} while (0)
 
-#define SHIM_GUARD_LEN(sys, lenvar, failval)                                  \
-	do {                                                                  \
-		int a_ = shim_hit(IPCTB_SYS_##sys, &(lenvar));                \
-		if (a_ == IPCTB_SHIM_FAIL || a_ == IPCTB_SHIM_EINTR)          \
-			return failval;                                       \
+#define SHIM_GUARD_LEN(sys, lenvar, failval)                                                       \
+	do {                                                                                       \
+		int a_ = shim_hit(IPCTB_SYS_##sys, &(lenvar));                                     \
+		if (a_ == IPCTB_SHIM_FAIL || a_ == IPCTB_SHIM_EINTR)                               \
+			return failval;                                                            \
 	} while (0)
 
 ssize_t ipctb__sys_read(int fd, void *buf, size_t n)

@@ -74,8 +74,8 @@ static int sysv_check_limits(size_t size)
 	if (n >= 0 && ipctb_limit_get(IPCTB_LIMIT_SHMMNI, &mni) == 0 &&
 	    (unsigned long long)n + 1 > mni)
 		return ipctb__detail(-IPCTB_ELIMIT,
-				     "shm segments: %d + 1 exceeds SHMMNI = %llu (%s)", n,
-				     mni, ipctb_limit_path(IPCTB_LIMIT_SHMMNI));
+				     "shm segments: %d + 1 exceeds SHMMNI = %llu (%s)", n, mni,
+				     ipctb_limit_path(IPCTB_LIMIT_SHMMNI));
 	size_t pg = page_size();
 	long long used = sysv_pages_used(pg);
 	unsigned long long need = (size + pg - 1) / pg;
@@ -92,8 +92,7 @@ static int create_sysv(struct ipctb_seg *seg, size_t size, key_t key)
 	int r = sysv_check_limits(size);
 	if (r < 0)
 		return r;
-	int id = ipctb__sys_shmget(key ? key : IPC_PRIVATE, size,
-				   IPC_CREAT | IPC_EXCL | 0600);
+	int id = ipctb__sys_shmget(key ? key : IPC_PRIVATE, size, IPC_CREAT | IPC_EXCL | 0600);
 	if (id < 0)
 		return -errno;
 	void *p = ipctb__sys_shmat(id, NULL, 0);
@@ -248,8 +247,8 @@ static int map_fd(struct ipctb_seg *seg, int fd, size_t min_size)
 		r = too_small(st.st_size > 0 ? (unsigned long long)st.st_size : 0, min_size);
 		goto fail;
 	}
-	void *p = ipctb__sys_mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-				  MAP_SHARED, fd, 0);
+	void *p =
+	    ipctb__sys_mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		r = -errno;
 		goto fail;
@@ -420,8 +419,7 @@ static int install_bus_handler(void)
 		sigemptyset(&sa.sa_mask);
 		/* Save the old action first so that the handler never sees a
 		 * half-written one. */
-		if (sigaction(SIGBUS, NULL, &old_bus) < 0 ||
-		    sigaction(SIGBUS, &sa, NULL) < 0)
+		if (sigaction(SIGBUS, NULL, &old_bus) < 0 || sigaction(SIGBUS, &sa, NULL) < 0)
 			r = -errno;
 		else
 			atomic_store(&bus_installed, 1);
@@ -474,7 +472,7 @@ int ipctb_seg_check(const struct ipctb_seg *seg)
 {
 	if (seg && seg->truncated)
 		return ipctb__detail(-IPCTB_ETRUNCATED,
-				     "segment at %p (%zu bytes) was truncated by a peer",
-				     seg->addr, seg->size);
+				     "segment at %p (%zu bytes) was truncated by a peer", seg->addr,
+				     seg->size);
 	return 0;
 }

@@ -51,8 +51,8 @@ struct backoff {
 };
 
 /* Returns 0 to try again, -ETIMEDOUT or -EPIPE (peer gone). */
-static int backoff_wait(struct backoff *b, const struct ipctb__deadline *dl,
-			const struct msgq *q, enum ipctb_end end)
+static int backoff_wait(struct backoff *b, const struct ipctb__deadline *dl, const struct msgq *q,
+			enum ipctb_end end)
 {
 	if (ipctb__lifeline_peer_gone(&q->life, end))
 		return -EPIPE;
@@ -63,7 +63,7 @@ static int backoff_wait(struct backoff *b, const struct ipctb__deadline *dl,
 		sched_yield();
 		return 0;
 	}
-	struct timespec ts = { 0, b->ns };
+	struct timespec ts = {0, b->ns};
 	int left = ipctb__deadline_left(dl);
 	if (left >= 0 && (long long)left * 1000000LL < b->ns)
 		ts.tv_nsec = (long)left * 1000000L;
@@ -118,8 +118,7 @@ static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	if (r < 0)
 		goto fail;
 	/* Last, so that nothing after it can fail and leave a queue. */
-	q->id = ipctb__sys_msgget(opts->key ? opts->key : IPC_PRIVATE,
-				  IPC_CREAT | IPC_EXCL | 0600);
+	q->id = ipctb__sys_msgget(opts->key ? opts->key : IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
 	if (q->id < 0) {
 		r = -errno;
 		if (r == -ENOSPC)
@@ -148,7 +147,7 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 {
 	struct msgq *q = ch->impl;
 	struct ipctb__deadline dl;
-	struct backoff b = { 0, BACKOFF_NS_MIN };
+	struct backoff b = {0, BACKOFF_NS_MIN};
 
 	/* The queue outlives the receiver; only the lifeline says that
 	 * nobody will ever read what we would add. */
@@ -181,7 +180,7 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 {
 	struct msgq *q = ch->impl;
 	struct ipctb__deadline dl;
-	struct backoff b = { 0, BACKOFF_NS_MIN };
+	struct backoff b = {0, BACKOFF_NS_MIN};
 	bool gone = false;
 
 	ipctb__deadline_init(&dl, ch->timeout_ms);
@@ -267,16 +266,16 @@ static int msgq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap
 }
 
 const struct ipctb_chan_ops ipctb__sysv_msg_ops = {
-	.name = "sysv_msg",
-	.summary = "System V message queue (msgget), polled with backoff",
-	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
-		IPCTB_CAP_EMPTY | IPCTB_CAP_SYSV_KEY,
-	.max_msg = MSGQ_MAX_MSG,
-	.create = msgq_create,
-	.set_end = msgq_set_end,
-	.send = msgq_send,
-	.recv = msgq_recv,
-	.close = msgq_close,
-	.destroy = msgq_destroy,
-	.objects = msgq_objects,
+    .name = "sysv_msg",
+    .summary = "System V message queue (msgget), polled with backoff",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |
+	    IPCTB_CAP_SYSV_KEY,
+    .max_msg = MSGQ_MAX_MSG,
+    .create = msgq_create,
+    .set_end = msgq_set_end,
+    .send = msgq_send,
+    .recv = msgq_recv,
+    .close = msgq_close,
+    .destroy = msgq_destroy,
+    .objects = msgq_objects,
 };

@@ -63,7 +63,8 @@ static int size_sndbuf(int fd, size_t max_msg)
 	if ((size_t)have < need)
 		return ipctb__detail(-ENOBUFS,
 				     "unix_dgram: SO_SNDBUF %d too small for max_msg %zu "
-				     "(raise /proc/sys/net/core/wmem_max)", have, max_msg);
+				     "(raise /proc/sys/net/core/wmem_max)",
+				     have, max_msg);
 	return 0;
 }
 
@@ -78,8 +79,8 @@ static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opt
 	int r = ipctb__lifeline_init(&d->life);
 	if (r < 0)
 		goto fail;
-	if (ipctb__sys_socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-				  d->fd) < 0) {
+	if (ipctb__sys_socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, d->fd) <
+	    0) {
 		r = -errno;
 		d->fd[0] = d->fd[1] = -1;
 		goto fail;
@@ -204,16 +205,16 @@ static int dgram_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t ca
 }
 
 const struct ipctb_chan_ops ipctb__unix_dgram_ops = {
-	.name = "unix_dgram",
-	.summary = "AF_UNIX SOCK_DGRAM socketpair, one datagram per message",
-	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
-		IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
-	.max_msg = DGRAM_MAX_MSG,
-	.create = dgram_create,
-	.set_end = dgram_set_end,
-	.send = dgram_send,
-	.recv = dgram_recv,
-	.close = dgram_close,
-	.destroy = dgram_destroy,
-	.objects = dgram_objects,
+    .name = "unix_dgram",
+    .summary = "AF_UNIX SOCK_DGRAM socketpair, one datagram per message",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |
+	    IPCTB_CAP_SHIM,
+    .max_msg = DGRAM_MAX_MSG,
+    .create = dgram_create,
+    .set_end = dgram_set_end,
+    .send = dgram_send,
+    .recv = dgram_recv,
+    .close = dgram_close,
+    .destroy = dgram_destroy,
+    .objects = dgram_objects,
 };

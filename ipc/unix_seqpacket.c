@@ -30,7 +30,7 @@
 #define SEQP_TAG 0xa5
 
 struct seqp {
-	int fd[2];            /* [0] the TX socket, [1] the RX socket */
+	int fd[2];	      /* [0] the TX socket, [1] the RX socket */
 	unsigned char *txbuf; /* tag + message, max_msg + 1 */
 	unsigned char *rxbuf; /* tag + message, max_msg + 1 */
 	size_t bufsz;
@@ -57,7 +57,8 @@ static int size_sndbuf(int fd, size_t rec_max)
 	if ((size_t)have < need)
 		return ipctb__detail(-ENOBUFS,
 				     "unix_seqpacket: SO_SNDBUF %d too small for records of %zu "
-				     "(raise /proc/sys/net/core/wmem_max)", have, rec_max);
+				     "(raise /proc/sys/net/core/wmem_max)",
+				     have, rec_max);
 	return 0;
 }
 
@@ -75,8 +76,8 @@ static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	s->rxbuf = malloc(s->bufsz);
 	if (!s->txbuf || !s->rxbuf)
 		goto fail;
-	if (ipctb__sys_socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				  0, s->fd) < 0) {
+	if (ipctb__sys_socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+				  s->fd) < 0) {
 		r = -errno;
 		s->fd[0] = s->fd[1] = -1;
 		goto fail;
@@ -207,16 +208,16 @@ static int seqp_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap
 }
 
 const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {
-	.name = "unix_seqpacket",
-	.summary = "AF_UNIX SOCK_SEQPACKET socketpair, tagged records, native EOF",
-	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |
-		IPCTB_CAP_EMPTY | IPCTB_CAP_SHIM,
-	.max_msg = SEQP_MAX_MSG,
-	.create = seqp_create,
-	.set_end = seqp_set_end,
-	.send = seqp_send,
-	.recv = seqp_recv,
-	.close = seqp_close,
-	.destroy = seqp_destroy,
-	.objects = seqp_objects,
+    .name = "unix_seqpacket",
+    .summary = "AF_UNIX SOCK_SEQPACKET socketpair, tagged records, native EOF",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |
+	    IPCTB_CAP_SHIM,
+    .max_msg = SEQP_MAX_MSG,
+    .create = seqp_create,
+    .set_end = seqp_set_end,
+    .send = seqp_send,
+    .recv = seqp_recv,
+    .close = seqp_close,
+    .destroy = seqp_destroy,
+    .objects = seqp_objects,
 };

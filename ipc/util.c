@@ -37,8 +37,8 @@ int ipctb__deadline_left(const struct ipctb__deadline *d)
 		return -1;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (long long)(d->at.tv_sec - now.tv_sec) * 1000 +
-		       (d->at.tv_nsec - now.tv_nsec) / 1000000;
+	long long ms =
+	    (long long)(d->at.tv_sec - now.tv_sec) * 1000 + (d->at.tv_nsec - now.tv_nsec) / 1000000;
 	if (ms <= 0)
 		return 0;
 	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
@@ -54,8 +54,8 @@ struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d)
 	struct timespec now, mono, out;
 	clock_gettime(CLOCK_REALTIME, &now);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	long long ns = (long long)(d->at.tv_sec - mono.tv_sec) * 1000000000LL +
-		       (d->at.tv_nsec - mono.tv_nsec);
+	long long ns =
+	    (long long)(d->at.tv_sec - mono.tv_sec) * 1000000000LL + (d->at.tv_nsec - mono.tv_nsec);
 	if (ns < 0)
 		ns = 0;
 	ns += now.tv_nsec;
@@ -68,8 +68,8 @@ int ipctb__wait_fd(int fd, short events, int life_fd, const struct ipctb__deadli
 {
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = life_fd, .events = POLLIN },
+		    {.fd = fd, .events = events},
+		    {.fd = life_fd, .events = POLLIN},
 		};
 		int r = ipctb__sys_poll(p, life_fd >= 0 ? 2 : 1, ipctb__deadline_left(d));
 		if (r < 0) {
@@ -136,7 +136,7 @@ bool ipctb__lifeline_peer_gone(const struct ipctb__lifeline *l, enum ipctb_end e
 	int fd = ipctb__lifeline_peer_fd(l, end);
 	if (fd < 0)
 		return false;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
 	do
 		r = poll(&p, 1, 0);
@@ -231,9 +231,15 @@ int ipctb__detail(int err, const char *fmt, ...)
 	return err;
 }
 
-void ipctb__detail_clear(void) { detail[0] = '\0'; }
+void ipctb__detail_clear(void)
+{
+	detail[0] = '\0';
+}
 
-const char *ipctb_errdetail(void) { return detail; }
+const char *ipctb_errdetail(void)
+{
+	return detail;
+}
 
 void ipctb__sigpipe_block(struct ipctb__sigpipe *s)
 {
@@ -253,7 +259,7 @@ void ipctb__sigpipe_restore(struct ipctb__sigpipe *s, bool raised)
 		sigset_t pipe_set;
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);
-		struct timespec zero = { 0, 0 };
+		struct timespec zero = {0, 0};
 		int r;
 		do
 			r = sigtimedwait(&pipe_set, NULL, &zero);

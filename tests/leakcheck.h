@@ -36,14 +36,14 @@ void leakcheck_end(struct leakcheck *lc);
 void leakcheck_fini(void);
 extern struct leakcheck leakcheck_current;
 
-#define LEAK_TEST(suite, name, ...)                                           \
-	static void suite##_##name##_body(void);                              \
-	Test(suite, name, .fini = leakcheck_fini, ##__VA_ARGS__)              \
-	{                                                                     \
-		leakcheck_begin(&leakcheck_current, IPCTB_SCAN_ALL);          \
-		suite##_##name##_body();                                      \
-		leakcheck_end(&leakcheck_current);                            \
-	}                                                                     \
+#define LEAK_TEST(suite, name, ...)                                                                \
+	static void suite##_##name##_body(void);                                                   \
+	Test(suite, name, .fini = leakcheck_fini, ##__VA_ARGS__)                                   \
+	{                                                                                          \
+		leakcheck_begin(&leakcheck_current, IPCTB_SCAN_ALL);                               \
+		suite##_##name##_body();                                                           \
+		leakcheck_end(&leakcheck_current);                                                 \
+	}                                                                                          \
 	static void suite##_##name##_body(void)
 
 #endif

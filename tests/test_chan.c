@@ -69,7 +69,7 @@ static int sp_wait(int fd, short ev, long long deadline)
 			long long l = deadline - ms_now();
 			left = l < 0 ? 0 : (int)l;
 		}
-		struct pollfd p = { .fd = fd, .events = ev };
+		struct pollfd p = {.fd = fd, .events = ev};
 		int r = poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -154,24 +154,24 @@ static int sp_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 static const struct ipctb_chan_ops plugin_ops = {
-	.name = "user_seqpacket",
-	.summary = "a user's transport: SOCK_SEQPACKET socketpair",
-	.caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE,
-	.max_msg = 16384,
-	.create = sp_create,
-	.set_end = sp_set_end,
-	.send = sp_send,
-	.recv = sp_recv,
-	.close = sp_close,
-	.destroy = sp_destroy,
-	.objects = sp_objects,
+    .name = "user_seqpacket",
+    .summary = "a user's transport: SOCK_SEQPACKET socketpair",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE,
+    .max_msg = 16384,
+    .create = sp_create,
+    .set_end = sp_set_end,
+    .send = sp_send,
+    .recv = sp_recv,
+    .close = sp_close,
+    .destroy = sp_destroy,
+    .objects = sp_objects,
 };
 
 /* ---- the registry ------------------------------------------------------ */
 
 static const char *const builtin_names[] = {
-	"pipe", "fifo", "unix_stream", "unix_dgram", "unix_seqpacket", "tcp",
-	"sysv_msg", "posix_mq", "shm_sysv", "shm_posix", "shm_memfd",
+    "pipe",	"fifo",	    "unix_stream", "unix_dgram", "unix_seqpacket", "tcp",
+    "sysv_msg", "posix_mq", "shm_sysv",	   "shm_posix",	 "shm_memfd",
 };
 #define NBUILTIN (sizeof(builtin_names) / sizeof(builtin_names[0]))
 
@@ -183,7 +183,8 @@ LEAK_TEST(registry, builtins_listed)
 		cr_assert_not_null(ops, "built-in %s missing", builtin_names[i]);
 		cr_assert_str_eq(ops->name, builtin_names[i]);
 		cr_assert(ops->create && ops->set_end && ops->send && ops->recv && ops->close &&
-			  ops->destroy && ops->objects, "%s lacks a function", ops->name);
+			      ops->destroy && ops->objects,
+			  "%s lacks a function", ops->name);
 		cr_assert_gt(ops->max_msg, 0, "%s: max_msg 0", ops->name);
 		cr_assert_not_null(ops->summary, "%s: no summary", ops->name);
 		bool seen = false;
@@ -205,7 +206,7 @@ LEAK_TEST(registry, plugin_found_and_round_trips)
 	cr_assert_eq(ipctb_transport_at(before), &plugin_ops);
 
 	struct ipctb_chan *ch = NULL;
-	struct ipctb_chan_opts o = { .timeout_ms = 5000 };
+	struct ipctb_chan_opts o = {.timeout_ms = 5000};
 	cr_assert_eq(ipctb_chan_create("user_seqpacket", &o, &ch), 0);
 	cr_assert_eq(ipctb_chan_max_msg(ch), plugin_ops.max_msg);
 	char out[] = "hello, plug-in", in[64] = "";
@@ -264,8 +265,13 @@ LEAK_TEST(registry, invalid_tables)
 	size_t before = ipctb_transport_count();
 	cr_assert_eq(ipctb_registry_add(NULL), -EINVAL);
 	static const char *const bad_names[] = {
-		"", "Upper", "with-dash", "with space", "dot.ted", "a/b",
-		"abcdefghijklmnopqrstuvwxyz0123456789", /* too long */
+	    "",
+	    "Upper",
+	    "with-dash",
+	    "with space",
+	    "dot.ted",
+	    "a/b",
+	    "abcdefghijklmnopqrstuvwxyz0123456789", /* too long */
 	};
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		struct ipctb_chan_ops t = plugin_ops;
@@ -279,14 +285,30 @@ LEAK_TEST(registry, invalid_tables)
 		t = plugin_ops;
 		t.name = "nulled_fn";
 		switch (k) {
-		case 0: t.create = NULL; break;
-		case 1: t.set_end = NULL; break;
-		case 2: t.send = NULL; break;
-		case 3: t.recv = NULL; break;
-		case 4: t.close = NULL; break;
-		case 5: t.destroy = NULL; break;
-		case 6: t.objects = NULL; break;
-		case 7: t.max_msg = 0; break;
+		case 0:
+			t.create = NULL;
+			break;
+		case 1:
+			t.set_end = NULL;
+			break;
+		case 2:
+			t.send = NULL;
+			break;
+		case 3:
+			t.recv = NULL;
+			break;
+		case 4:
+			t.close = NULL;
+			break;
+		case 5:
+			t.destroy = NULL;
+			break;
+		case 6:
+			t.objects = NULL;
+			break;
+		case 7:
+			t.max_msg = 0;
+			break;
 		}
 		cr_assert_eq(ipctb_registry_add(&t), -EINVAL, "table with hole %d accepted", k);
 	}
@@ -338,8 +360,8 @@ LEAK_TEST(registry, unknown_transport)
 
 LEAK_TEST(errors, every_ipctb_code_has_its_text)
 {
-#define CHECK_TEXT(n, s)                                                         \
-	cr_assert_str_eq(ipctb_strerror(-IPCTB_##n), s, "IPCTB_" #n);             \
+#define CHECK_TEXT(n, s)                                                                           \
+	cr_assert_str_eq(ipctb_strerror(-IPCTB_##n), s, "IPCTB_" #n);                              \
 	cr_assert_str_eq(ipctb_strerror(IPCTB_##n), s, "IPCTB_" #n " positive");
 	IPCTB_ERRNO_MAP(CHECK_TEXT)
 #undef CHECK_TEXT
@@ -352,8 +374,8 @@ LEAK_TEST(errors, every_ipctb_code_has_its_text)
 
 LEAK_TEST(errors, errno_values)
 {
-	static const int errs[] = { EPERM, ENOENT, EINTR, EAGAIN, EBADF, EINVAL, EPIPE,
-				    EMSGSIZE, ETIMEDOUT, EEXIST, ENOSPC, ENOSYS };
+	static const int errs[] = {EPERM, ENOENT,   EINTR,     EAGAIN, EBADF,  EINVAL,
+				   EPIPE, EMSGSIZE, ETIMEDOUT, EEXIST, ENOSPC, ENOSYS};
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		char want[256];
 		snprintf(want, sizeof(want), "%s", strerror(errs[i]));

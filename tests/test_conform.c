@@ -14,11 +14,13 @@
 #include "ipctb/conform.h"
 #include "leakcheck.h"
 
+/* clang-format off */
 #define CONFORM_CASES(X)                                                      \
 	X(roundtrip) X(ordering) X(boundaries) X(empty) X(max_size)          \
 	X(oversized) X(nonblock_empty) X(nonblock_full) X(peer_closed)       \
 	X(peer_died) X(eintr_storm) X(short_io) X(fork_100k) X(bad_args)     \
 	X(name_exists) X(mode_0600) X(large_1mib) X(create_fault)
+/* clang-format on */
 
 /* Time-out of one case run; ctest gives each entry 120 s. */
 static int run_timeout(void)
@@ -65,8 +67,11 @@ static void run_case(const char *name)
 
 /* Each case runs between two snapshots of the IPC tables: whatever it
  * leaves (kind, name or id, creator) fails it (leakcheck.h). */
-#define CONFORM_TEST(n)                                                       \
-	LEAK_TEST(conform, n) { run_case(#n); }
+#define CONFORM_TEST(n)                                                                            \
+	LEAK_TEST(conform, n)                                                                      \
+	{                                                                                          \
+		run_case(#n);                                                                      \
+	}
 CONFORM_CASES(CONFORM_TEST)
 #undef CONFORM_TEST
 
@@ -75,7 +80,7 @@ Test(conform, case_list)
 {
 	static const char *const mine[] = {
 #define CONFORM_NAME(n) #n,
-		CONFORM_CASES(CONFORM_NAME)
+	    CONFORM_CASES(CONFORM_NAME)
 #undef CONFORM_NAME
 	};
 	size_t n = sizeof(mine) / sizeof(mine[0]);

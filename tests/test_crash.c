@@ -49,7 +49,7 @@ static unsigned seed_from_env(void)
  * other create path: the three segment kinds and a named semaphore. */
 static int cycle(const struct ipctb_chan_ops *ops, unsigned which)
 {
-	struct ipctb_chan_opts o = { .timeout_ms = 3000 };
+	struct ipctb_chan_opts o = {.timeout_ms = 3000};
 	struct ipctb_chan *ch;
 	char buf[16];
 	size_t len;
@@ -62,7 +62,7 @@ static int cycle(const struct ipctb_chan_ops *ops, unsigned which)
 	if (r < 0 || d < 0)
 		return r < 0 ? r : d;
 	struct ipctb_seg seg;
-	enum ipctb_seg_kind kinds[] = { IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD };
+	enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
 	if ((r = ipctb_seg_create(&seg, kinds[which % 3], 8192, NULL)) < 0)
 		return r;
 	((volatile char *)seg.addr)[0] = 1;
@@ -79,7 +79,7 @@ static int pidfd_wait(pid_t pid, int timeout_ms, int *status)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd >= 0) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int r;
 		do
 			r = poll(&p, 1, timeout_ms);
@@ -97,8 +97,8 @@ static int pidfd_wait(pid_t pid, int timeout_ms, int *status)
 /* Run the cycle in a child under the rule; the child reports the number
  * of counted calls through a pipe when it survives. */
 static int run_child(const struct ipctb_chan_ops *ops, unsigned which,
-		     const struct ipctb_shim_rule *rule, pid_t *pid_out,
-		     unsigned long *calls, int *status)
+		     const struct ipctb_shim_rule *rule, pid_t *pid_out, unsigned long *calls,
+		     int *status)
 {
 	int p[2];
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
@@ -110,12 +110,12 @@ static int run_child(const struct ipctb_chan_ops *ops, unsigned which,
 		int r = cycle(ops, which);
 		unsigned long n = ipctb_shim_calls();
 		ipctb_shim_set(NULL);
-		long msg[2] = { r, (long)n };
+		long msg[2] = {r, (long)n};
 		ssize_t w = write(p[1], msg, sizeof(msg));
 		_exit(w == (ssize_t)sizeof(msg) ? 0 : 3);
 	}
 	close(p[1]);
-	long msg[2] = { 0, 0 };
+	long msg[2] = {0, 0};
 	ssize_t got;
 	do
 		got = read(p[0], msg, sizeof(msg));
@@ -143,14 +143,14 @@ static void crash_rounds(bool ns)
 	setenv("IPCTB_RUN_ID", run, 1);
 	unsigned seed = seed_from_env();
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
-	printf("crash test (%s): seed=%u, replay with IPCTB_SEED=%u\n",
-	       ns ? "namespace" : "prefix", seed, seed);
+	printf("crash test (%s): seed=%u, replay with IPCTB_SEED=%u\n", ns ? "namespace" : "prefix",
+	       seed, seed);
 	fflush(stdout);
 
 	size_t nt = ipctb_transport_count();
-	unsigned long total[64] = { 0 };
-	struct ipctb_shim_rule count_all = { .mask = IPCTB_SYSMASK_ALL, .nth = ~0ul,
-					     .action = IPCTB_SHIM_FAIL };
+	unsigned long total[64] = {0};
+	struct ipctb_shim_rule count_all = {
+	    .mask = IPCTB_SYSMASK_ALL, .nth = ~0ul, .action = IPCTB_SHIM_FAIL};
 	for (size_t t = 0; t < nt && t < 64; t++) {
 		pid_t pid;
 		int status;
@@ -165,7 +165,7 @@ static void crash_rounds(bool ns)
 	for (int round = 0; round < ROUNDS; round++) {
 		size_t t = rnd() % nt;
 		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
-		struct ipctb_shim_rule rule = { .mask = IPCTB_SYSMASK_ALL };
+		struct ipctb_shim_rule rule = {.mask = IPCTB_SYSMASK_ALL};
 		if (rnd() % 4 == 0) {
 			/* Between a create and its record: any create call. */
 			rule.mask = IPCTB_SYSMASK_CREATE;
@@ -182,7 +182,8 @@ static void crash_rounds(bool ns)
 		int status;
 		(void)run_child(ops, (unsigned)round, &rule, &pid, &calls, &status);
 		if (getenv("IPCTB_CRASH_DEBUG"))
-			fprintf(stderr, "round %d %s pid %ld nth %lu act %d status %x\n", round, ops->name, (long)pid, rule.nth, rule.action, status);
+			fprintf(stderr, "round %d %s pid %ld nth %lu act %d status %x\n", round,
+				ops->name, (long)pid, rule.nth, rule.action, status);
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 			killed++;
 		struct ipctb_snapshot removed;
@@ -207,20 +208,26 @@ static void crash_rounds(bool ns)
 		added.n = w;
 		char msg[2048];
 		ipctb_snapshot_format(&added, msg, sizeof(msg));
-		cr_assert_eq(added.n, 0,
-			     "seed %u round %d: %s killed at call %lu (%s) left:\n%s", seed, round,
-			     ops->name, rule.nth,
+		cr_assert_eq(added.n, 0, "seed %u round %d: %s killed at call %lu (%s) left:\n%s",
+			     seed, round, ops->name, rule.nth,
 			     rule.action == IPCTB_SHIM_KILL ? "before" : "after a create", msg);
 		ipctb_snapshot_free(&added);
 		ipctb_snapshot_free(&after);
 		ipctb_snapshot_free(&before);
 	}
 	printf("crash test: %d rounds, %d children killed, nothing left behind\n", ROUNDS, killed);
-	cr_assert_gt(killed, ROUNDS / 2, "too few kills (%d): the kill points are not reached", killed);
+	cr_assert_gt(killed, ROUNDS / 2, "too few kills (%d): the kill points are not reached",
+		     killed);
 }
 
-Test(crash, kill_points_namespace, .timeout = 300) { crash_rounds(true); }
-Test(crash, kill_points_prefix, .timeout = 300) { crash_rounds(false); }
+Test(crash, kill_points_namespace, .timeout = 300)
+{
+	crash_rounds(true);
+}
+Test(crash, kill_points_prefix, .timeout = 300)
+{
+	crash_rounds(false);
+}
 
 /* Negative control: without recovery, a kill right after a create leaves
  * the object behind and the check sees it. */
@@ -231,8 +238,8 @@ Test(crash, control_no_recovery_leaks, .timeout = 60)
 		IPCTB_SKIP("no private IPC namespace here: %s", ipctb_strerror(r));
 	struct ipctb_snapshot before, after, added;
 	cr_assert_eq(ipctb_snapshot_take(&before, IPCTB_SCAN_SYSV), 0);
-	struct ipctb_shim_rule rule = { .mask = IPCTB_SYSMASK(IPCTB_SYS_MSGGET), .nth = 1,
-					.action = IPCTB_SHIM_KILL_AFTER };
+	struct ipctb_shim_rule rule = {
+	    .mask = IPCTB_SYSMASK(IPCTB_SYS_MSGGET), .nth = 1, .action = IPCTB_SHIM_KILL_AFTER};
 	pid_t pid;
 	unsigned long calls;
 	int status;

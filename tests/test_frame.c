@@ -29,7 +29,7 @@ Test(frame, crc32c_known_vectors)
 	/* The check value of CRC-32C (RFC 3720 appendix, iSCSI). */
 	cr_assert_eq(ipctb_crc32c(0, "123456789", 9), 0xE3069283u);
 	cr_assert_eq(ipctb_crc32c(0, "", 0), 0u);
-	uint8_t zeros[32] = { 0 };
+	uint8_t zeros[32] = {0};
 	cr_assert_eq(ipctb_crc32c(0, zeros, 32), 0x8A9136AAu);
 	/* Chaining equals one pass, at every split (exercises both loops). */
 	const char *s = "The quick brown fox jumps over the lazy dog";
@@ -139,8 +139,8 @@ Test(frame, huge_length_rejected_early)
 	cr_assert_eq(ipctb_frame_decode(hdr, sizeof(hdr), SIZE_MAX, &h, &pl), -IPCTB_EFRAMELEN);
 }
 
-static int feed_split(const uint8_t *in, size_t n, const size_t *cuts, size_t ncuts,
-		      uint8_t *out, size_t cap, struct ipctb_frame_hdr *hdr)
+static int feed_split(const uint8_t *in, size_t n, const size_t *cuts, size_t ncuts, uint8_t *out,
+		      size_t cap, struct ipctb_frame_hdr *hdr)
 {
 	struct ipctb_frame_dec d;
 	ipctb_frame_dec_init(&d, out, cap);
@@ -168,7 +168,7 @@ Test(frame, incremental_every_two_way_split)
 	uint8_t buf[300], out[256];
 	size_t n = make(buf, sizeof(buf), 77, 200);
 	for (size_t k = 0; k <= n; k++) {
-		struct ipctb_frame_hdr h = { 0 };
+		struct ipctb_frame_hdr h = {0};
 		memset(out, 0, sizeof(out));
 		int r = feed_split(buf, n, &k, 1, out, sizeof(out), &h);
 		cr_assert_eq(r, 1, "split at %zu gave %d", k, r);
@@ -237,8 +237,8 @@ Test(frame, incremental_random_splits_match_oneshot)
 				if (r == 1) {
 					struct ipctb_frame_hdr h;
 					const void *pl;
-					long one = ipctb_frame_decode(stream + oneshot_pos,
-								      n - oneshot_pos, 2048, &h, &pl);
+					long one = ipctb_frame_decode(
+					    stream + oneshot_pos, n - oneshot_pos, 2048, &h, &pl);
 					cr_assert_gt(one, 0);
 					cr_assert_eq(d.hdr.len, lens[got]);
 					cr_assert_eq(h.len, d.hdr.len);

@@ -27,8 +27,15 @@
 #include "leakcheck.h"
 
 enum leak_kind {
-	LK_SYSV_SHM, LK_SYSV_MSG, LK_SYSV_SEM, LK_POSIX_SHM, LK_POSIX_MQ,
-	LK_POSIX_SEM, LK_FIFO, LK_SOCK, LK_FD,
+	LK_SYSV_SHM,
+	LK_SYSV_MSG,
+	LK_SYSV_SEM,
+	LK_POSIX_SHM,
+	LK_POSIX_MQ,
+	LK_POSIX_SEM,
+	LK_FIFO,
+	LK_SOCK,
+	LK_FD,
 };
 
 /* Leak one object of the kind; its name goes to what (as the checker
@@ -83,7 +90,7 @@ static void leak_one(enum leak_kind k, char *what, size_t len)
 		snprintf(what, len, "fifo %s", name);
 		break;
 	case LK_SOCK: {
-		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
 		cr_assert_eq(ipctb_unique_name(a.sun_path, sizeof(a.sun_path), "/tmp/", "sock"), 0);
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		cr_assert_geq(fd, 0);
@@ -137,9 +144,15 @@ static void control(enum leak_kind k, bool ns)
 	ipctb_snapshot_free(&now);
 }
 
-#define CONTROL(k, name)                                                      \
-	Test(leak_control, name) { control(k, false); }                       \
-	Test(leak_control_ns, name) { control(k, true); }
+#define CONTROL(k, name)                                                                           \
+	Test(leak_control, name)                                                                   \
+	{                                                                                          \
+		control(k, false);                                                                 \
+	}                                                                                          \
+	Test(leak_control_ns, name)                                                                \
+	{                                                                                          \
+		control(k, true);                                                                  \
+	}
 
 CONTROL(LK_SYSV_SHM, sysv_shm)
 CONTROL(LK_SYSV_MSG, sysv_msg)
@@ -157,7 +170,7 @@ LEAK_TEST(leak, clean_channel_cycle_every_transport)
 	size_t n = ipctb_transport_count();
 	for (size_t i = 0; i < n; i++) {
 		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		struct ipctb_chan_opts o = { .timeout_ms = 5000 };
+		struct ipctb_chan_opts o = {.timeout_ms = 5000};
 		struct ipctb_chan *ch;
 		int r = ipctb_chan_create_ops(ops, &o, &ch);
 		cr_assert_eq(r, 0, "%s: create: %s", ops->name, ipctb_strerror(r));

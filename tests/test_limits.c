@@ -35,7 +35,7 @@
 struct report {
 	int skip;      /* the namespace could not be made (EPERM) */
 	int setup_err; /* -errno of a failed setup step, msg says which */
-	int r;         /* the create past the limit */
+	int r;	       /* the create past the limit */
 	int ok_r;      /* the create within the limit (control) */
 	int before;    /* objects in the namespace before the failed create */
 	int after;     /* ... and after it */
@@ -106,7 +106,7 @@ static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		struct report c = { 0 };
+		struct report c = {0};
 		close(p[0]);
 		if (unshare(CLONE_NEWIPC | (mounts ? CLONE_NEWNS : 0)) < 0) {
 			if (errno == EPERM)
@@ -123,7 +123,7 @@ static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 		_exit(w == (ssize_t)sizeof(c) ? 0 : 1);
 	}
 	close(p[1]);
-	struct pollfd pf = { .fd = p[0], .events = POLLIN };
+	struct pollfd pf = {.fd = p[0], .events = POLLIN};
 	int pr;
 	do
 		pr = poll(&pf, 1, CHILD_TIMEOUT_MS);
@@ -145,8 +145,8 @@ static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	cr_assert_eq(got, (ssize_t)sizeof(*rep),
-		     "child gave no report (%s, status 0x%x)", pr > 0 ? "short" : "timeout", st);
+	cr_assert_eq(got, (ssize_t)sizeof(*rep), "child gave no report (%s, status 0x%x)",
+		     pr > 0 ? "short" : "timeout", st);
 	if (rep->skip)
 		IPCTB_SKIP("unshare(CLONE_NEWIPC): EPERM, cannot lower limits in a namespace");
 	cr_assert_eq(rep->setup_err, 0, "setup failed in the child: %s", rep->msg);
@@ -154,8 +154,8 @@ static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 
 static void assert_elimit(const struct report *rep, const char *name, enum ipctb_limit lim)
 {
-	cr_assert_eq(rep->r, -IPCTB_ELIMIT, "create past %s gave %d (%s), want ELIMIT",
-		     name, rep->r, ipctb_strerror(rep->r));
+	cr_assert_eq(rep->r, -IPCTB_ELIMIT, "create past %s gave %d (%s), want ELIMIT", name,
+		     rep->r, ipctb_strerror(rep->r));
 	cr_assert(strstr(rep->detail, name), "detail does not name %s: '%s'", name, rep->detail);
 	cr_assert(strstr(rep->detail, ipctb_limit_path(lim)), "detail lacks %s: '%s'",
 		  ipctb_limit_path(lim), rep->detail);
@@ -198,7 +198,8 @@ LEAK_TEST(limits, check_names_the_limit)
 	char num[32];
 	snprintf(num, sizeof(num), "%llu", max + 1);
 	cr_assert(strstr(d, "MSGMAX") && strstr(d, "/proc/sys/kernel/msgmax") &&
-		  strstr(d, "what") && strstr(d, num), "detail: '%s'", d);
+		      strstr(d, "what") && strstr(d, num),
+		  "detail: '%s'", d);
 	cr_assert_gt(ipctb_sysv_count("msg"), -1);
 	cr_assert_eq(ipctb_sysv_count("../x"), -EINVAL);
 }
@@ -227,7 +228,7 @@ static int msg_roundtrip(struct ipctb_chan *ch, size_t len)
  * kernel agrees that the lowered limit allows it. */
 static void msg_control(struct report *rep, size_t max_msg)
 {
-	struct ipctb_chan_opts o = { .max_msg = max_msg, .timeout_ms = 2000 };
+	struct ipctb_chan_opts o = {.max_msg = max_msg, .timeout_ms = 2000};
 	struct ipctb_chan *ch;
 	rep->ok_r = ipctb_chan_create("sysv_msg", &o, &ch);
 	if (rep->ok_r < 0) {
@@ -316,7 +317,7 @@ static void ns_mq_msgsize(struct report *rep)
 	char dir[] = "/tmp/ipctb-limits.XXXXXX";
 	char shm_needle[40];
 	struct ipctb_chan *ch = NULL;
-	struct ipctb_chan_opts o = { .max_msg = 1024, .timeout_ms = 2000 };
+	struct ipctb_chan_opts o = {.max_msg = 1024, .timeout_ms = 2000};
 
 	snprintf(shm_needle, sizeof(shm_needle), "%s.", ipctb_name_prefix());
 
@@ -325,11 +326,9 @@ static void ns_mq_msgsize(struct report *rep)
 		return;
 	if (!setup(rep, mkdtemp(dir) ? 0 : -errno, "mkdtemp"))
 		return;
-	if (!setup(rep, mount("mqueue", dir, "mqueue", 0, NULL) < 0 ? -errno : 0,
-		   "mount mqueue"))
+	if (!setup(rep, mount("mqueue", dir, "mqueue", 0, NULL) < 0 ? -errno : 0, "mount mqueue"))
 		goto out_dir;
-	if (!setup(rep, write_proc("/proc/sys/fs/mqueue/msgsize_max", 1024),
-		   "write msgsize_max"))
+	if (!setup(rep, write_proc("/proc/sys/fs/mqueue/msgsize_max", 1024), "write msgsize_max"))
 		goto out_mount;
 
 	rep->before = count_names(dir, NULL);

@@ -39,11 +39,15 @@ static size_t drain(void)
 	return n;
 }
 
-static struct ipctb_shim_rule rule(unsigned long long mask, unsigned long nth,
-				   unsigned long every, int action)
+static struct ipctb_shim_rule rule(unsigned long long mask, unsigned long nth, unsigned long every,
+				   int action)
 {
-	struct ipctb_shim_rule r = { .mask = mask, .nth = nth, .every = every,
-				     .action = action, .err = EACCES, .short_len = 3 };
+	struct ipctb_shim_rule r = {.mask = mask,
+				    .nth = nth,
+				    .every = every,
+				    .action = action,
+				    .err = EACCES,
+				    .short_len = 3};
 	return r;
 }
 
@@ -211,5 +215,5 @@ LEAK_TEST(shim, names)
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS_MQ_OPEN), "MQ_OPEN");
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS_POLL), "POLL");
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS__COUNT), "?");
-	cr_assert_str_eq(ipctb_sys_name((enum ipctb_sys)-1), "?");
+	cr_assert_str_eq(ipctb_sys_name((enum ipctb_sys) - 1), "?");
 }

@@ -30,9 +30,9 @@
 #include "ring.h"
 #include "leakcheck.h"
 
-static const enum ipctb_seg_kind kinds[] = { IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD };
-static const char *const kind_names[] = { "?", "sysv", "posix", "memfd" };
-static const char *const transports[] = { "shm_sysv", "shm_posix", "shm_memfd" };
+static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
+static const char *const kind_names[] = {"?", "sysv", "posix", "memfd"};
+static const char *const transports[] = {"shm_sysv", "shm_posix", "shm_memfd"};
 #define NKINDS 3
 
 /* ---- helpers ---- */
@@ -42,7 +42,7 @@ static int reap(pid_t pid, int timeout_ms)
 	int st = 0;
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
 		int r;
 		do
 			r = poll(&p, 1, timeout_ms);
@@ -66,7 +66,7 @@ static int exit_code(int st)
 
 static int wait_byte(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char c;
 	return poll(&p, 1, timeout_ms) == 1 && read(fd, &c, 1) == 1;
 }
@@ -94,7 +94,8 @@ static int count_sysv_mine(void)
 		while (fgets(line, sizeof(line), f)) {
 			long long key, id, perms, size, cpid;
 			if (sscanf(line, "%lld %lld %lld %lld %lld", &key, &id, &perms, &size,
-				   &cpid) == 5 && cpid == me)
+				   &cpid) == 5 &&
+			    cpid == me)
 				n++;
 		}
 	}
@@ -135,28 +136,31 @@ static struct census census(void)
 	char pfx[64];
 	snprintf(pfx, sizeof(pfx), "%s.", ipctb_name_prefix());
 	struct census c = {
-		.sysv = count_sysv_mine(),
-		.devshm = count_dir("/dev/shm", pfx),
-		.fds = count_dir("/proc/self/fd", NULL),
-		.maps = count_maps(),
+	    .sysv = count_sysv_mine(),
+	    .devshm = count_dir("/dev/shm", pfx),
+	    .fds = count_dir("/proc/self/fd", NULL),
+	    .maps = count_maps(),
 	};
 	return c;
 }
 
-#define assert_census_eq(a, b, ...)                                           \
-	do {                                                                  \
-		cr_assert_eq((a).sysv, (b).sysv, "sysv segments " __VA_ARGS__);   \
-		cr_assert_eq((a).devshm, (b).devshm, "/dev/shm " __VA_ARGS__);     \
-		cr_assert_eq((a).fds, (b).fds, "fds " __VA_ARGS__);                \
-		cr_assert_eq((a).maps, (b).maps, "mappings " __VA_ARGS__);         \
+#define assert_census_eq(a, b, ...)                                                                \
+	do {                                                                                       \
+		cr_assert_eq((a).sysv, (b).sysv, "sysv segments " __VA_ARGS__);                    \
+		cr_assert_eq((a).devshm, (b).devshm, "/dev/shm " __VA_ARGS__);                     \
+		cr_assert_eq((a).fds, (b).fds, "fds " __VA_ARGS__);                                \
+		cr_assert_eq((a).maps, (b).maps, "mappings " __VA_ARGS__);                         \
 	} while (0)
 
 static int attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min)
 {
 	switch (src->kind) {
-	case IPCTB_SEG_SYSV: return ipctb_seg_attach_sysv(dst, src->shmid, min);
-	case IPCTB_SEG_POSIX: return ipctb_seg_attach_posix(dst, src->obj.name, min);
-	case IPCTB_SEG_MEMFD: return ipctb_seg_attach_memfd(dst, src->fd, min);
+	case IPCTB_SEG_SYSV:
+		return ipctb_seg_attach_sysv(dst, src->shmid, min);
+	case IPCTB_SEG_POSIX:
+		return ipctb_seg_attach_posix(dst, src->obj.name, min);
+	case IPCTB_SEG_MEMFD:
+		return ipctb_seg_attach_memfd(dst, src->fd, min);
 	}
 	return -EINVAL;
 }
@@ -246,7 +250,7 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		struct ipctb_seg c;
-		struct ipctb_seg_opts o = { .name = name };
+		struct ipctb_seg_opts o = {.name = name};
 		if (ipctb_seg_create(&c, IPCTB_SEG_POSIX, pagesz(), &o) != 0)
 			_exit(1);
 		ipctb_seg_detach(&c); /* leave the name for the parent */
@@ -254,7 +258,7 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 	}
 	int st = reap(pid, 5000);
 	struct ipctb_seg s;
-	struct ipctb_seg_opts o = { .name = name };
+	struct ipctb_seg_opts o = {.name = name};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_POSIX, pagesz(), &o);
 	int gone = shm_unlink(name) == 0;
 	if (r == 0)
@@ -271,7 +275,7 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		struct ipctb_seg c;
-		struct ipctb_seg_opts o = { .key = key };
+		struct ipctb_seg_opts o = {.key = key};
 		if (ipctb_seg_create(&c, IPCTB_SEG_SYSV, pagesz(), &o) != 0)
 			_exit(1);
 		ipctb_seg_detach(&c);
@@ -279,7 +283,7 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 	}
 	int st = reap(pid, 5000);
 	struct ipctb_seg s;
-	struct ipctb_seg_opts o = { .key = key };
+	struct ipctb_seg_opts o = {.key = key};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_SYSV, pagesz(), &o);
 	int id = shmget(key, 0, 0);
 	if (id >= 0)
@@ -325,16 +329,16 @@ LEAK_TEST(seg, sysv_limits_named)
 		int pre;
 		const char *want;
 	} cases[] = {
-		{ "/proc/sys/kernel/shmmax", "4096", 8192, 0, "SHMMAX" },
-		{ "/proc/sys/kernel/shmmni", "1", 4096, 1, "SHMMNI" },
-		{ "/proc/sys/kernel/shmall", "2", 3 * 4096, 0, "SHMALL" },
+	    {"/proc/sys/kernel/shmmax", "4096", 8192, 0, "SHMMAX"},
+	    {"/proc/sys/kernel/shmmni", "1", 4096, 1, "SHMMNI"},
+	    {"/proc/sys/kernel/shmall", "2", 3 * 4096, 0, "SHMALL"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pid_t pid = fork();
 		cr_assert(pid >= 0);
 		if (pid == 0)
-			_exit(limit_child(cases[i].path, cases[i].val, cases[i].size,
-					  cases[i].pre, cases[i].want));
+			_exit(limit_child(cases[i].path, cases[i].val, cases[i].size, cases[i].pre,
+					  cases[i].want));
 		int code = exit_code(reap(pid, 5000));
 		if (code == 77)
 			IPCTB_SKIP("cannot make an IPC namespace or set %s", cases[i].path);
@@ -352,8 +356,10 @@ LEAK_TEST(seg, failure_injection_leaves_nothing)
 		for (n = 1; n < 100; n++) {
 			struct census before = census();
 			struct ipctb_shim_rule rule = {
-				.mask = IPCTB_SYSMASK_ALL, .nth = n,
-				.action = IPCTB_SHIM_FAIL, .err = EIO,
+			    .mask = IPCTB_SYSMASK_ALL,
+			    .nth = n,
+			    .action = IPCTB_SHIM_FAIL,
+			    .err = EIO,
 			};
 			struct ipctb_seg s;
 			ipctb_shim_set(&rule);
@@ -380,8 +386,10 @@ LEAK_TEST(seg, failure_injection_leaves_nothing)
 		for (n = 1; n < 100; n++) {
 			struct census before = census();
 			struct ipctb_shim_rule rule = {
-				.mask = IPCTB_SYSMASK_ALL, .nth = n,
-				.action = IPCTB_SHIM_FAIL, .err = EIO,
+			    .mask = IPCTB_SYSMASK_ALL,
+			    .nth = n,
+			    .action = IPCTB_SHIM_FAIL,
+			    .err = EIO,
 			};
 			struct ipctb_seg t;
 			ipctb_shim_set(&rule);
@@ -531,8 +539,8 @@ LEAK_TEST(hazard, sysv_attach_checks_size_first)
 	int r = ipctb_seg_attach_sysv(&t, s.shmid, 2 * pagesz());
 	ipctb_seg_detach(&s);
 	ipctb_seg_destroy(&s);
-	cr_assert(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
-		  "naive child: status %#x", st);
+	cr_assert(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "naive child: status %#x",
+		  st);
 	cr_assert_eq(r, -IPCTB_ESIZE);
 	cr_assert_null(t.addr);
 }
@@ -547,8 +555,8 @@ struct corrupt_fixture {
 
 static struct corrupt_fixture open_ring(void)
 {
-	struct ipctb_chan_opts o = { .timeout_ms = 2000, .max_msg = 4096 };
-	struct corrupt_fixture f = { 0 };
+	struct ipctb_chan_opts o = {.timeout_ms = 2000, .max_msg = 4096};
+	struct corrupt_fixture f = {0};
 	cr_assert_eq(ipctb_chan_create("shm_memfd", &o, &f.ch), 0);
 	struct ipctb__ring_chan *rc = f.ch->impl;
 	f.h = rc->ring.h;
@@ -668,10 +676,11 @@ LEAK_TEST(ring_corrupt, region_consumer_never_overreads)
 	uint64_t *region = malloc(size);
 	unsigned char out[128];
 	uint64_t x = 0x9e3779b97f4a7c15ull;
-	int seen[4] = { 0 };
+	int seen[4] = {0};
 	cr_assert_not_null(region);
-	cr_assert_eq(ipctb__ring_pop_region(region, IPCTB__RING_DATA_OFF - 8, out,
-					    sizeof(out), &(size_t){ 0 }), -IPCTB_ECORRUPT);
+	cr_assert_eq(ipctb__ring_pop_region(region, IPCTB__RING_DATA_OFF - 8, out, sizeof(out),
+					    &(size_t){0}),
+		     -IPCTB_ECORRUPT);
 	for (int it = 0; it < 50000; it++) {
 		unsigned char *b = (unsigned char *)region;
 		for (size_t i = 0; i < size; i++) {
@@ -711,8 +720,8 @@ LEAK_TEST(ring_corrupt, region_consumer_never_overreads)
 	}
 	free(region);
 	/* The generator reaches every outcome, or the test proves little. */
-	cr_assert(seen[0] && seen[1] && seen[2] && seen[3], "%d %d %d %d", seen[0],
-		  seen[1], seen[2], seen[3]);
+	cr_assert(seen[0] && seen[1] && seen[2] && seen[3], "%d %d %d %d", seen[0], seen[1],
+		  seen[2], seen[3]);
 }
 
 LEAK_TEST(ring, wraps_and_keeps_order)
@@ -766,7 +775,7 @@ LEAK_TEST(ring, wraps_and_keeps_order)
 
 static struct ipctb_chan *make_chan(const char *t, int timeout_ms)
 {
-	struct ipctb_chan_opts o = { .timeout_ms = timeout_ms };
+	struct ipctb_chan_opts o = {.timeout_ms = timeout_ms};
 	struct ipctb_chan *ch = NULL;
 	int r = ipctb_chan_create(t, &o, &ch);
 	cr_assert_eq(r, 0, "%s: %s (%s)", t, ipctb_strerror(r), ipctb_errdetail());
@@ -899,8 +908,8 @@ LEAK_TEST(ring_chan, objects_mode_and_destroy)
 		cr_assert_eq(n, 1, "%s", transports[k]);
 		cr_assert_eq(mr, 0, "%s", transports[k]);
 		cr_assert_eq(mode, 0600, "%s: %o", transports[k], mode);
-		static const enum ipctb_obj_kind want[] = { IPCTB_OBJ_SYSV_SHM,
-							     IPCTB_OBJ_POSIX_SHM, IPCTB_OBJ_MEMFD };
+		static const enum ipctb_obj_kind want[] = {IPCTB_OBJ_SYSV_SHM, IPCTB_OBJ_POSIX_SHM,
+							   IPCTB_OBJ_MEMFD};
 		cr_assert_eq(o[0].kind, want[k]);
 		assert_census_eq(before, after, "(%s)", transports[k]);
 	}
@@ -913,11 +922,13 @@ LEAK_TEST(ring_chan, create_failure_injection_leaves_nothing)
 		for (n = 1; n < 100; n++) {
 			struct census before = census();
 			struct ipctb_shim_rule rule = {
-				.mask = IPCTB_SYSMASK_ALL, .nth = n,
-				.action = IPCTB_SHIM_FAIL, .err = ENOMEM,
+			    .mask = IPCTB_SYSMASK_ALL,
+			    .nth = n,
+			    .action = IPCTB_SHIM_FAIL,
+			    .err = ENOMEM,
 			};
 			struct ipctb_chan *ch = NULL;
-			struct ipctb_chan_opts o = { .timeout_ms = 1000 };
+			struct ipctb_chan_opts o = {.timeout_ms = 1000};
 			ipctb_shim_set(&rule);
 			int r = ipctb_chan_create(transports[k], &o, &ch);
 			ipctb_shim_set(NULL);

@@ -30,7 +30,7 @@ static int reap(pid_t pid, int timeout_ms)
 	int st = 0;
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
 		int r;
 		do
 			r = poll(&p, 1, timeout_ms);
@@ -69,7 +69,7 @@ static long elapsed_ms(const struct timespec *t0)
 /* Read one byte from fd within timeout_ms: 1, or 0 on timeout/EOF. */
 static int wait_byte(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char c;
 	return poll(&p, 1, timeout_ms) == 1 && read(fd, &c, 1) == 1;
 }
@@ -255,16 +255,19 @@ LEAK_TEST(psem, timed_wait_and_trywait)
 	munmap(s, sizeof(*s));
 }
 
-static void on_alarm(int sig) { (void)sig; }
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
 
 LEAK_TEST(psem, wait_retries_eintr)
 {
 	/* sem_wait fails with EINTR on any handled signal, SA_RESTART or
 	 * not; the library must retry and keep its deadline. */
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGALRM, &sa, &old), 0);
-	struct itimerval it = { .it_interval = { 0, 30000 }, .it_value = { 0, 30000 } };
+	struct itimerval it = {.it_interval = {0, 30000}, .it_value = {0, 30000}};
 	cr_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
 	struct ipctb_psem s;
 	cr_assert_eq(ipctb_psem_init(&s, 0), 0);
@@ -272,7 +275,7 @@ LEAK_TEST(psem, wait_retries_eintr)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = ipctb_psem_wait(&s, 250);
 	long ms = elapsed_ms(&t0);
-	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	cr_assert_eq(r, -ETIMEDOUT);
@@ -296,7 +299,7 @@ LEAK_TEST(nsem, mode_0600_and_unlinked_by_destroy)
 	char name[sizeof(n.name)];
 	snprintf(name, sizeof(name), "%s", n.name);
 	cr_assert(strstr(name, ipctb_name_prefix()) != NULL, "name %s", name);
-	struct ipctb_obj o = { .kind = IPCTB_OBJ_POSIX_SEM };
+	struct ipctb_obj o = {.kind = IPCTB_OBJ_POSIX_SEM};
 	snprintf(o.name, sizeof(o.name), "%s", name);
 	unsigned mode = 0;
 	int r = ipctb_obj_mode(&o, &mode);
@@ -347,8 +350,10 @@ LEAK_TEST(nsem, create_failure_injection_leaves_nothing)
 	unsigned long n;
 	for (n = 1; n < 20; n++) {
 		struct ipctb_shim_rule rule = {
-			.mask = IPCTB_SYSMASK_ALL, .nth = n,
-			.action = IPCTB_SHIM_FAIL, .err = EIO,
+		    .mask = IPCTB_SYSMASK_ALL,
+		    .nth = n,
+		    .action = IPCTB_SHIM_FAIL,
+		    .err = EIO,
 		};
 		struct ipctb_nsem s;
 		ipctb_shim_set(&rule);

@@ -23,7 +23,7 @@
 
 struct job {
 	const struct ipctb__ring *ring; /* lock-free mode */
-	struct ipctb_chan *ch;          /* channel mode */
+	struct ipctb_chan *ch;		/* channel mode */
 	int count;
 	int failed;
 	char why[160];
@@ -103,8 +103,8 @@ static void *consumer(void *arg)
 			memcpy(&sum, m + 4, 4);
 		}
 		if (r || n < 8 || seq != (uint32_t)s || sum != fnv(m + 8, n - 8)) {
-			snprintf(j->why, sizeof(j->why), "recv %d: r=%d len=%zu seq=%u", s, r,
-				 n, seq);
+			snprintf(j->why, sizeof(j->why), "recv %d: r=%d len=%zu seq=%u", s, r, n,
+				 seq);
 			j->failed = 1;
 			return NULL;
 		}
@@ -142,8 +142,8 @@ static int lock_free(void)
 	struct ipctb__ring ring;
 	int fails = 1;
 	if (ipctb__ring_init(&ring, seg.addr, seg.size, MAXLEN) == 0) {
-		struct job tx = { .ring = &ring, .count = MSGS };
-		struct job rx = { .ring = &ring, .count = MSGS };
+		struct job tx = {.ring = &ring, .count = MSGS};
+		struct job rx = {.ring = &ring, .count = MSGS};
 		fails = run(&tx, &rx, "lock-free ring");
 	}
 	ipctb_seg_detach(&seg);
@@ -153,15 +153,15 @@ static int lock_free(void)
 
 static int channel(const char *t, int count)
 {
-	struct ipctb_chan_opts o = { .timeout_ms = 30000, .max_msg = MAXLEN };
+	struct ipctb_chan_opts o = {.timeout_ms = 30000, .max_msg = MAXLEN};
 	struct ipctb_chan *ch;
 	int r = ipctb_chan_create(t, &o, &ch);
 	if (r) {
 		fprintf(stderr, "tsan_ring: %s: %s\n", t, ipctb_strerror(r));
 		return 1;
 	}
-	struct job tx = { .ch = ch, .count = count };
-	struct job rx = { .ch = ch, .count = count };
+	struct job tx = {.ch = ch, .count = count};
+	struct job rx = {.ch = ch, .count = count};
 	int fails = run(&tx, &rx, t);
 	ipctb_chan_destroy(ch);
 	return fails;

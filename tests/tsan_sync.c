@@ -23,8 +23,8 @@ struct shared {
 	struct ipctb_pmutex m;
 	struct ipctb_pcond c;
 	struct ipctb_psem ping, pong;
-	long counter; /* guarded by m */
-	int turn;     /* guarded by m */
+	long counter;  /* guarded by m */
+	int turn;      /* guarded by m */
 	long sem_data; /* handed over by ping/pong */
 };
 

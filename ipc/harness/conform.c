@@ -103,8 +103,8 @@ static _Noreturn void run_child(struct ipctb__proc *p, const struct ipctb_chan_o
 	ipctb__proc_exit(p, 0);
 }
 
-static int missing_caps(const struct ipctb_chan_ops *ops,
-			const struct ipctb_conform_case *c, char *msg, size_t msglen)
+static int missing_caps(const struct ipctb_chan_ops *ops, const struct ipctb_conform_case *c,
+			char *msg, size_t msglen)
 {
 	unsigned missing = c->needs & ~ops->caps;
 	if (!missing)
@@ -116,9 +116,8 @@ static int missing_caps(const struct ipctb_chan_ops *ops,
 	return 1;
 }
 
-int ipctb_conform_run(const struct ipctb_chan_ops *ops,
-		      const struct ipctb_conform_case *c, int timeout_ms,
-		      char *msg, size_t msglen)
+int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_conform_case *c,
+		      int timeout_ms, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = '\0';
@@ -158,8 +157,8 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops,
 		ipctb__proc_status_str(p.status, st, sizeof(st));
 		set_msg(msg, msglen, "case process %s without a report (%ld)", st, r);
 		if (WIFSIGNALED(p.status) && msg && msglen)
-			snprintf(msg, msglen, "killed by signal %d (%s)",
-				 WTERMSIG(p.status), strsignal(WTERMSIG(p.status)));
+			snprintf(msg, msglen, "killed by signal %d (%s)", WTERMSIG(p.status),
+				 strsignal(WTERMSIG(p.status)));
 		return IPCTB_CONFORM_FAIL;
 	}
 	rep.msg[sizeof(rep.msg) - 1] = '\0';

@@ -42,7 +42,7 @@ int ipctb__case_roundtrip(struct ipctb_conform_ctx *ctx)
 		goto out;
 	}
 	uint8_t out[256], in[257];
-	size_t lens[] = { 1, 5, 100, 256 };
+	size_t lens[] = {1, 5, 100, 256};
 	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 		size_t len = lens[k] < m ? lens[k] : m;
 		ipctb__cf_stamp(out, len, 1000 + k);
@@ -71,7 +71,7 @@ out:
 
 int ipctb__case_ordering(struct ipctb_conform_ctx *ctx)
 {
-	struct plan p = { .count = 10000, .bufsize = 32, .make = ipctb__cf_make_indexed };
+	struct plan p = {.count = 10000, .bufsize = 32, .make = ipctb__cf_make_indexed};
 	return ipctb__cf_xfer_new(ctx, &p);
 }
 
@@ -86,7 +86,7 @@ int ipctb__case_boundaries(struct ipctb_conform_ctx *ctx)
 	if (ipctb__cf_open(ctx, NULL, &ch) < 0)
 		return CONFORM_FAIL;
 	size_t n = max_of(ch) < 1500 ? max_of(ch) : 1500;
-	struct plan p = { .count = n, .bufsize = n, .make = make_boundary };
+	struct plan p = {.count = n, .bufsize = n, .make = make_boundary};
 	int r = ipctb__cf_xfer(ctx, ch, &p);
 	drop_chan(&ch);
 	return r;
@@ -110,7 +110,7 @@ int ipctb__case_empty(struct ipctb_conform_ctx *ctx)
 		res = fail(ctx, "send: %s", es(r));
 		goto out;
 	}
-	const uint8_t *want[] = { a, NULL, b };
+	const uint8_t *want[] = {a, NULL, b};
 	for (int k = 0; k < 3; k++) {
 		size_t got = 12345;
 		r = ipctb_chan_recv(ch, in, sizeof(in), &got, 0);
@@ -145,7 +145,7 @@ int ipctb__case_max_size(struct ipctb_conform_ctx *ctx)
 	if ((ctx->ops->caps & IPCTB_CAP_STREAM) && m < MIB) {
 		res = fail(ctx, "byte-stream transport with max_msg %zu < 1 MiB", m);
 	} else {
-		struct plan p = { .count = 2, .bufsize = m, .make = make_max };
+		struct plan p = {.count = 2, .bufsize = m, .make = make_max};
 		res = ipctb__cf_xfer(ctx, ch, &p);
 	}
 	drop_chan(&ch);
@@ -177,8 +177,8 @@ int ipctb__case_oversized(struct ipctb_conform_ctx *ctx)
 		goto out;
 	if (ipctb__cf_expect_send(ctx, ch, buf, a, 3, 0, "first") < 0 ||
 	    ipctb__cf_expect_send(ctx, ch, buf, b, 4, 0, "second") < 0 ||
-	    ipctb__cf_expect_recv(ctx, ch, buf, a - 1, 0, 0, -EMSGSIZE,
-				  "buffer one byte short") < 0 ||
+	    ipctb__cf_expect_recv(ctx, ch, buf, a - 1, 0, 0, -EMSGSIZE, "buffer one byte short") <
+		0 ||
 	    ipctb__cf_expect_recv(ctx, ch, buf, m, b, 4, 0, "message after a refused one") < 0)
 		goto out;
 	if (ipctb__cf_expect_send(ctx, ch, buf, c, 5, 0, "third") < 0 ||
@@ -188,7 +188,7 @@ int ipctb__case_oversized(struct ipctb_conform_ctx *ctx)
 		goto out;
 	/* A smaller max_msg on request is enforced too. */
 	drop_chan(&ch);
-	struct ipctb_chan_opts o = { .max_msg = 3 };
+	struct ipctb_chan_opts o = {.max_msg = 3};
 	if (ipctb__cf_open(ctx, &o, &ch) < 0)
 		goto out;
 	if (max_of(ch) != 3) {
@@ -220,8 +220,8 @@ static size_t make_crc(const struct plan *p, size_t i, uint8_t *buf)
 	return len;
 }
 
-static int check_crc(const struct plan *p, size_t i, const uint8_t *buf, size_t len,
-		     char *why, size_t n)
+static int check_crc(const struct plan *p, size_t i, const uint8_t *buf, size_t len, char *why,
+		     size_t n)
 {
 	uint32_t idx, crc;
 	memcpy(&idx, buf, 4);
@@ -247,8 +247,8 @@ int ipctb__case_fork_100k(struct ipctb_conform_ctx *ctx)
 	if (m < 8) {
 		r = fail(ctx, "max_msg %zu is below the 8 bytes of index and CRC", m);
 	} else {
-		struct plan p = { .count = 100000, .bufsize = m, .make = make_crc,
-				  .check = check_crc };
+		struct plan p = {
+		    .count = 100000, .bufsize = m, .make = make_crc, .check = check_crc};
 		r = ipctb__cf_xfer(ctx, ch, &p);
 	}
 	drop_chan(&ch);
@@ -269,7 +269,7 @@ int ipctb__case_large_1mib(struct ipctb_conform_ctx *ctx)
 	if (max_of(ch) < MIB) {
 		r = fail(ctx, "max_msg %zu < 1 MiB", max_of(ch));
 	} else {
-		struct plan p = { .count = 64, .bufsize = MIB, .make = make_big };
+		struct plan p = {.count = 64, .bufsize = MIB, .make = make_big};
 		r = ipctb__cf_xfer(ctx, ch, &p);
 	}
 	drop_chan(&ch);
@@ -279,42 +279,40 @@ int ipctb__case_large_1mib(struct ipctb_conform_ctx *ctx)
 /* ---- the table ------------------------------------------------------------ */
 
 const struct ipctb_conform_case ipctb__conform_table[] = {
-	{ "roundtrip", "a few messages of several sizes go and come back intact", 0,
-	  ipctb__case_roundtrip },
-	{ "ordering", "10,000 numbered messages arrive in order", 0, ipctb__case_ordering },
-	{ "boundaries", "messages of 1..N bytes sent back to back arrive whole and separate", 0,
-	  ipctb__case_boundaries },
-	{ "empty", "a zero-length message arrives as length 0 between two others",
-	  IPCTB_CAP_EMPTY, ipctb__case_empty },
-	{ "max_size", "a message of exactly max_msg arrives whole (>= 1 MiB for streams)", 0,
-	  ipctb__case_max_size },
-	{ "oversized", "max_msg + 1 and too small receive buffers give EMSGSIZE, cleanly", 0,
-	  ipctb__case_oversized },
-	{ "nonblock_empty", "non-blocking recv on an empty channel gives EAGAIN at once",
-	  IPCTB_CAP_NONBLOCK, ipctb__case_nonblock_empty },
-	{ "nonblock_full", "non-blocking sends fill the channel to EAGAIN; all drain intact",
-	  IPCTB_CAP_NONBLOCK, ipctb__case_nonblock_full },
-	{ "peer_closed", "a closed peer end gives EPIPE on recv (after the data) and on send",
-	  IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE, ipctb__case_peer_closed },
-	{ "peer_died", "a peer SIGKILLed while blocked gives EPIPE, never a hang",
-	  IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE, ipctb__case_peer_died },
-	{ "eintr_storm", "SIGUSR1 without SA_RESTART on either end loses nothing",
-	  IPCTB_CAP_FORK, ipctb__case_eintr_storm },
-	{ "short_io", "short I/O (byte streams) and EINTR injected by the shim lose nothing",
-	  IPCTB_CAP_SHIM, ipctb__case_short_io },
-	{ "fork_100k", "100,000 messages with index and CRC32C cross a fork intact",
-	  IPCTB_CAP_FORK, ipctb__case_fork_100k },
-	{ "bad_args", "bad arguments give clean errors (EINVAL, EBADF, EMSGSIZE)", 0,
-	  ipctb__case_bad_args },
-	{ "name_exists", "a name or key taken by another user makes create fail, harmlessly", 0,
-	  ipctb__case_name_exists },
-	{ "mode_0600", "every kernel object is mode 0600 (directories 0700)", 0,
-	  ipctb__case_mode_0600 },
-	{ "large_1mib", "64 messages of 1 MiB cross a fork intact",
-	  IPCTB_CAP_STREAM | IPCTB_CAP_FORK, ipctb__case_large_1mib },
-	{ "create_fault", "create under a failing N-th syscall leaks no fd, name or object", 0,
-	  ipctb__case_create_fault },
+    {"roundtrip", "a few messages of several sizes go and come back intact", 0,
+     ipctb__case_roundtrip},
+    {"ordering", "10,000 numbered messages arrive in order", 0, ipctb__case_ordering},
+    {"boundaries", "messages of 1..N bytes sent back to back arrive whole and separate", 0,
+     ipctb__case_boundaries},
+    {"empty", "a zero-length message arrives as length 0 between two others", IPCTB_CAP_EMPTY,
+     ipctb__case_empty},
+    {"max_size", "a message of exactly max_msg arrives whole (>= 1 MiB for streams)", 0,
+     ipctb__case_max_size},
+    {"oversized", "max_msg + 1 and too small receive buffers give EMSGSIZE, cleanly", 0,
+     ipctb__case_oversized},
+    {"nonblock_empty", "non-blocking recv on an empty channel gives EAGAIN at once",
+     IPCTB_CAP_NONBLOCK, ipctb__case_nonblock_empty},
+    {"nonblock_full", "non-blocking sends fill the channel to EAGAIN; all drain intact",
+     IPCTB_CAP_NONBLOCK, ipctb__case_nonblock_full},
+    {"peer_closed", "a closed peer end gives EPIPE on recv (after the data) and on send",
+     IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE, ipctb__case_peer_closed},
+    {"peer_died", "a peer SIGKILLed while blocked gives EPIPE, never a hang",
+     IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE, ipctb__case_peer_died},
+    {"eintr_storm", "SIGUSR1 without SA_RESTART on either end loses nothing", IPCTB_CAP_FORK,
+     ipctb__case_eintr_storm},
+    {"short_io", "short I/O (byte streams) and EINTR injected by the shim lose nothing",
+     IPCTB_CAP_SHIM, ipctb__case_short_io},
+    {"fork_100k", "100,000 messages with index and CRC32C cross a fork intact", IPCTB_CAP_FORK,
+     ipctb__case_fork_100k},
+    {"bad_args", "bad arguments give clean errors (EINVAL, EBADF, EMSGSIZE)", 0,
+     ipctb__case_bad_args},
+    {"name_exists", "a name or key taken by another user makes create fail, harmlessly", 0,
+     ipctb__case_name_exists},
+    {"mode_0600", "every kernel object is mode 0600 (directories 0700)", 0, ipctb__case_mode_0600},
+    {"large_1mib", "64 messages of 1 MiB cross a fork intact", IPCTB_CAP_STREAM | IPCTB_CAP_FORK,
+     ipctb__case_large_1mib},
+    {"create_fault", "create under a failing N-th syscall leaks no fd, name or object", 0,
+     ipctb__case_create_fault},
 };
 
-const size_t ipctb__conform_ntable =
-	sizeof(ipctb__conform_table) / sizeof(ipctb__conform_table[0]);
+const size_t ipctb__conform_ntable = sizeof(ipctb__conform_table) / sizeof(ipctb__conform_table[0]);

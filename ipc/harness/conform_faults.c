@@ -101,13 +101,16 @@ static int storm_finish(const struct plan *p, enum ipctb_end role, char *why, si
 
 int ipctb__case_eintr_storm(struct ipctb_conform_ctx *ctx)
 {
-	static const char *const phase[] = { "", "sender hammered", "receiver hammered" };
-	enum ipctb_end order[] = { IPCTB_END_RX, IPCTB_END_TX };
+	static const char *const phase[] = {"", "sender hammered", "receiver hammered"};
+	enum ipctb_end order[] = {IPCTB_END_RX, IPCTB_END_TX};
 	for (int k = 0; k < 2; k++) {
-		struct plan p = { .count = 20000, .bufsize = 64,
-				  .make = ipctb__cf_make_indexed, .param = order[k],
-				  .prepare = storm_prepare, .finish = storm_finish,
-				  .timeout_ms = ctx->timeout_ms };
+		struct plan p = {.count = 20000,
+				 .bufsize = 64,
+				 .make = ipctb__cf_make_indexed,
+				 .param = order[k],
+				 .prepare = storm_prepare,
+				 .finish = storm_finish,
+				 .timeout_ms = ctx->timeout_ms};
 		int r = ipctb__cf_xfer_new(ctx, &p);
 		if (r != CONFORM_PASS) {
 			char m[sizeof(ctx->msg)];
@@ -130,7 +133,7 @@ static size_t make_short(const struct plan *p, size_t i, uint8_t *buf)
 /* param: 1..7 short_len with SHORT, 0 EINTR. */
 static int shim_prepare(const struct plan *p, enum ipctb_end role, char *why, size_t n)
 {
-	struct ipctb_shim_rule rule = { 0 };
+	struct ipctb_shim_rule rule = {0};
 	if (p->param) {
 		rule.mask = IPCTB_SYSMASK_IO;
 		rule.action = IPCTB_SHIM_SHORT;
@@ -156,8 +159,10 @@ static int shim_finish(const struct plan *p, enum ipctb_end role, char *why, siz
 	unsigned long hits = ipctb_shim_hits(), calls = ipctb_shim_calls();
 	ipctb_shim_set(NULL);
 	if (hits == 0) {
-		snprintf(why, n, "the shim never fired (%lu counted calls): "
-			 "the data path does not go through ipctb__sys_*", calls);
+		snprintf(why, n,
+			 "the shim never fired (%lu counted calls): "
+			 "the data path does not go through ipctb__sys_*",
+			 calls);
 		return -1;
 	}
 	return 0;
@@ -175,16 +180,22 @@ int ipctb__case_short_io(struct ipctb_conform_ctx *ctx)
 	size_t first = (ctx->ops->caps & IPCTB_CAP_STREAM) ? 1 : 8;
 	for (size_t k = first; k <= 8; k++) {
 		size_t param = k == 8 ? 0 : k;
-		struct plan p = { .count = 400, .bufsize = m, .make = make_short, .param = param,
-				  .prepare = shim_prepare, .finish = shim_finish };
+		struct plan p = {.count = 400,
+				 .bufsize = m,
+				 .make = make_short,
+				 .param = param,
+				 .prepare = shim_prepare,
+				 .finish = shim_finish};
 		int r = ipctb__cf_xfer_new(ctx, &p);
 		if (r != CONFORM_PASS) {
 			char msg[sizeof(ctx->msg)];
 			memcpy(msg, ctx->msg, sizeof(msg));
 			if (param)
-				snprintf(ctx->msg, sizeof(ctx->msg), "SHORT short_len %zu: %.470s", param, msg);
+				snprintf(ctx->msg, sizeof(ctx->msg), "SHORT short_len %zu: %.470s",
+					 param, msg);
 			else
-				snprintf(ctx->msg, sizeof(ctx->msg), "EINTR every 3rd call: %.470s", msg);
+				snprintf(ctx->msg, sizeof(ctx->msg), "EINTR every 3rd call: %.470s",
+					 msg);
 			return r;
 		}
 	}
@@ -254,7 +265,8 @@ static int census_diff(const struct census *a, const struct census *b, char *why
 		return snprintf(why, n, "%d named objects left, e.g. %s", b->named, b->first), -1;
 	if (b->msg != a->msg || b->shm != a->shm || b->sem != a->sem)
 		return snprintf(why, n, "SysV objects msg/shm/sem %d/%d/%d, before %d/%d/%d",
-				b->msg, b->shm, b->sem, a->msg, a->shm, a->sem), -1;
+				b->msg, b->shm, b->sem, a->msg, a->shm, a->sem),
+		       -1;
 	return 0;
 }
 
@@ -269,9 +281,9 @@ int ipctb__case_create_fault(struct ipctb_conform_ctx *ctx)
 	if (before.named != 0)
 		return fail(ctx, "objects with our prefix exist before the test: %s", before.first);
 	for (unsigned long nth = 1; nth <= 200; nth++) {
-		struct ipctb_shim_rule rule = { .mask = IPCTB_SYSMASK_ALL, .nth = nth,
-						.action = IPCTB_SHIM_FAIL, .err = EIO };
-		struct ipctb_chan_opts o = { .timeout_ms = ctx->timeout_ms };
+		struct ipctb_shim_rule rule = {
+		    .mask = IPCTB_SYSMASK_ALL, .nth = nth, .action = IPCTB_SHIM_FAIL, .err = EIO};
+		struct ipctb_chan_opts o = {.timeout_ms = ctx->timeout_ms};
 		struct ipctb_chan *ch = (struct ipctb_chan *)&o;
 		ipctb_shim_set(&rule);
 		int r = ipctb_chan_create_ops(ctx->ops, &o, &ch);
@@ -281,13 +293,16 @@ int ipctb__case_create_fault(struct ipctb_conform_ctx *ctx)
 			return fail(ctx, "failing call %lu: create returned %d", nth, r);
 		if (r < 0) {
 			if (ch)
-				return fail(ctx, "failing call %lu: create failed (%s) but set *out",
+				return fail(ctx,
+					    "failing call %lu: create failed (%s) but set *out",
 					    nth, es(r));
 			take_census(&after);
 			if (census_diff(&before, &after, why, sizeof(why)) < 0)
-				return fail(ctx, "failing call %lu (create: %s): %s", nth, es(r), why);
+				return fail(ctx, "failing call %lu (create: %s): %s", nth, es(r),
+					    why);
 			if (hits == 0)
-				return fail(ctx, "create failed (%s) with no fault injected", es(r));
+				return fail(ctx, "create failed (%s) with no fault injected",
+					    es(r));
 			continue;
 		}
 		int d = ipctb_chan_destroy(ch);

@@ -33,7 +33,9 @@ int ipctb__case_nonblock_empty(struct ipctb_conform_ctx *ctx)
 		int r = ipctb_chan_recv(ch, buf, sizeof(buf), &got, IPCTB_NONBLOCK);
 		long long dt = ipctb__now_ms() - t0;
 		if (r != -EAGAIN) {
-			fail(ctx, "non-blocking recv on an empty channel%s returned %s after %lld ms, expected EAGAIN",
+			fail(ctx,
+			     "non-blocking recv on an empty channel%s returned %s after %lld ms, "
+			     "expected EAGAIN",
 			     round ? " (emptied again)" : "", es(r), dt);
 			goto out;
 		}
@@ -77,7 +79,8 @@ int ipctb__case_nonblock_full(struct ipctb_conform_ctx *ctx)
 		sent++;
 		bytes += len;
 		if (sent >= 1000000 || bytes >= 1024u * MIB) {
-			fail(ctx, "%zu non-blocking sends (%zu bytes) never gave EAGAIN", sent, bytes);
+			fail(ctx, "%zu non-blocking sends (%zu bytes) never gave EAGAIN", sent,
+			     bytes);
 			goto out;
 		}
 	}
@@ -88,13 +91,15 @@ int ipctb__case_nonblock_full(struct ipctb_conform_ctx *ctx)
 	for (size_t i = 0; i < sent; i++)
 		if (ipctb__cf_expect_recv(ctx, ch, buf, len, len, i, 0, "drain") < 0) {
 			size_t l = strlen(ctx->msg);
-			snprintf(ctx->msg + l, sizeof(ctx->msg) - l, " (message %zu of %zu)", i, sent);
+			snprintf(ctx->msg + l, sizeof(ctx->msg) - l, " (message %zu of %zu)", i,
+				 sent);
 			goto out;
 		}
 	size_t got;
 	int r = ipctb_chan_recv(ch, buf, len, &got, IPCTB_NONBLOCK);
 	if (r != -EAGAIN) {
-		fail(ctx, "after draining %zu messages a non-blocking recv gave %s, expected EAGAIN",
+		fail(ctx,
+		     "after draining %zu messages a non-blocking recv gave %s, expected EAGAIN",
 		     sent, es(r));
 		goto out;
 	}
@@ -122,8 +127,7 @@ struct peer {
 	int rel[2]; /* release pipe: parent closes rel[1] */
 };
 
-typedef int (*peer_fn)(struct ipctb_chan *ch, struct ipctb_conform_ctx *ctx, char *why,
-		       size_t n);
+typedef int (*peer_fn)(struct ipctb_chan *ch, struct ipctb_conform_ctx *ctx, char *why, size_t n);
 
 static int peer_start(struct ipctb_conform_ctx *ctx, struct peer *pe, struct ipctb_chan *ch,
 		      enum ipctb_end child_end, peer_fn fn)
@@ -139,7 +143,7 @@ static int peer_start(struct ipctb_conform_ctx *ctx, struct peer *pe, struct ipc
 	}
 	if (pid == 0) {
 		close(pe->rel[1]);
-		struct child_report rep = { .ok = 1 };
+		struct child_report rep = {.ok = 1};
 		int r = ipctb_chan_set_end(ch, child_end);
 		if (r < 0) {
 			rep.ok = 0;
@@ -165,7 +169,7 @@ static int peer_start(struct ipctb_conform_ctx *ctx, struct peer *pe, struct ipc
 /* Wait for the child's report; -1 with ctx->msg on failure. */
 static int peer_report(struct ipctb_conform_ctx *ctx, struct peer *pe, const char *what)
 {
-	struct child_report rep = { 0 };
+	struct child_report rep = {0};
 	int r = ipctb__proc_read(&pe->pr, &rep, sizeof(rep), ctx->timeout_ms);
 	if (r < 0)
 		return fail(ctx, "%s: no report from the child (%s)", what, es(r)), -1;
@@ -207,8 +211,7 @@ static int just_close(struct ipctb_chan *ch, struct ipctb_conform_ctx *ctx, char
 }
 
 /* Send until -EPIPE, which must come within the time-out. */
-static int send_until_epipe(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch,
-			    const char *what)
+static int send_until_epipe(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const char *what)
 {
 	uint8_t buf[64];
 	long long deadline = ipctb__now_ms() + ctx->timeout_ms;
@@ -218,7 +221,8 @@ static int send_until_epipe(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch
 		if (r == -EPIPE)
 			break;
 		if (r < 0)
-			return fail(ctx, "%s: send %zu gave %s, expected EPIPE", what, ok, es(r)), -1;
+			return fail(ctx, "%s: send %zu gave %s, expected EPIPE", what, ok, es(r)),
+			       -1;
 		ok++;
 		if (ok >= 1000000 || ipctb__now_ms() > deadline)
 			return fail(ctx, "%s: %zu sends succeeded, never EPIPE", what, ok), -1;
@@ -229,8 +233,7 @@ static int send_until_epipe(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch
 	return 0;
 }
 
-static int expect_epipe_recv(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch,
-			     const char *what)
+static int expect_epipe_recv(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const char *what)
 {
 	uint8_t buf[64];
 	for (int k = 0; k < 2; k++) {
@@ -238,9 +241,11 @@ static int expect_epipe_recv(struct ipctb_conform_ctx *ctx, struct ipctb_chan *c
 		long long t0 = ipctb__now_ms();
 		int r = ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0);
 		if (r != -EPIPE)
-			return fail(ctx, "%s: recv%s gave %s after %lld ms (%zu bytes), expected EPIPE",
+			return fail(ctx,
+				    "%s: recv%s gave %s after %lld ms (%zu bytes), expected EPIPE",
 				    what, k ? " again" : "", r < 0 ? es(r) : "a message",
-				    ipctb__now_ms() - t0, got), -1;
+				    ipctb__now_ms() - t0, got),
+			       -1;
 	}
 	return 0;
 }
@@ -256,8 +261,8 @@ int ipctb__case_peer_closed(struct ipctb_conform_ctx *ctx)
 	if (peer_start(ctx, &pe, ch, IPCTB_END_TX, send3_close) < 0)
 		goto bad;
 	for (uint64_t i = 0; i < 3; i++)
-		if (ipctb__cf_expect_recv(ctx, ch, buf, sizeof(buf), 32, i, 0,
-					  "before the close") < 0) {
+		if (ipctb__cf_expect_recv(ctx, ch, buf, sizeof(buf), 32, i, 0, "before the close") <
+		    0) {
 			peer_end(&pe, true, 0);
 			goto bad;
 		}
@@ -352,7 +357,8 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 	}
 	uint64_t i = 0;
 	for (; i < 64; i++)
-		if (ipctb__cf_expect_recv(ctx, ch, buf, sizeof(buf), 64 + i % 64, i, 0, "writer alive") < 0) {
+		if (ipctb__cf_expect_recv(ctx, ch, buf, sizeof(buf), 64 + i % 64, i, 0,
+					  "writer alive") < 0) {
 			ipctb__proc_kill(&pr);
 			goto bad;
 		}
@@ -375,7 +381,8 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 			goto bad;
 		}
 		if (ipctb__now_ms() > deadline || i > 10000000) {
-			fail(ctx, "writer killed: still receiving after %llu messages", (unsigned long long)i);
+			fail(ctx, "writer killed: still receiving after %llu messages",
+			     (unsigned long long)i);
 			goto bad;
 		}
 	}

@@ -26,14 +26,16 @@
 /* ---- argument checks ---------------------------------------------------- */
 
 /* want < 0: exactly that error; 0: any error; 1: success. */
-#define EXPECT_RC(expr, want)                                                      \
-	do {                                                                       \
-		int r_ = (expr), w_ = (want);                                      \
-		if (w_ < 0 ? r_ != w_ : w_ == 0 ? r_ >= 0 : r_ != 0) {             \
-			res = fail(ctx, "%s returned %d (%s), expected %s", #expr, r_, \
-				   es(r_), w_ < 0 ? es(w_) : w_ ? "success" : "an error"); \
-			goto out;                                                  \
-		}                                                                  \
+#define EXPECT_RC(expr, want)                                                                      \
+	do {                                                                                       \
+		int r_ = (expr), w_ = (want);                                                      \
+		if (w_ < 0 ? r_ != w_ : w_ == 0 ? r_ >= 0 : r_ != 0) {                             \
+			res = fail(ctx, "%s returned %d (%s), expected %s", #expr, r_, es(r_),     \
+				   w_ < 0 ? es(w_)                                                 \
+				   : w_	  ? "success"                                              \
+					  : "an error");                                             \
+			goto out;                                                                  \
+		}                                                                                  \
 	} while (0)
 #define EXPECT_NEG(expr, want) EXPECT_RC(expr, want)
 
@@ -74,8 +76,8 @@ int ipctb__case_bad_args(struct ipctb_conform_ctx *ctx)
 		goto out;
 	}
 
-	struct ipctb_chan_opts o = { .max_msg = ctx->ops->max_msg + 1,
-				     .timeout_ms = ctx->timeout_ms };
+	struct ipctb_chan_opts o = {.max_msg = ctx->ops->max_msg + 1,
+				    .timeout_ms = ctx->timeout_ms};
 	/* A failed create must set *out to NULL, whatever it held. */
 	struct ipctb_chan *poison = (struct ipctb_chan *)&o;
 	other = poison;
@@ -170,7 +172,8 @@ int ipctb__case_mode_0600(struct ipctb_conform_ctx *ctx)
 			goto out;
 		}
 		if ((path_kind(o->kind) || posix_kind(o->kind) || o->kind == IPCTB_OBJ_DIR ||
-		     o->kind == IPCTB_OBJ_POSIX_SEM) && !strstr(o->name, prefix)) {
+		     o->kind == IPCTB_OBJ_POSIX_SEM) &&
+		    !strstr(o->name, prefix)) {
 			res = fail(ctx, "%s '%s' lacks the prefix %s", kind, o->name, prefix);
 			goto out;
 		}
@@ -218,7 +221,7 @@ static int foreign_create(struct foreign *f, const char *name)
 			close(fd);
 		}
 	} else if (f->kind == IPCTB_OBJ_POSIX_MQ) {
-		struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 64 };
+		struct mq_attr a = {.mq_maxmsg = 1, .mq_msgsize = 64};
 		mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_WRONLY, 0644, &a);
 		if (q != (mqd_t)-1) {
 			r = mq_send(q, marker, sizeof(marker), 0);
@@ -226,11 +229,17 @@ static int foreign_create(struct foreign *f, const char *name)
 		}
 	} else {
 		for (int t = 0; t < 64 && r < 0; t++) {
-			key_t key = (key_t)((mix((uint64_t)ipctb__now_ms() ^ ((uint64_t)getpid() << 20) ^ (uint64_t)t) & 0x3fffffff) | 0x40000000);
+			key_t key = (key_t)((mix((uint64_t)ipctb__now_ms() ^
+						 ((uint64_t)getpid() << 20) ^ (uint64_t)t) &
+					     0x3fffffff) |
+					    0x40000000);
 			if (f->kind == IPCTB_OBJ_SYSV_MSG) {
 				f->id = msgget(key, IPC_CREAT | IPC_EXCL | 0644);
 				if (f->id >= 0) {
-					struct { long type; char text[sizeof(marker)]; } m = { .type = 1 };
+					struct {
+						long type;
+						char text[sizeof(marker)];
+					} m = {.type = 1};
 					memcpy(m.text, marker, sizeof(marker));
 					r = msgsnd(f->id, &m, sizeof(marker), IPC_NOWAIT);
 				}
@@ -256,13 +265,13 @@ static int foreign_create(struct foreign *f, const char *name)
 }
 
 /* 0 if the foreign object is still there, as made; -1 with why. */
-static int foreign_intact(const struct foreign *f, const char *name, uid_t uid,
-			  char *why, size_t n)
+static int foreign_intact(const struct foreign *f, const char *name, uid_t uid, char *why, size_t n)
 {
 	char got[sizeof(marker)] = "";
 	if (path_kind((enum ipctb_obj_kind)f->kind) || f->kind == IPCTB_OBJ_POSIX_SHM) {
-		int fd = f->kind == IPCTB_OBJ_POSIX_SHM ? shm_open(name, O_RDONLY, 0)
-							: open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int fd = f->kind == IPCTB_OBJ_POSIX_SHM
+			     ? shm_open(name, O_RDONLY, 0)
+			     : open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
 		if (fd < 0)
 			return snprintf(why, n, "'%s' is gone: %s", name, strerror(errno)), -1;
@@ -277,7 +286,8 @@ static int foreign_intact(const struct foreign *f, const char *name, uid_t uid,
 	if (f->kind == IPCTB_OBJ_POSIX_MQ) {
 		mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK);
 		if (q == (mqd_t)-1)
-			return snprintf(why, n, "queue '%s' is gone: %s", name, strerror(errno)), -1;
+			return snprintf(why, n, "queue '%s' is gone: %s", name, strerror(errno)),
+			       -1;
 		struct mq_attr a;
 		struct stat st;
 		int ok = mq_getattr(q, &a) == 0 && a.mq_curmsgs == 1 && a.mq_maxmsg == 1 &&
@@ -290,7 +300,8 @@ static int foreign_intact(const struct foreign *f, const char *name, uid_t uid,
 	if (f->kind == IPCTB_OBJ_SYSV_MSG) {
 		struct msqid_ds ds;
 		if (msgctl(f->id, IPC_STAT, &ds) < 0)
-			return snprintf(why, n, "msg queue %d is gone: %s", f->id, strerror(errno)), -1;
+			return snprintf(why, n, "msg queue %d is gone: %s", f->id, strerror(errno)),
+			       -1;
 		if (ds.msg_perm.__key != f->key || ds.msg_perm.uid != uid || ds.msg_qnum != 1)
 			return snprintf(why, n, "msg queue %d was changed", f->id), -1;
 		return 0;
@@ -350,7 +361,7 @@ int ipctb__case_name_exists(struct ipctb_conform_ctx *ctx)
 		 path_kind((enum ipctb_obj_kind)kind) ? "/tmp/" : "/", (long)getpid());
 	bool root = geteuid() == 0;
 	uid_t uid = root ? 65534 : geteuid();
-	struct foreign f = { .kind = kind, .id = -1 };
+	struct foreign f = {.kind = kind, .id = -1};
 	struct ipctb__proc pr;
 	fflush(NULL);
 	int pid = ipctb__proc_spawn(&pr, 0);
@@ -376,7 +387,7 @@ int ipctb__case_name_exists(struct ipctb_conform_ctx *ctx)
 	}
 
 	int res = CONFORM_PASS;
-	struct ipctb_chan_opts o = { .timeout_ms = ctx->timeout_ms };
+	struct ipctb_chan_opts o = {.timeout_ms = ctx->timeout_ms};
 	if (sysv_kind((enum ipctb_obj_kind)kind))
 		o.key = (key_t)f.key;
 	else
@@ -385,16 +396,17 @@ int ipctb__case_name_exists(struct ipctb_conform_ctx *ctx)
 	r = ipctb_chan_create_ops(ctx->ops, &o, &ch);
 	char why[300] = "";
 	if (r == 0) {
-		res = fail(ctx, "creating over the taken %s %s succeeded",
-			   o.name ? "name" : "key", o.name ? name : "");
+		res = fail(ctx, "creating over the taken %s %s succeeded", o.name ? "name" : "key",
+			   o.name ? name : "");
 		drop_chan(&ch);
 	} else if (r > 0) {
 		res = fail(ctx, "create returned %d", r);
 	}
 	if (foreign_intact(&f, name, uid, why, sizeof(why)) < 0) {
 		size_t l = res == CONFORM_FAIL ? strlen(ctx->msg) : 0;
-		snprintf(ctx->msg + l, sizeof(ctx->msg) - l, "%sthe foreign object was harmed: %s (create: %s)",
-			 l ? "; " : "", why, es(r));
+		snprintf(ctx->msg + l, sizeof(ctx->msg) - l,
+			 "%sthe foreign object was harmed: %s (create: %s)", l ? "; " : "", why,
+			 es(r));
 		res = CONFORM_FAIL;
 	}
 	foreign_remove(&f, name);

@@ -15,10 +15,9 @@
 
 /* ---- channels ------------------------------------------------------------- */
 
-int ipctb__cf_open(struct ipctb_conform_ctx *ctx, struct ipctb_chan_opts *o,
-		   struct ipctb_chan **ch)
+int ipctb__cf_open(struct ipctb_conform_ctx *ctx, struct ipctb_chan_opts *o, struct ipctb_chan **ch)
 {
-	struct ipctb_chan_opts d = { 0 };
+	struct ipctb_chan_opts d = {0};
 	if (!o)
 		o = &d;
 	if (o->timeout_ms == 0)
@@ -62,8 +61,8 @@ int ipctb__cf_expect_send(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, 
 	ipctb__cf_stamp(buf, len, idx);
 	int r = ipctb_chan_send(ch, buf, len, 0);
 	if (r != rc) {
-		fail(ctx, "%s: send of %zu bytes returned %d (%s), expected %d (%s)", what, len,
-		     r, es(r), rc, es(rc));
+		fail(ctx, "%s: send of %zu bytes returned %d (%s), expected %d (%s)", what, len, r,
+		     es(r), rc, es(rc));
 		return -1;
 	}
 	return 0;

@@ -27,8 +27,8 @@
 
 /* ---- reporting ---------------------------------------------------------- */
 
-__attribute__((format(printf, 2, 3)))
-static inline int fail(struct ipctb_conform_ctx *ctx, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int fail(struct ipctb_conform_ctx *ctx,
+							     const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -37,8 +37,8 @@ static inline int fail(struct ipctb_conform_ctx *ctx, const char *fmt, ...)
 	return CONFORM_FAIL;
 }
 
-__attribute__((format(printf, 2, 3)))
-static inline int skip(struct ipctb_conform_ctx *ctx, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int skip(struct ipctb_conform_ctx *ctx,
+							     const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -110,11 +110,11 @@ int ipctb__cf_expect_recv(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, 
 struct plan {
 	size_t count;
 	size_t bufsize; /* largest message */
-	size_t param;   /* plan specific */
+	size_t param;	/* plan specific */
 	size_t (*make)(const struct plan *p, size_t i, uint8_t *buf);
 	/* Extra check beyond "equals what make() gives"; 0 or -1 + why. */
-	int (*check)(const struct plan *p, size_t i, const uint8_t *buf, size_t len,
-		     char *why, size_t n);
+	int (*check)(const struct plan *p, size_t i, const uint8_t *buf, size_t len, char *why,
+		     size_t n);
 	/* Per process, after set_end and before the first message; finish
 	 * is called if prepare was. 0 or -1 with why. */
 	int (*prepare)(const struct plan *p, enum ipctb_end role, char *why, size_t n);

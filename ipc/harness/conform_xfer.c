@@ -15,8 +15,8 @@
 #include "proc.h"
 #include "conform_util.h"
 
-static int send_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8_t *buf,
-		    char *why, size_t n)
+static int send_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8_t *buf, char *why,
+		    size_t n)
 {
 	size_t len = p->make(p, i, buf);
 	int r = ipctb_chan_send(ch, buf, len, 0);
@@ -38,8 +38,8 @@ static int recv_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8
 	}
 	size_t want = p->make(p, i, exp);
 	if (len != want) {
-		snprintf(why, n, "message %zu: length %zu, expected %zu (carries index %llu)",
-			 i, len, want, (unsigned long long)stamped_index(buf, len));
+		snprintf(why, n, "message %zu: length %zu, expected %zu (carries index %llu)", i,
+			 len, want, (unsigned long long)stamped_index(buf, len));
 		return -1;
 	}
 	if (p->check && p->check(p, i, buf, len, why, n) < 0)
@@ -49,7 +49,8 @@ static int recv_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8
 		while (buf[k] == exp[k])
 			k++;
 		snprintf(why, n,
-			 "message %zu (%zu bytes): byte %zu is 0x%02x, expected 0x%02x (carries index %llu)",
+			 "message %zu (%zu bytes): byte %zu is 0x%02x, expected 0x%02x (carries "
+			 "index %llu)",
 			 i, len, k, buf[k], exp[k], (unsigned long long)stamped_index(buf, len));
 		return -1;
 	}
@@ -86,8 +87,8 @@ static int run_receiver(struct ipctb_chan *ch, const struct plan *p, char *why, 
 	return r;
 }
 
-static int with_role(struct ipctb_chan *ch, const struct plan *p, enum ipctb_end role,
-		     char *why, size_t n)
+static int with_role(struct ipctb_chan *ch, const struct plan *p, enum ipctb_end role, char *why,
+		     size_t n)
 {
 	if (p->prepare && p->prepare(p, role, why, n) < 0)
 		return -1;
@@ -148,7 +149,7 @@ static int xfer_fork(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const
 	if (pid < 0)
 		return fail(ctx, "fork: %s", es(pid));
 	if (pid == 0) {
-		struct child_report rep = { .ok = 1 };
+		struct child_report rep = {.ok = 1};
 		int r = ipctb_chan_set_end(ch, IPCTB_END_TX);
 		if (r < 0) {
 			snprintf(rep.why, sizeof(rep.why), "set_end(TX): %s", es(r));
@@ -167,7 +168,7 @@ static int xfer_fork(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const
 	else
 		r = with_role(ch, p, IPCTB_END_RX, why, sizeof(why));
 
-	struct child_report rep = { 0 };
+	struct child_report rep = {0};
 	/* When the receiver failed, the sender may already have said why
 	 * (then a short wait gets it); otherwise it has finished sending. */
 	int rr = ipctb__proc_read(&pr, &rep, sizeof(rep),

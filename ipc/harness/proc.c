@@ -40,7 +40,7 @@ int ipctb__wait_readable(int fd, int timeout_ms)
 {
 	long long deadline = ipctb__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int r = poll(&pfd, 1, left_ms(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -159,7 +159,7 @@ static int wait_exit(struct ipctb__proc *p, long long deadline)
 			return 1;
 		if (left_ms(deadline) == 0)
 			return 0;
-		struct timespec nap = { 0, 2 * 1000 * 1000 };
+		struct timespec nap = {0, 2 * 1000 * 1000};
 		nanosleep(&nap, NULL);
 	}
 }

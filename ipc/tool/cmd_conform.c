@@ -28,19 +28,18 @@ struct outcome {
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"usage: ipctb conform [--transport NAME]... [--case NAME]... [--timeout MS]\n"
-		"                     [--json] [--list-cases]\n\n"
-		"Run the conformance suite: every case over every transport unless\n"
-		"narrowed. Each case runs in its own process, killed after the time-out.\n\n"
-		"  --transport NAME  run over this transport (repeatable)\n"
-		"  --case NAME       run this case (repeatable)\n"
-		"  --timeout MS      time-out of one case run (default 60000)\n"
-		"  --json            print a JSON report instead of the tables\n"
-		"  --list-cases      print the case names, one per line, and exit\n"
-		"  --help            this text\n\n"
-		"Exit status: 0 no failure, 1 some failure, 2 bad usage, 77 the one\n"
-		"case asked for (one transport, one case) was skipped.\n");
+	fprintf(f, "usage: ipctb conform [--transport NAME]... [--case NAME]... [--timeout MS]\n"
+		   "                     [--json] [--list-cases]\n\n"
+		   "Run the conformance suite: every case over every transport unless\n"
+		   "narrowed. Each case runs in its own process, killed after the time-out.\n\n"
+		   "  --transport NAME  run over this transport (repeatable)\n"
+		   "  --case NAME       run this case (repeatable)\n"
+		   "  --timeout MS      time-out of one case run (default 60000)\n"
+		   "  --json            print a JSON report instead of the tables\n"
+		   "  --list-cases      print the case names, one per line, and exit\n"
+		   "  --help            this text\n\n"
+		   "Exit status: 0 no failure, 1 some failure, 2 bad usage, 77 the one\n"
+		   "case asked for (one transport, one case) was skipped.\n");
 }
 
 static const char *result_str(int r)
@@ -72,8 +71,8 @@ static void print_json(const struct outcome *o, size_t n, const void **ts, size_
 		ipctb_json_str(stdout, o[i].ops->name);
 		printf(", \"case\": ");
 		ipctb_json_str(stdout, o[i].c->name);
-		printf(", \"result\": \"%s\", \"ms\": %lld, \"message\": ",
-		       result_str(o[i].result), o[i].ms);
+		printf(", \"result\": \"%s\", \"ms\": %lld, \"message\": ", result_str(o[i].result),
+		       o[i].ms);
 		ipctb_json_str(stdout, o[i].msg);
 		printf("}");
 	}
@@ -93,8 +92,8 @@ static void print_json(const struct outcome *o, size_t n, const void **ts, size_
 		ipctb_json_str(stdout, ((const struct ipctb_chan_ops *)ts[t])->name);
 		printf(", \"pass\": %zu, \"fail\": %zu, \"skip\": %zu}", p, f, s);
 	}
-	printf("\n  ],\n  \"total\": {\"pass\": %zu, \"fail\": %zu, \"skip\": %zu}\n}\n",
-	       tp, tf, tsk);
+	printf("\n  ],\n  \"total\": {\"pass\": %zu, \"fail\": %zu, \"skip\": %zu}\n}\n", tp, tf,
+	       tsk);
 }
 
 static void print_tables(const struct outcome *o, size_t n, const void **ts, size_t nt)
@@ -111,7 +110,8 @@ static void print_tables(const struct outcome *o, size_t n, const void **ts, siz
 			s += o[i].result == IPCTB_CONFORM_SKIP;
 		}
 		tp += p, tf += f, tsk += s;
-		printf("%-16s %6zu %6zu %6zu\n", ((const struct ipctb_chan_ops *)ts[t])->name, p, f, s);
+		printf("%-16s %6zu %6zu %6zu\n", ((const struct ipctb_chan_ops *)ts[t])->name, p, f,
+		       s);
 	}
 	printf("%-16s %6zu %6zu %6zu\n", "total", tp, tf, tsk);
 	if (tf) {
@@ -127,13 +127,13 @@ static void print_tables(const struct outcome *o, size_t n, const void **ts, siz
 int ipctb_cmd_conform(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "transport", required_argument, NULL, 't' },
-		{ "case", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "list-cases", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"transport", required_argument, NULL, 't'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"list-cases", no_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	size_t ntr = ipctb_transport_count(), ncs = ipctb_conform_count();
 	const void **ts = calloc(ntr + 1, sizeof(*ts));
@@ -152,8 +152,10 @@ int ipctb_cmd_conform(int argc, char **argv)
 		case 't': {
 			const struct ipctb_chan_ops *ops = ipctb_transport_find(optarg);
 			if (!ops) {
-				fprintf(stderr, "ipctb conform: unknown transport '%s' (see 'ipctb list')\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "ipctb conform: unknown transport '%s' (see 'ipctb list')\n",
+				    optarg);
 				goto done;
 			}
 			add_unique(ts, &nt, ops);
@@ -162,7 +164,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 		case 'c': {
 			const struct ipctb_conform_case *cc = ipctb_conform_find(optarg);
 			if (!cc) {
-				fprintf(stderr, "ipctb conform: unknown case '%s' (see --list-cases)\n",
+				fprintf(stderr,
+					"ipctb conform: unknown case '%s' (see --list-cases)\n",
 					optarg);
 				goto done;
 			}
@@ -174,16 +177,24 @@ int ipctb_cmd_conform(int argc, char **argv)
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
 			if (errno || *end || v <= 0 || v > 24L * 3600 * 1000) {
-				fprintf(stderr, "ipctb conform: bad --timeout '%s' (milliseconds > 0)\n",
+				fprintf(stderr,
+					"ipctb conform: bad --timeout '%s' (milliseconds > 0)\n",
 					optarg);
 				goto done;
 			}
 			timeout = (int)v;
 			break;
 		}
-		case 'j': json = 1; break;
-		case 'l': list = 1; break;
-		case 'h': help(stdout); rc = IPCTB_EXIT_OK; goto done;
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'h':
+			help(stdout);
+			rc = IPCTB_EXIT_OK;
+			goto done;
 		default:
 			fprintf(stderr, "ipctb conform: unknown option or missing argument '%s'\n",
 				argv[optind - 1]);
@@ -221,7 +232,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 			o->ops = ts[t];
 			o->c = cs[k];
 			long long t0 = now_ms();
-			o->result = ipctb_conform_run(o->ops, o->c, timeout, o->msg, sizeof(o->msg));
+			o->result =
+			    ipctb_conform_run(o->ops, o->c, timeout, o->msg, sizeof(o->msg));
 			o->ms = now_ms() - t0;
 			failed += o->result == IPCTB_CONFORM_FAIL;
 			fprintf(prog, "[%3zu/%zu] %-16s %-16s %s %6lld ms%s%s\n", n + 1, nt * nc,

@@ -17,23 +17,23 @@
 #include "tool_leaks.h"
 
 static const char usage[] =
-	"usage: ipctb leaks [--run ID] [--all] [--clean] [--json]\n"
-	"                   [--snapshot FILE | --since FILE]\n"
-	"\n"
-	"Lists the test bed's leftover IPC objects: POSIX shm, semaphores and\n"
-	"message queues (/dev/shm, /dev/mqueue), FIFOs, socket paths and private\n"
-	"directories whose names carry the \"ipctb.\" prefix and whose creating\n"
-	"process has exited, and SysV objects that the ledger of an exited process\n"
-	"still lists. Exits 0 when there are none, 1 when there are (with --clean:\n"
-	"when some could not be removed), 2 on a usage error.\n"
-	"\n"
-	"  --run ID         only objects of run ID (names \"ipctb.ID.*\")\n"
-	"  --all            also objects whose creator is still running\n"
-	"  --clean          remove what is found, and the stale ledger files\n"
-	"  --strict         with --clean: exit 1 if anything was found at all\n"
-	"  --json           machine-readable output\n"
-	"  --snapshot FILE  write the SysV tables to FILE and exit (before a run)\n"
-	"  --since FILE     also count SysV objects made since that snapshot\n";
+    "usage: ipctb leaks [--run ID] [--all] [--clean] [--json]\n"
+    "                   [--snapshot FILE | --since FILE]\n"
+    "\n"
+    "Lists the test bed's leftover IPC objects: POSIX shm, semaphores and\n"
+    "message queues (/dev/shm, /dev/mqueue), FIFOs, socket paths and private\n"
+    "directories whose names carry the \"ipctb.\" prefix and whose creating\n"
+    "process has exited, and SysV objects that the ledger of an exited process\n"
+    "still lists. Exits 0 when there are none, 1 when there are (with --clean:\n"
+    "when some could not be removed), 2 on a usage error.\n"
+    "\n"
+    "  --run ID         only objects of run ID (names \"ipctb.ID.*\")\n"
+    "  --all            also objects whose creator is still running\n"
+    "  --clean          remove what is found, and the stale ledger files\n"
+    "  --strict         with --clean: exit 1 if anything was found at all\n"
+    "  --json           machine-readable output\n"
+    "  --snapshot FILE  write the SysV tables to FILE and exit (before a run)\n"
+    "  --since FILE     also count SysV objects made since that snapshot\n";
 
 static bool alive(pid_t pid)
 {
@@ -79,8 +79,8 @@ static int read_snapshot(const char *file, struct ipctb_snapshot *s)
 			s->v = v;
 			s->cap = nc;
 		}
-		struct ipctb_leak_obj o = { .kind = (enum ipctb_obj_kind)kind, .id = id,
-					    .key = key, .creator = -1 };
+		struct ipctb_leak_obj o = {
+		    .kind = (enum ipctb_obj_kind)kind, .id = id, .key = key, .creator = -1};
 		snprintf(o.name, sizeof(o.name), "%s id=%ld", ipctb_obj_kind_str(o.kind), id);
 		s->v[s->n++] = o;
 	}
@@ -88,7 +88,6 @@ static int read_snapshot(const char *file, struct ipctb_snapshot *s)
 	s->scanned = IPCTB_SCAN_SYSV;
 	return 0;
 }
-
 
 static bool is_sysv(enum ipctb_obj_kind k)
 {
@@ -129,15 +128,15 @@ static void json_str(const char *s)
 int ipctb_cmd_leaks(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "clean", no_argument, NULL, 'c' },
-		{ "strict", no_argument, NULL, 'x' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "snapshot", required_argument, NULL, 's' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"run", required_argument, NULL, 'r'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"clean", no_argument, NULL, 'c'},
+	    {"strict", no_argument, NULL, 'x'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"snapshot", required_argument, NULL, 's'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *run = NULL, *snap = NULL, *since = NULL;
 	bool all = false, clean = false, json = false, strict = false;
@@ -146,14 +145,30 @@ int ipctb_cmd_leaks(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': run = optarg; break;
-		case 'a': all = true; break;
-		case 'c': clean = true; break;
-		case 'x': strict = true; break;
-		case 'j': json = true; break;
-		case 's': snap = optarg; break;
-		case 'S': since = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'r':
+			run = optarg;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'c':
+			clean = true;
+			break;
+		case 'x':
+			strict = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			snap = optarg;
+			break;
+		case 'S':
+			since = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
 		default:
 			fprintf(stderr, "ipctb leaks: unknown or incomplete option '%s'\n%s",
 				argv[optind - 1], usage);
@@ -171,7 +186,7 @@ int ipctb_cmd_leaks(int argc, char **argv)
 	if (snap)
 		return write_snapshot(snap);
 
-	struct ipctb_snapshot now, found = { 0 }, orphans;
+	struct ipctb_snapshot now, found = {0}, orphans;
 	int r = ipctb_snapshot_take(&now, IPCTB_SCAN_ALL & ~IPCTB_SCAN_FDS);
 	if (r < 0) {
 		fprintf(stderr, "ipctb leaks: scan failed: %s\n", strerror(-r));
@@ -242,9 +257,10 @@ int ipctb_cmd_leaks(int argc, char **argv)
 		printf("{\"leftovers\":[");
 		for (size_t i = 0; i < found.n; i++) {
 			const struct ipctb_leak_obj *o = &found.v[i];
-			printf("%s{\"kind\":\"%s\",\"id\":%ld,\"key\":%ld,\"creator\":%ld,\"name\":",
-			       i ? "," : "", ipctb_obj_kind_str(o->kind), o->id, o->key,
-			       (long)o->creator);
+			printf(
+			    "%s{\"kind\":\"%s\",\"id\":%ld,\"key\":%ld,\"creator\":%ld,\"name\":",
+			    i ? "," : "", ipctb_obj_kind_str(o->kind), o->id, o->key,
+			    (long)o->creator);
 			json_str(o->name);
 			putchar('}');
 		}

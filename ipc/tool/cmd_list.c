@@ -23,19 +23,25 @@ static void help(FILE *f)
 int ipctb_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "names", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"names", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int names = 0, json = 0, c;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': names = 1; break;
-		case 'j': json = 1; break;
-		case 'h': help(stdout); return IPCTB_EXIT_OK;
+		case 'n':
+			names = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help(stdout);
+			return IPCTB_EXIT_OK;
 		default:
 			fprintf(stderr, "ipctb list: unknown option '%s'\n", argv[optind - 1]);
 			help(stderr);

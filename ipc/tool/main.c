@@ -16,9 +16,9 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "list", ipctb_cmd_list, "list the registered transports and their capabilities" },
-	{ "conform", ipctb_cmd_conform, "run the conformance suite over transports" },
-	{ "leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind" },
+    {"list", ipctb_cmd_list, "list the registered transports and their capabilities"},
+    {"conform", ipctb_cmd_conform, "run the conformance suite over transports"},
+    {"leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

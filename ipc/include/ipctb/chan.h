@@ -49,15 +49,15 @@
 /* Capabilities: what a transport promises. The conformance suite skips a
  * case whose required capabilities a transport lacks. */
 enum ipctb_cap {
-	IPCTB_CAP_STREAM = 1u << 0,     /* byte stream below: uses the frame codec */
-	IPCTB_CAP_NONBLOCK = 1u << 1,   /* honours IPCTB_NONBLOCK */
-	IPCTB_CAP_FORK = 1u << 2,       /* ends usable across fork() */
+	IPCTB_CAP_STREAM = 1u << 0,	/* byte stream below: uses the frame codec */
+	IPCTB_CAP_NONBLOCK = 1u << 1,	/* honours IPCTB_NONBLOCK */
+	IPCTB_CAP_FORK = 1u << 2,	/* ends usable across fork() */
 	IPCTB_CAP_PEER_CLOSE = 1u << 3, /* peer close/death -> -EPIPE */
-	IPCTB_CAP_NAMED = 1u << 4,      /* kernel object has a name (opts.name) */
-	IPCTB_CAP_SYSV_KEY = 1u << 5,   /* kernel object has a SysV key (opts.key) */
-	IPCTB_CAP_EMPTY = 1u << 6,      /* zero-length messages */
-	IPCTB_CAP_SHIM = 1u << 7,       /* its data path goes through the syscall shim */
-	IPCTB_CAP_SHM = 1u << 8,        /* shared-memory ring */
+	IPCTB_CAP_NAMED = 1u << 4,	/* kernel object has a name (opts.name) */
+	IPCTB_CAP_SYSV_KEY = 1u << 5,	/* kernel object has a SysV key (opts.key) */
+	IPCTB_CAP_EMPTY = 1u << 6,	/* zero-length messages */
+	IPCTB_CAP_SHIM = 1u << 7,	/* its data path goes through the syscall shim */
+	IPCTB_CAP_SHM = 1u << 8,	/* shared-memory ring */
 };
 
 enum ipctb_end {
@@ -67,10 +67,10 @@ enum ipctb_end {
 };
 
 struct ipctb_chan_opts {
-	size_t max_msg;   /* 0: the transport's default */
-	int timeout_ms;   /* blocking waits; <= 0: wait forever */
+	size_t max_msg;	  /* 0: the transport's default */
+	int timeout_ms;	  /* blocking waits; <= 0: wait forever */
 	const char *name; /* named transports: use this name (else a unique one) */
-	key_t key;        /* SysV transports: this key with IPC_EXCL (0: IPC_PRIVATE) */
+	key_t key;	  /* SysV transports: this key with IPC_EXCL (0: IPC_PRIVATE) */
 };
 
 struct ipctb_chan;
@@ -81,8 +81,8 @@ struct ipctb_chan;
 struct ipctb_chan_ops {
 	const char *name;    /* registry key, [a-z0-9_]+ */
 	const char *summary; /* one line for `ipctb list` */
-	unsigned caps;       /* enum ipctb_cap */
-	size_t max_msg;      /* default and upper bound for opts.max_msg */
+	unsigned caps;	     /* enum ipctb_cap */
+	size_t max_msg;	     /* default and upper bound for opts.max_msg */
 
 	/* Make both ends; set ch->impl and ch->max_msg. On failure leave
 	 * nothing behind (no fd, no mapping, no kernel object). */
@@ -91,8 +91,7 @@ struct ipctb_chan_ops {
 	int (*set_end)(struct ipctb_chan *ch, enum ipctb_end end);
 	int (*send)(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
 	/* Store the message length in *len. */
-	int (*recv)(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
-		    int flags);
+	int (*recv)(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);
 	/* Release this process's handles and free ch->impl. Never fails. */
 	void (*close)(struct ipctb_chan *ch);
 	/* Remove named kernel objects (creator only); called before close. */
@@ -125,14 +124,11 @@ const char *ipctb_caps_str(unsigned caps, char *buf, size_t len);
 
 int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
 		      struct ipctb_chan **out) IPCTB_WUR;
-int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops,
-			  const struct ipctb_chan_opts *opts,
+int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_chan_opts *opts,
 			  struct ipctb_chan **out) IPCTB_WUR;
 int ipctb_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end) IPCTB_WUR;
-int ipctb_chan_send(struct ipctb_chan *ch, const void *buf, size_t len,
-		    int flags) IPCTB_WUR;
-int ipctb_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
-		    int flags) IPCTB_WUR;
+int ipctb_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags) IPCTB_WUR;
+int ipctb_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags) IPCTB_WUR;
 size_t ipctb_chan_max_msg(const struct ipctb_chan *ch);
 int ipctb_chan_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
 void ipctb_chan_close(struct ipctb_chan *ch);

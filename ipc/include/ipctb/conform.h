@@ -24,13 +24,13 @@ enum ipctb_conform_result {
 struct ipctb_conform_ctx {
 	const struct ipctb_chan_ops *ops;
 	int timeout_ms; /* bound for every wait inside the case */
-	char msg[512];  /* why it failed or skipped */
+	char msg[512];	/* why it failed or skipped */
 };
 
 struct ipctb_conform_case {
-	const char *name;    /* [a-z0-9_]+, also the Criterion test name */
-	const char *summary; /* one line */
-	unsigned needs;      /* capabilities required */
+	const char *name;			   /* [a-z0-9_]+, also the Criterion test name */
+	const char *summary;			   /* one line */
+	unsigned needs;				   /* capabilities required */
 	int (*run)(struct ipctb_conform_ctx *ctx); /* enum ipctb_conform_result */
 };
 
@@ -44,8 +44,7 @@ const struct ipctb_conform_case *ipctb_conform_find(const char *name);
  * timeout_ms, then killing and reaping it. Writes the reason for a failure
  * or skip to msg. Returns enum ipctb_conform_result.
  */
-int ipctb_conform_run(const struct ipctb_chan_ops *ops,
-		      const struct ipctb_conform_case *c, int timeout_ms,
-		      char *msg, size_t msglen);
+int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_conform_case *c,
+		      int timeout_ms, char *msg, size_t msglen);
 
 #endif

@@ -13,6 +13,7 @@
 #define IPCTB_ERRBASE 4096
 
 /* X(name, text) */
+/* clang-format off */
 #define IPCTB_ERRNO_MAP(X)                                                    \
 	X(EBADMAGIC, "frame: bad magic")                                      \
 	X(EBADVERSION, "frame: unsupported version")                          \
@@ -25,14 +26,16 @@
 	X(ELIMIT, "a system-wide IPC limit would be exceeded")                \
 	X(ENOTRANSPORT, "no transport of that name in the registry")          \
 	X(ESIZE, "segment smaller than required")
+/* clang-format on */
 
 enum ipctb_errno {
 	IPCTB__EFIRST = IPCTB_ERRBASE,
 #define IPCTB__XENUM(n, s) IPCTB_##n,
 	IPCTB_ERRNO_MAP(IPCTB__XENUM)
 #undef IPCTB__XENUM
-	IPCTB__ELAST
+	    IPCTB__ELAST
 };
+/* clang-format on */
 
 /* Text for err, which may be negative or positive, errno or ipctb code. */
 const char *ipctb_strerror(int err);

@@ -39,12 +39,12 @@ struct ipctb_frame_hdr {
 uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len);
 
 /* Write the 18-byte header for payload into out. */
-void ipctb_frame_put_hdr(uint8_t out[IPCTB_FRAME_HDR], uint8_t type,
-			 uint32_t seq, const void *payload, uint32_t len);
+void ipctb_frame_put_hdr(uint8_t out[IPCTB_FRAME_HDR], uint8_t type, uint32_t seq,
+			 const void *payload, uint32_t len);
 
 /* Header then payload into out; returns bytes written or -EMSGSIZE. */
-long ipctb_frame_encode(void *out, size_t cap, uint8_t type, uint32_t seq,
-			const void *payload, size_t len);
+long ipctb_frame_encode(void *out, size_t cap, uint8_t type, uint32_t seq, const void *payload,
+			size_t len);
 
 /* Parse and validate a header (magic, version, flags, length <= max_len).
  * Does not check the crc (needs the payload). Returns 0 or -IPCTB_E*. */
@@ -56,21 +56,21 @@ int ipctb_frame_parse_hdr(const uint8_t in[IPCTB_FRAME_HDR], size_t max_len,
  * size (> 0) with *hdr and *payload (pointing into in) set, 0 if more input
  * is needed, or a negative error.
  */
-long ipctb_frame_decode(const void *in, size_t n, size_t max_len,
-			struct ipctb_frame_hdr *hdr, const void **payload);
+long ipctb_frame_decode(const void *in, size_t n, size_t max_len, struct ipctb_frame_hdr *hdr,
+			const void **payload);
 
 enum ipctb_frame_dec_state { IPCTB_DEC_HDR, IPCTB_DEC_BODY, IPCTB_DEC_DONE, IPCTB_DEC_ERR };
 
 /* Incremental decoder; the payload lands in the caller's buffer. */
 struct ipctb_frame_dec {
 	uint8_t hdrbuf[IPCTB_FRAME_HDR];
-	size_t have;     /* bytes of the current part received */
+	size_t have; /* bytes of the current part received */
 	struct ipctb_frame_hdr hdr;
-	uint8_t *buf;    /* payload destination */
-	size_t cap;      /* its size = the largest payload accepted */
-	uint32_t crc;    /* running crc */
-	int state;       /* enum ipctb_frame_dec_state */
-	int err;         /* sticky error once in IPCTB_DEC_ERR */
+	uint8_t *buf; /* payload destination */
+	size_t cap;   /* its size = the largest payload accepted */
+	uint32_t crc; /* running crc */
+	int state;    /* enum ipctb_frame_dec_state */
+	int err;      /* sticky error once in IPCTB_DEC_ERR */
 };
 
 void ipctb_frame_dec_init(struct ipctb_frame_dec *d, void *buf, size_t cap);
@@ -80,8 +80,7 @@ void ipctb_frame_dec_init(struct ipctb_frame_dec *d, void *buf, size_t cap);
  * payload in d->buf[0..d->hdr.len)), 0 when it needs more, or a negative
  * error (sticky until ipctb_frame_dec_reset()).
  */
-int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n,
-			 size_t *used);
+int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, size_t *used);
 /* Ready the decoder for the next frame (after a complete one or error). */
 void ipctb_frame_dec_reset(struct ipctb_frame_dec *d);
 

@@ -33,16 +33,16 @@ enum ipctb_scan {
 
 struct ipctb_leak_obj {
 	enum ipctb_obj_kind kind; /* IPCTB_OBJ_*, or IPCTB_OBJ_NONE for an fd */
-	long id;                  /* SysV id, or fd number */
-	long key;                 /* SysV key */
-	pid_t creator;            /* -1 when unknown */
-	char name[320];            /* path, POSIX name, or fd target */
+	long id;		  /* SysV id, or fd number */
+	long key;		  /* SysV key */
+	pid_t creator;		  /* -1 when unknown */
+	char name[320];		  /* path, POSIX name, or fd target */
 };
 
 struct ipctb_snapshot {
 	struct ipctb_leak_obj *v;
 	size_t n, cap;
-	unsigned scanned;    /* enum ipctb_scan: sources actually read */
+	unsigned scanned;     /* enum ipctb_scan: sources actually read */
 	unsigned unavailable; /* sources asked for but not readable (mqueue
 				 not mounted): a check of them is a skip */
 };
@@ -55,8 +55,7 @@ void ipctb_snapshot_free(struct ipctb_snapshot *s);
 /* Objects of `after` not in `before` into *added (freshly initialized).
  * With ours_only, named objects without the "ipctb." prefix and fds are
  * kept only if ... (see ipctb_leak_is_ours). */
-int ipctb_snapshot_diff(const struct ipctb_snapshot *before,
-			const struct ipctb_snapshot *after,
+int ipctb_snapshot_diff(const struct ipctb_snapshot *before, const struct ipctb_snapshot *after,
 			struct ipctb_snapshot *added) IPCTB_WUR;
 
 /* Keep only the objects of the test bed: prefixed names, ledger-known SysV

@@ -13,18 +13,18 @@
 
 enum ipctb_obj_kind {
 	IPCTB_OBJ_NONE = 0,
-	IPCTB_OBJ_FIFO,       /* name: filesystem path */
-	IPCTB_OBJ_SOCK_PATH,  /* name: filesystem path */
-	IPCTB_OBJ_DIR,        /* name: private directory made by mkdtemp */
-	IPCTB_OBJ_SYSV_SHM,   /* id: shmid */
-	IPCTB_OBJ_SYSV_MSG,   /* id: msqid */
-	IPCTB_OBJ_SYSV_SEM,   /* id: semid */
-	IPCTB_OBJ_POSIX_SHM,  /* name: "/name" as for shm_open */
-	IPCTB_OBJ_POSIX_MQ,   /* name: "/name" as for mq_open */
-	IPCTB_OBJ_POSIX_SEM,  /* name: "/name" as for sem_open */
-	IPCTB_OBJ_MEMFD,      /* id: fd in the creating process */
-	IPCTB_OBJ_TCP_PORT,   /* id: port on 127.0.0.1 */
-	IPCTB_OBJ_FILE,       /* name: a plain file carrying our prefix */
+	IPCTB_OBJ_FIFO,	     /* name: filesystem path */
+	IPCTB_OBJ_SOCK_PATH, /* name: filesystem path */
+	IPCTB_OBJ_DIR,	     /* name: private directory made by mkdtemp */
+	IPCTB_OBJ_SYSV_SHM,  /* id: shmid */
+	IPCTB_OBJ_SYSV_MSG,  /* id: msqid */
+	IPCTB_OBJ_SYSV_SEM,  /* id: semid */
+	IPCTB_OBJ_POSIX_SHM, /* name: "/name" as for shm_open */
+	IPCTB_OBJ_POSIX_MQ,  /* name: "/name" as for mq_open */
+	IPCTB_OBJ_POSIX_SEM, /* name: "/name" as for sem_open */
+	IPCTB_OBJ_MEMFD,     /* id: fd in the creating process */
+	IPCTB_OBJ_TCP_PORT,  /* id: port on 127.0.0.1 */
+	IPCTB_OBJ_FILE,	     /* name: a plain file carrying our prefix */
 };
 
 #define IPCTB_NAME_MAX 108

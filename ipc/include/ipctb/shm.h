@@ -37,20 +37,20 @@ struct ipctb_seg {
 	enum ipctb_seg_kind kind;
 	void *addr;
 	size_t size;
-	int fd;       /* POSIX and memfd: the object's fd (-1 when detached) */
-	int shmid;    /* SysV */
-	int owner;    /* 1 in the creating process */
+	int fd;			/* POSIX and memfd: the object's fd (-1 when detached) */
+	int shmid;		/* SysV */
+	int owner;		/* 1 in the creating process */
 	volatile int truncated; /* set by the SIGBUS guard */
 	struct ipctb_obj obj;
 };
 
 struct ipctb_seg_opts {
 	const char *name; /* POSIX: "/name"; NULL: unique */
-	key_t key;        /* SysV: key with IPC_EXCL; 0: IPC_PRIVATE */
+	key_t key;	  /* SysV: key with IPC_EXCL; 0: IPC_PRIVATE */
 };
 
-int ipctb_seg_create(struct ipctb_seg *seg, enum ipctb_seg_kind kind,
-		     size_t size, const struct ipctb_seg_opts *opts) IPCTB_WUR;
+int ipctb_seg_create(struct ipctb_seg *seg, enum ipctb_seg_kind kind, size_t size,
+		     const struct ipctb_seg_opts *opts) IPCTB_WUR;
 /* Attach an existing object: SysV by id, POSIX by name, memfd by fd
  * (duplicated). Fails with -IPCTB_ESIZE if it is smaller than min_size. */
 int ipctb_seg_attach_sysv(struct ipctb_seg *seg, int shmid, size_t min_size) IPCTB_WUR;

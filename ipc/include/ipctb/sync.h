@@ -15,9 +15,15 @@
 
 #include "ipctb/chan.h"
 
-struct ipctb_pmutex { pthread_mutex_t m; };
-struct ipctb_pcond { pthread_cond_t c; };
-struct ipctb_psem { sem_t s; };
+struct ipctb_pmutex {
+	pthread_mutex_t m;
+};
+struct ipctb_pcond {
+	pthread_cond_t c;
+};
+struct ipctb_psem {
+	sem_t s;
+};
 
 int ipctb_pmutex_init(struct ipctb_pmutex *m) IPCTB_WUR;
 int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms) IPCTB_WUR;
@@ -27,8 +33,7 @@ int ipctb_pmutex_destroy(struct ipctb_pmutex *m);
 
 int ipctb_pcond_init(struct ipctb_pcond *c) IPCTB_WUR;
 /* Returns 0, -ETIMEDOUT, or -EOWNERDEAD (mutex held, as for lock). */
-int ipctb_pcond_wait(struct ipctb_pcond *c, struct ipctb_pmutex *m,
-		     int timeout_ms) IPCTB_WUR;
+int ipctb_pcond_wait(struct ipctb_pcond *c, struct ipctb_pmutex *m, int timeout_ms) IPCTB_WUR;
 int ipctb_pcond_signal(struct ipctb_pcond *c);
 int ipctb_pcond_broadcast(struct ipctb_pcond *c);
 int ipctb_pcond_destroy(struct ipctb_pcond *c);
