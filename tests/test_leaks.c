@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -205,4 +207,84 @@ Test(leak, name_pid_parsing)
 	cr_assert_eq(ipctb_name_pid("/dev/shm/other"), -1);
 	cr_assert_eq(ipctb_name_pid("ipctb.x"), -1);
 	cr_assert_eq(ipctb_name_pid(NULL), -1);
+}
+
+/* Run the ipctb tool; its output into out, its exit status returned. */
+static int run_tool(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", IPCTB_TOOL_PATH, args);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	cr_assert(WIFEXITED(st), "%s did not exit normally", cmd);
+	return WEXITSTATUS(st);
+}
+
+/* `ipctb leaks` finds what an exited process left — a named object by its
+ * prefix, a SysV queue through the dead process's ledger — exits 1 naming
+ * them, and with --clean removes them. */
+Test(leak, tool_finds_and_cleans_leftovers_of_a_dead_process)
+{
+	char run[24], name[128];
+	snprintf(run, sizeof(run), "L%ld", (long)getpid());
+	setenv("IPCTB_RUN_ID", run, 1);
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* Leak and leave: the report goes through the pipe. */
+		int id = ipctb__sys_msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+		char nm[128] = "";
+		int fd = -1;
+		if (ipctb_unique_name(nm, sizeof(nm), "/", "left") == 0)
+			fd = ipctb__sys_shm_open(nm, O_CREAT | O_EXCL | O_RDWR, 0600);
+		struct {
+			int id, fd;
+			char name[128];
+		} rep = {id, fd, ""};
+		memcpy(rep.name, nm, sizeof(nm));
+		ssize_t w = write(p[1], &rep, sizeof(rep));
+		_exit(w == (ssize_t)sizeof(rep) ? 0 : 1);
+	}
+	close(p[1]);
+	struct {
+		int id, fd;
+		char name[128];
+	} rep;
+	ssize_t got = read(p[0], &rep, sizeof(rep));
+	close(p[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert_eq(got, (ssize_t)sizeof(rep));
+	cr_assert(rep.id >= 0 && rep.fd >= 0, "the child could not make its objects");
+	snprintf(name, sizeof(name), "%s", rep.name);
+
+	char out[8192], args[128], want[160];
+	snprintf(args, sizeof(args), "leaks --run %s", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 1, "leftovers must give exit 1:\n%s", out);
+	cr_assert(strstr(out, name), "the report must name %s:\n%s", name, out);
+	snprintf(want, sizeof(want), "sysv-msg id=%d", rep.id);
+	cr_assert(strstr(out, want), "the report must name %s:\n%s", want, out);
+
+	snprintf(args, sizeof(args), "leaks --run %s --clean", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 0, "%s", out);
+	snprintf(args, sizeof(args), "leaks --run %s", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 0, "still there after --clean:\n%s", out);
+	cr_assert_eq(msgctl(rep.id, IPC_STAT, &(struct msqid_ds){0}), -1);
+	cr_assert_eq(shm_unlink(name), -1);
+}
+
+Test(leak, tool_rejects_bad_flags)
+{
+	char out[4096];
+	cr_assert_eq(run_tool("leaks --bogus", out, sizeof(out)), 2);
+	cr_assert(strstr(out, "unknown"), "%s", out);
+	cr_assert_eq(run_tool("leaks --snapshot", out, sizeof(out)), 2);
+	cr_assert_eq(run_tool("leaks --snapshot a --since b", out, sizeof(out)), 2);
+	cr_assert_eq(run_tool("leaks --since /nonexistent/x", out, sizeof(out)), 2);
+	cr_assert_eq(run_tool("leaks --help", out, sizeof(out)), 0);
 }
