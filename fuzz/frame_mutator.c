@@ -20,7 +20,7 @@
 #define MAX_FRAMES 256
 
 struct fz_frame {
-	size_t off;  /* of the header in the input */
+	size_t off; /* of the header in the input */
 	uint32_t len;
 };
 
@@ -37,8 +37,7 @@ static uint32_t rng_next(uint32_t *s)
 
 static uint32_t rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void wr32(uint8_t *p, uint32_t v)
@@ -51,13 +50,11 @@ static void wr32(uint8_t *p, uint32_t v)
 
 /* Frames whose header has the magic and whose length fits; the rest of the
  * input after the last one is an opaque tail. Returns the count. */
-static size_t parse(const uint8_t *d, size_t n, size_t start,
-		    struct fz_frame *fr, size_t *tail)
+static size_t parse(const uint8_t *d, size_t n, size_t start, struct fz_frame *fr, size_t *tail)
 {
 	size_t k = 0, off = start;
 	while (k < MAX_FRAMES && n - off >= IPCTB_FRAME_HDR) {
-		if (d[off] != (IPCTB_FRAME_MAGIC & 0xff) ||
-		    d[off + 1] != IPCTB_FRAME_MAGIC >> 8)
+		if (d[off] != (IPCTB_FRAME_MAGIC & 0xff) || d[off + 1] != IPCTB_FRAME_MAGIC >> 8)
 			break;
 		uint32_t len = rd32(d + off + 6);
 		if (len > n - off - IPCTB_FRAME_HDR)
@@ -72,16 +69,15 @@ static size_t parse(const uint8_t *d, size_t n, size_t start,
 }
 
 /* Append one well-formed frame (header fields from hdr, if any). */
-static size_t emit(uint8_t *out, size_t o, size_t max, const uint8_t *hdr,
-		   const uint8_t *body, size_t len)
+static size_t emit(uint8_t *out, size_t o, size_t max, const uint8_t *hdr, const uint8_t *body,
+		   size_t len)
 {
 	if (o > max || max - o < IPCTB_FRAME_HDR + len)
 		return o;
 	uint8_t type = hdr ? hdr[3] : 0;
 	uint32_t seq = hdr ? rd32(hdr + 10) : 0;
 	memmove(out + o + IPCTB_FRAME_HDR, body, len);
-	ipctb_frame_put_hdr(out + o, type, seq, out + o + IPCTB_FRAME_HDR,
-			    (uint32_t)len);
+	ipctb_frame_put_hdr(out + o, type, seq, out + o + IPCTB_FRAME_HDR, (uint32_t)len);
 	return o + IPCTB_FRAME_HDR + len;
 }
 
@@ -109,8 +105,8 @@ static uint8_t *grow(uint8_t **buf, size_t *cap, size_t want)
 	return *buf;
 }
 
-size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size,
-		       unsigned int seed, size_t prefix)
+size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed,
+		       size_t prefix)
 {
 	static uint8_t *out_buf, *body_buf;
 	static size_t out_cap, body_cap;

@@ -99,14 +99,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct queue q;
 	static uint8_t rbuf[8192 + 64];
-	struct fz_in in = { data, size };
+	struct fz_in in = {data, size};
 	const struct ipctb_chan_ops *ops = ipctb_transport_find(FZ_TRANSPORT);
 	FZ_CHECK(ops != NULL);
 
 	int fds_before = count_fds();
-	struct ipctb_chan_opts opts = { 0 };
+	struct ipctb_chan_opts opts = {0};
 	opts.max_msg = 1 + (size_t)fz_u8(&in) * 4; /* 1..1021 */
-	opts.timeout_ms = 2000; /* a bound for a wrong model, never hit */
+	opts.timeout_ms = 2000;			   /* a bound for a wrong model, never hit */
 	struct ipctb_chan *ch;
 	if (ipctb_chan_create(FZ_TRANSPORT, &opts, &ch) < 0)
 		return 0; /* e.g. a system limit: nothing to check */
@@ -163,8 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t *out = malloc(cap ? cap : 1);
 			if (!out)
 				break;
-			int r = ipctb_chan_recv(ch, out, cap, &len,
-						block ? 0 : IPCTB_NONBLOCK);
+			int r = ipctb_chan_recv(ch, out, cap, &len, block ? 0 : IPCTB_NONBLOCK);
 			if (q.count == 0) {
 				FZ_CHECK(r == (tx_open ? -EAGAIN : -EPIPE));
 			} else if (q.len[q.first] > cap) {
@@ -204,11 +203,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (!(ops->caps & IPCTB_CAP_SHIM))
 				break;
-			struct ipctb_shim_rule rule = { 0 };
-			rule.mask = IPCTB_SYSMASK(IPCTB_SYS_READ) |
-				    IPCTB_SYSMASK(IPCTB_SYS_WRITE) |
-				    IPCTB_SYSMASK(IPCTB_SYS_SEND) |
-				    IPCTB_SYSMASK(IPCTB_SYS_RECV);
+			struct ipctb_shim_rule rule = {0};
+			rule.mask = IPCTB_SYSMASK(IPCTB_SYS_READ) | IPCTB_SYSMASK(IPCTB_SYS_WRITE) |
+				    IPCTB_SYSMASK(IPCTB_SYS_SEND) | IPCTB_SYSMASK(IPCTB_SYS_RECV);
 			rule.nth = 1 + fz_u8(&in) % 8;
 			/* every = 1 would make each call fail with EINTR for
 			 * ever; a correct retry loop would then never end. */

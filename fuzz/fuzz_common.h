@@ -16,17 +16,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-__attribute__((weak)) size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,
-						     size_t max_size, unsigned int seed);
+__attribute__((weak)) size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+						     unsigned int seed);
 
 /* A failed promise: print it and abort, which both drivers report. */
-#define FZ_CHECK(cond)                                                        \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "FUZZ CHECK FAILED: %s (%s:%d)\n",    \
-				#cond, __FILE__, __LINE__);                   \
-			abort();                                              \
-		}                                                             \
+#define FZ_CHECK(cond)                                                                             \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FUZZ CHECK FAILED: %s (%s:%d)\n", #cond, __FILE__,        \
+				__LINE__);                                                         \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Reads past the end yield zeros: a short input is still a valid one. */
@@ -106,7 +106,7 @@ static inline const uint8_t *fz_chunk(const uint8_t *src, size_t n)
  * Set IPCTB_FUZZ_PLAIN_MUTATOR=1 to fall back to libFuzzer's own mutator
  * (for coverage comparisons).
  */
-size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size,
-		       unsigned int seed, size_t prefix);
+size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed,
+		       size_t prefix);
 
 #endif

@@ -21,7 +21,7 @@
  * library (little endian, see ipctb/frame.h). */
 static void put_hdr_fields(uint8_t *o, const struct ipctb_frame_hdr *h)
 {
-	const uint32_t v[3] = { h->len, h->seq, h->crc };
+	const uint32_t v[3] = {h->len, h->seq, h->crc};
 	o[0] = IPCTB_FRAME_MAGIC & 0xff;
 	o[1] = IPCTB_FRAME_MAGIC >> 8;
 	o[2] = IPCTB_FRAME_VERSION;
@@ -35,9 +35,8 @@ static void put_hdr_fields(uint8_t *o, const struct ipctb_frame_hdr *h)
 
 static int known_error(long r)
 {
-	return r == -IPCTB_EBADMAGIC || r == -IPCTB_EBADVERSION ||
-	       r == -IPCTB_EBADHDR || r == -IPCTB_EFRAMELEN ||
-	       r == -IPCTB_EBADCRC;
+	return r == -IPCTB_EBADMAGIC || r == -IPCTB_EBADVERSION || r == -IPCTB_EBADHDR ||
+	       r == -IPCTB_EFRAMELEN || r == -IPCTB_EBADCRC;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -73,8 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed)
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	return fz_frame_mutate(data, size, max_size, seed, 0);
 }

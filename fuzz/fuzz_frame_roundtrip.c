@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t wire[MAX_MSGS * (IPCTB_FRAME_HDR + MAX_BODY)];
 	static uint8_t zeros[MAX_BODY];
 	struct msg m[MAX_MSGS];
-	struct fz_in in = { data, size };
+	struct fz_in in = {data, size};
 	uint8_t plan[PLAN];
 	size_t got;
 
@@ -63,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						    m[nm].type, seq, m[nm].body, m[nm].len);
 			FZ_CHECK(e == -EMSGSIZE);
 		}
-		long e = ipctb_frame_encode(wire + wn, sizeof(wire) - wn, m[nm].type,
-					    seq, m[nm].body, m[nm].len);
+		long e = ipctb_frame_encode(wire + wn, sizeof(wire) - wn, m[nm].type, seq,
+					    m[nm].body, m[nm].len);
 		FZ_CHECK(e == (long)(IPCTB_FRAME_HDR + m[nm].len));
 		wn += (size_t)e;
 		if (m[nm].len > maxlen)

@@ -4,14 +4,18 @@
  * ipctb_frame_dec_reset (the incremental decoder), differentially against
  * ipctb_frame_decode (one-shot).
  *
- * Input layout: 8 bytes of split plan (chunk sizes, used in turn; 0 means
- * "feed an empty chunk first"), 1 byte choosing the payload buffer size,
- * then wire bytes. Each chunk is copied to end at poisoned memory (see
- * fz_chunk) so ASan sees any read past it; the payload buffer is an
- * exact-size heap block.
+ * Input layout: 8 bytes of split plan (four little-endian u16 cut points,
+ * each taken modulo the wire length + 1; the top bit of a cut also feeds an
+ * empty chunk there), 1 byte choosing the payload buffer size, then wire
+ * bytes. So any split into up to five chunks is reachable while each
+ * execution costs a handful of calls, not one per byte (byte-at-a-time
+ * feeding is covered by tests/test_frame.c). Each chunk is copied to end at
+ * poisoned memory (see fz_chunk) so ASan sees any read past it; the payload
+ * buffer is an exact-size heap block.
  * Whatever the split, the incremental decoder must deliver the same frames,
  * then the same error (or the same need for more), as the one-shot decoder.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -44,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cap = pick_cap(data[PLAN]);
 	const uint8_t *w = data + PREFIX;
 	size_t n = size - PREFIX;
+	if (n > FZ_CHUNK_MAX)
+		return 0; /* a chunk may be the whole input */
 
 	/* The reference: one-shot decode of every frame. */
 	size_t nref = 0, off = 0;
@@ -72,18 +78,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ipctb_frame_dec d;
 	ipctb_frame_dec_init(&d, buf, cap);
 
-	size_t got = 0, pos = 0, step = 0;
+	/* The cut points, sorted (insertion sort of four). */
+	size_t cut[4];
+	bool empty_at[4];
+	for (int i = 0; i < 4; i++) {
+		unsigned v = (unsigned)plan[2 * i] | (unsigned)plan[2 * i + 1] << 8;
+		cut[i] = (v & 0x7fff) % (n + 1);
+		empty_at[i] = v & 0x8000;
+		for (int j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+			size_t t = cut[j];
+			bool e = empty_at[j];
+			cut[j] = cut[j - 1];
+			empty_at[j] = empty_at[j - 1];
+			cut[j - 1] = t;
+			empty_at[j - 1] = e;
+		}
+	}
+
+	size_t got = 0, pos = 0;
 	int err = 0;
-	while (pos < n && !err) {
-		size_t want = plan[step++ % PLAN];
+	for (int k = 0; k <= 4 && !err; k++) {
+		size_t end = k < 4 ? cut[k] : n;
 		size_t used;
-		if (want == 0) {
+		if (k < 4 && empty_at[k]) {
 			int r = ipctb_frame_dec_feed(&d, w + pos, 0, &used);
 			FZ_CHECK(used == 0 && r <= 0);
-			want = 1;
 		}
-		if (want > n - pos)
-			want = n - pos;
+		if (end <= pos)
+			continue;
+		size_t want = end - pos;
 		const uint8_t *chunk = fz_chunk(w + pos, want);
 		size_t c = 0;
 		while (c < want) {
@@ -109,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(memcmp(buf, ref[got].payload, d.hdr.len) == 0);
 			got++;
 		}
-		pos += want;
+		pos = end;
 	}
 	if (!err) {
 		/* All input consumed: the same frames, and the reference too
@@ -120,8 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed)
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	return fz_frame_mutate(data, size, max_size, seed, PREFIX);
 }

@@ -19,8 +19,11 @@
  * consumer view once and lets the peer's writes land between that open and
  * each later pop, so the consumer must rely on its own copies of the
  * geometry, read head and tail once, and re-check every length it fetches.
- * Writes inside one pop call cannot be interleaved: ring.c has no yield
- * hook to stop at (see fuzz-readme).
+ * In the interleaved build a pop may also carry a peer write that lands
+ * inside the pop itself, at one of ring.c's yield points (after head and
+ * tail are read, after a record length is read, before head is published):
+ * a consumer that fetched a value twice would then copy past its exact-size
+ * output buffer, which ASan reports.
  */
 #include <errno.h>
 #include <string.h>
@@ -38,7 +41,7 @@ struct model {
 	uint32_t off[MODEL_MAX];
 	size_t first, count;
 	uint8_t bytes[MODEL_BYTES];
-	size_t used_bytes; /* in bytes[], reset when the queue empties */
+	size_t used_bytes;  /* in bytes[], reset when the queue empties */
 	uint64_t ring_used; /* bytes the records take in the ring */
 };
 
@@ -52,8 +55,8 @@ static int known_pop_result(int r)
 	return r == 0 || r == -EAGAIN || r == -EMSGSIZE || r == -IPCTB_ECORRUPT;
 }
 
-static void check_pop(struct model *m, int hostile, uint64_t ring_cap, int r,
-		      const uint8_t *out, size_t cap, size_t len)
+static void check_pop(struct model *m, int hostile, uint64_t ring_cap, int r, const uint8_t *out,
+		      size_t cap, size_t len)
 {
 	FZ_CHECK(known_pop_result(r));
 	if (r == 0)
@@ -90,10 +93,49 @@ static void poke(uint8_t *region, size_t size, size_t off, const void *v, size_t
 	memcpy(region + off, v, n);
 }
 
+#ifdef FZ_INTERLEAVE
+/* The peer write to make inside the next pop, at yield point `site`. */
+static struct {
+	int site, kind;
+	uint16_t arg;
+	const struct ipctb__ring *ring;
+	uint8_t *region;
+	size_t size;
+	int fired;
+} mid;
+
+static void mid_pop_write(int site)
+{
+	if (site != mid.site || mid.fired)
+		return;
+	mid.fired = 1;
+	struct ipctb__ring_hdr *h = mid.ring->h;
+	uint64_t head = atomic_load(&h->head);
+	switch (mid.kind) {
+	case 0: { /* the record at head now claims to be huge */
+		uint32_t n = 0x10000u + mid.arg;
+		poke(mid.region, mid.size,
+		     IPCTB__RING_DATA_OFF + (size_t)(head & (mid.ring->cap - 1)), &n, 4);
+		break;
+	}
+	case 1: /* tail runs far ahead */
+		atomic_store(&h->tail, head + ((uint64_t)mid.arg << 8));
+		break;
+	case 2: /* head rewinds */
+		atomic_store(&h->head, head - mid.arg);
+		break;
+	default: /* the geometry in the header changes */
+		h->capacity = (uint64_t)mid.arg << 12;
+		h->max_msg = 0xffffffffu;
+		break;
+	}
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
-	struct fz_in in = { data, size };
+	struct fz_in in = {data, size};
 	/* Data areas of 64..1024 bytes: small rings wrap often. */
 	uint8_t g = fz_u8(&in);
 	size_t region_size = IPCTB__RING_DATA_OFF + ((size_t)64 << (g % 5)) + (g >> 5) * 8;
@@ -158,7 +200,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			size_t len = (size_t)-1;
 #ifdef FZ_INTERLEAVE
+			uint8_t w = fz_u8(&in);
+			mid.site = w & 0x80 ? 1 + (w & 3) % 3 : 0;
+			mid.kind = (w >> 2) & 3;
+			mid.arg = fz_u16(&in);
+			mid.ring = &prod;
+			mid.region = region;
+			mid.size = region_size;
+			mid.fired = 0;
+			ipctb__ring_yield = mid.site ? mid_pop_write : NULL;
 			int r = ipctb__ring_pop(&cons, out, cap, &len);
+			ipctb__ring_yield = NULL;
+			if (mid.fired)
+				hostile = 1;
 #else
 			int r = ipctb__ring_pop_region(region, region_size, out, cap, &len);
 #endif
@@ -179,10 +233,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t v = atomic_load(pos);
 			uint64_t arg = fz_u16(&in);
 			switch (how >> 1 & 3) {
-			case 0: v -= arg * 8; break;
-			case 1: v += arg * 8; break;
-			case 2: v = arg; break;
-			default: v = ~(uint64_t)0 - arg; break;
+			case 0:
+				v -= arg * 8;
+				break;
+			case 1:
+				v += arg * 8;
+				break;
+			case 2:
+				v = arg;
+				break;
+			default:
+				v = ~(uint64_t)0 - arg;
+				break;
 			}
 			atomic_store(pos, v);
 			hostile = 1;
@@ -193,10 +255,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t v = (uint64_t)fz_u16(&in) << (which >> 2 & 0x30);
 			struct ipctb__ring_hdr *h = prod.h;
 			switch (which % 4) {
-			case 0: h->capacity = v; break;
-			case 1: h->max_msg = (uint32_t)v; break;
-			case 2: h->version = (uint32_t)v; break;
-			default: h->magic ^= v; break;
+			case 0:
+				h->capacity = v;
+				break;
+			case 1:
+				h->max_msg = (uint32_t)v;
+				break;
+			case 2:
+				h->version = (uint32_t)v;
+				break;
+			default:
+				h->magic ^= v;
+				break;
 			}
 			hostile = 1;
 			break;

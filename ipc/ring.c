@@ -148,10 +148,16 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 	return 0;
 }
 
+void (*ipctb__ring_yield)(int site);
+
+/* Every value taken from the shared region is fetched once into a local
+ * and checked there; the yield points let a harness prove it. */
 int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *len)
 {
 	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_acquire);
+	if (ipctb__ring_yield)
+		ipctb__ring_yield(IPCTB__RING_AT_POSITIONS);
 	int e = positions(r, head, tail);
 	if (e < 0)
 		return e;
@@ -161,6 +167,8 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 	uint64_t mask = r->cap - 1, off = head & mask;
 	uint32_t n;
 	memcpy(&n, r->data + off, 4);
+	if (ipctb__ring_yield)
+		ipctb__ring_yield(IPCTB__RING_AT_LENGTH);
 	if (n > r->max_msg)
 		return corrupt("record length exceeds max_msg");
 	uint64_t need = rec_size(n);
@@ -176,6 +184,8 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 		if (n > first)
 			memcpy((unsigned char *)out + first, r->data, n - first);
 	}
+	if (ipctb__ring_yield)
+		ipctb__ring_yield(IPCTB__RING_AT_PUBLISH);
 	atomic_store_explicit(&r->h->head, head + need, memory_order_release);
 	return n <= cap ? 0 : -EMSGSIZE;
 }

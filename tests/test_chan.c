@@ -3,12 +3,14 @@
  * The transport registry, error texts and capability names; and a user's
  * own transport, written here with the public API only (a SOCK_SEQPACKET
  * socketpair), plugged into the registry and put through the whole
- * conformance suite, as a user of the library would.
+ * conformance suite, as a user of the library would. Also: every
+ * descriptor a transport makes is close-on-exec.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,4 +411,102 @@ LEAK_TEST(caps, small_buffer)
 	cr_assert(memchr(buf, '\0', 8) != NULL, "not terminated");
 	cr_assert(strncmp(buf, "stream,nonblock", strlen(buf)) == 0, "'%s'", buf);
 	cr_assert_str_eq(ipctb_caps_str(IPCTB_CAP_FORK, buf, 0), buf);
+}
+
+/* ---- descriptors ---------------------------------------------------------- */
+
+#define FD_SCAN 1024
+
+/* Which fds below FD_SCAN are open, into open_now[]. */
+static void scan_fds(bool open_now[FD_SCAN])
+{
+	for (int fd = 0; fd < FD_SCAN; fd++)
+		open_now[fd] = fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A descriptor of a channel that survived exec would keep a dead peer
+ * looking alive (no EOF, no lifeline break) for as long as the exec'd
+ * program runs: every fd a transport makes must be close-on-exec. */
+LEAK_TEST(fds, every_transport_fd_is_cloexec)
+{
+	static bool before[FD_SCAN], after[FD_SCAN];
+	char fails[2048] = "";
+	size_t off = 0;
+	for (size_t t = 0; t < ipctb_transport_count(); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+		struct ipctb_chan_opts o = {.timeout_ms = 2000};
+		struct ipctb_chan *ch;
+		scan_fds(before);
+		int r = ipctb_chan_create_ops(ops, &o, &ch);
+		cr_assert_eq(r, 0, "%s: create: %s", ops->name, ipctb_strerror(r));
+		scan_fds(after);
+		int made = 0;
+		for (int fd = 0; fd < FD_SCAN; fd++) {
+			if (!after[fd] || before[fd])
+				continue;
+			made++;
+			int fl = fcntl(fd, F_GETFD);
+			if (!(fl & FD_CLOEXEC) && off < sizeof(fails))
+				off += (size_t)snprintf(fails + off, sizeof(fails) - off,
+							" [%s: fd %d]", ops->name, fd);
+		}
+		r = ipctb_chan_destroy(ch);
+		cr_assert_eq(r, 0, "%s: destroy: %s", ops->name, ipctb_strerror(r));
+		cr_assert_gt(made, 0, "%s: create made no descriptor at all", ops->name);
+	}
+	cr_assert_eq(off, 0, "descriptors without FD_CLOEXEC:%s", fails);
+}
+
+/* Sockets and pipes among this process's fds ("socket:[...]", "pipe:[...]"). */
+static void count_sockpipes(int *socks, int *pipes)
+{
+	*socks = *pipes = 0;
+	for (int fd = 0; fd < FD_SCAN; fd++) {
+		char link[64], target[128];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, "socket:", 7) == 0)
+			(*socks)++;
+		else if (strncmp(target, "pipe:", 5) == 0)
+			(*pipes)++;
+	}
+}
+
+/* Sockets and pipes of a fresh channel after keeping end (BOTH: none). */
+static void end_holds(const struct ipctb_chan_ops *ops, enum ipctb_end end, int *socks, int *pipes)
+{
+	int s0, p0;
+	count_sockpipes(&s0, &p0);
+	struct ipctb_chan_opts o = {.timeout_ms = 2000};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create_ops(ops, &o, &ch);
+	cr_assert_eq(r, 0, "%s: create: %s", ops->name, ipctb_strerror(r));
+	r = end == IPCTB_END_BOTH ? 0 : ipctb_chan_set_end(ch, end);
+	count_sockpipes(socks, pipes);
+	*socks -= s0;
+	*pipes -= p0;
+	ipctb_chan_destroy(ch);
+	cr_assert_eq(r, 0, "%s: set_end: %s", ops->name, ipctb_strerror(r));
+}
+
+/* A socket or pipe belongs to one end (the lifelines and the byte
+ * streams): after set_end each end keeps only its own, or a peer's death
+ * would not show as EOF/EPIPE while this process holds the dead end's
+ * handle, and each process wastes descriptors. */
+LEAK_TEST(fds, each_end_keeps_only_its_own_sockets_and_pipes)
+{
+	for (size_t t = 0; t < ipctb_transport_count(); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+		int sb, pb, st, pt, sr, pr;
+		end_holds(ops, IPCTB_END_BOTH, &sb, &pb);
+		end_holds(ops, IPCTB_END_TX, &st, &pt);
+		end_holds(ops, IPCTB_END_RX, &sr, &pr);
+		cr_assert_eq(st + sr, sb, "%s: sockets: %d with both ends, %d TX + %d RX",
+			     ops->name, sb, st, sr);
+		cr_assert_eq(pt + pr, pb, "%s: pipes: %d with both ends, %d TX + %d RX", ops->name,
+			     pb, pt, pr);
+	}
 }

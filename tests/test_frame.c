@@ -2,16 +2,19 @@
 /*
  * Unit tests of the frame codec: the CRC32C, the encoder, the one-shot and
  * the incremental decoder (every split of the input must give the same
- * result) and the rejection of every kind of malformed frame.
+ * result) and the rejection of every kind of malformed frame; and the
+ * stream transports' check of the sequence number on top of the codec.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "ipctb/error.h"
-#include "ipctb/frame.h"
-#include "testutil.h"
+#include "ipctb/ipctb.h"
+#include "leakcheck.h"
 
 static size_t make(uint8_t *out, size_t cap, uint32_t seq, size_t len)
 {
@@ -281,4 +284,42 @@ Test(frame, decoder_without_buffer_accepts_only_empty)
 	cr_assert_eq(ipctb_frame_dec_feed(&d, buf, n, &used), 1);
 	n = make(buf, sizeof(buf), 1, 1);
 	cr_assert_eq(ipctb_frame_dec_feed(&d, buf, n, &used), -IPCTB_EFRAMELEN);
+}
+
+/* A well-formed frame whose sequence number is not the next one (a
+ * replayed or injected frame) is refused by a stream transport's receiver,
+ * and the refusal is sticky. Frames are written into a FIFO channel's path
+ * from outside the library. */
+LEAK_TEST(frame_chan, out_of_order_seq_is_refused)
+{
+	struct ipctb_chan_opts o = {.timeout_ms = 2000};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create("fifo", &o, &ch);
+	cr_assert_eq(r, 0, "create: %s", ipctb_strerror(r));
+	struct ipctb_obj obj[2];
+	int no = ipctb_chan_objects(ch, obj, 2);
+	int fd = -1;
+	for (int i = 0; i < no && i < 2; i++)
+		if (obj[i].kind == IPCTB_OBJ_FIFO)
+			fd = open(obj[i].name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	uint8_t f[64], got[64];
+	size_t len = 0;
+	int r0 = -1, r1 = -1, r2 = -1;
+	if (fd >= 0) {
+		/* seq 0 is due first, then 1; 0 again is a replay. */
+		size_t n = make(f, sizeof(f), 0, 10);
+		if (write(fd, f, n) == (ssize_t)n)
+			r0 = ipctb_chan_recv(ch, got, sizeof(got), &len, 0);
+		if (write(fd, f, n) == (ssize_t)n)
+			r1 = ipctb_chan_recv(ch, got, sizeof(got), &len, 0);
+		n = make(f, sizeof(f), 1, 10);
+		if (write(fd, f, n) == (ssize_t)n)
+			r2 = ipctb_chan_recv(ch, got, sizeof(got), &len, IPCTB_NONBLOCK);
+		close(fd);
+	}
+	cr_assert_eq(ipctb_chan_destroy(ch), 0);
+	cr_assert_geq(fd, 0, "could not open the channel's FIFO");
+	cr_assert_eq(r0, 0, "in-order frame: %s", ipctb_strerror(r0));
+	cr_assert_eq(r1, -IPCTB_EBADSEQ, "replayed frame: %s", ipctb_strerror(r1));
+	cr_assert_eq(r2, -IPCTB_EBADSEQ, "after a bad seq: %s", ipctb_strerror(r2));
 }

@@ -2,12 +2,19 @@
 /*
  * The syscall shim, observed through ipctb__sys_read/write on a pipe: which
  * call is hit (nth, every), what a hit does (FAIL with its errno and no
- * effect, EINTR, SHORT), the counters, the mask, and turning it off.
+ * effect, EINTR, SHORT), the counters, the mask, and turning it off; and
+ * every transport retrying an EINTR injected into its data path.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -216,4 +223,180 @@ LEAK_TEST(shim, names)
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS_POLL), "POLL");
 	cr_assert_str_eq(ipctb_sys_name(IPCTB_SYS__COUNT), "?");
 	cr_assert_str_eq(ipctb_sys_name((enum ipctb_sys) - 1), "?");
+}
+
+/* ---- EINTR injected into the transports ---- */
+
+/* Every data-path call a transport may make: the conformance case that
+ * injects EINTR (short_io) runs only over IPCTB_CAP_SHIM transports, so
+ * this covers the queues and the rings too. */
+#define DATA_CALLS                                                                                 \
+	(IPCTB_SYSMASK_IO | IPCTB_SYSMASK(IPCTB_SYS_POLL) | IPCTB_SYSMASK(IPCTB_SYS_MSGSND) |      \
+	 IPCTB_SYSMASK(IPCTB_SYS_MSGRCV) | IPCTB_SYSMASK(IPCTB_SYS_MQ_SEND) |                      \
+	 IPCTB_SYSMASK(IPCTB_SYS_MQ_RECV))
+
+/* Send and receive a few messages with every other data call interrupted,
+ * then wait on an empty channel with its first poll interrupted. Returns 0
+ * or writes why into why. */
+static int eintr_round(const struct ipctb_chan_ops *ops, char *why, size_t n)
+{
+	struct ipctb_chan_opts o = {.max_msg = ops->max_msg < 256 ? ops->max_msg : 256,
+				    .timeout_ms = 200};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create_ops(ops, &o, &ch);
+	if (r < 0) {
+		snprintf(why, n, "create: %s", ipctb_strerror(r));
+		return -1;
+	}
+	int bad = 0;
+	struct ipctb_shim_rule ru = {
+	    .mask = DATA_CALLS, .nth = 1, .every = 2, .action = IPCTB_SHIM_EINTR};
+	ipctb_shim_set(&ru);
+	for (unsigned i = 0; i < 6 && !bad; i++) {
+		char msg[64];
+		int len = snprintf(msg, sizeof(msg), "message %u of %s", i, ops->name);
+		r = ipctb_chan_send(ch, msg, (size_t)len, 0);
+		if (r < 0) {
+			snprintf(why, n, "send %u with EINTR injected: %s", i, ipctb_strerror(r));
+			bad = 1;
+		}
+	}
+	for (unsigned i = 0; i < 6 && !bad; i++) {
+		char want[64], got[256];
+		size_t wl = (size_t)snprintf(want, sizeof(want), "message %u of %s", i, ops->name);
+		size_t gl = 0;
+		r = ipctb_chan_recv(ch, got, sizeof(got), &gl, 0);
+		if (r < 0 || gl != wl || memcmp(got, want, wl) != 0) {
+			snprintf(why, n, "recv %u with EINTR injected: %s, %zu bytes", i,
+				 ipctb_strerror(r), gl);
+			bad = 1;
+		}
+	}
+	/* A wait interrupted once must go on until its timeout. */
+	ru = (struct ipctb_shim_rule){
+	    .mask = IPCTB_SYSMASK(IPCTB_SYS_POLL), .nth = 1, .action = IPCTB_SHIM_EINTR};
+	ipctb_shim_set(&ru);
+	if (!bad) {
+		char got[256];
+		size_t gl = 0;
+		r = ipctb_chan_recv(ch, got, sizeof(got), &gl, 0);
+		if (r != -ETIMEDOUT) {
+			snprintf(why, n, "blocking recv on empty with its poll interrupted: %s",
+				 ipctb_strerror(r));
+			bad = 1;
+		}
+	}
+	ipctb_shim_set(NULL);
+	r = ipctb_chan_destroy(ch);
+	if (r < 0 && !bad) {
+		snprintf(why, n, "destroy: %s", ipctb_strerror(r));
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+LEAK_TEST(shim_chan, eintr_retried_by_every_transport)
+{
+	char fails[2048] = "";
+	size_t off = 0;
+	for (size_t t = 0; t < ipctb_transport_count(); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+		char why[256];
+		if (eintr_round(ops, why, sizeof(why)) < 0 && off < sizeof(fails))
+			off += (size_t)snprintf(fails + off, sizeof(fails) - off, " [%s: %s]",
+						ops->name, why);
+	}
+	cr_assert_eq(off, 0, "EINTR not retried:%s", fails);
+}
+
+/* set_end(RX) on a pipe channel that still holds the tail of an accepted
+ * frame reads what is in the pipe and appends the tail. An EINTR in that
+ * read must be retried, or the message is lost. */
+LEAK_TEST(shim_chan, set_end_rx_absorbs_pending_through_eintr)
+{
+	enum { BIG = 200000 };
+	static uint8_t msg[BIG], got[BIG];
+	for (size_t i = 0; i < BIG; i++)
+		msg[i] = (uint8_t)(i * 13 + 5);
+	struct ipctb_chan_opts o = {.max_msg = BIG, .timeout_ms = 2000};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create("pipe", &o, &ch);
+	cr_assert_eq(r, 0, "create: %s", ipctb_strerror(r));
+	/* Larger than the pipe: with both ends here the rest stays pending. */
+	int rs = ipctb_chan_send(ch, msg, BIG, 0);
+	struct ipctb_shim_rule ru = {
+	    .mask = IPCTB_SYSMASK(IPCTB_SYS_READ), .nth = 1, .action = IPCTB_SHIM_EINTR};
+	ipctb_shim_set(&ru);
+	int re = rs == 0 ? ipctb_chan_set_end(ch, IPCTB_END_RX) : rs;
+	unsigned long hits = ipctb_shim_hits();
+	ipctb_shim_set(NULL);
+	size_t len = 0;
+	int rr = re == 0 ? ipctb_chan_recv(ch, got, BIG, &len, IPCTB_NONBLOCK) : re;
+	ipctb_chan_destroy(ch);
+	cr_assert_eq(rs, 0, "send: %s", ipctb_strerror(rs));
+	cr_assert_eq(re, 0, "set_end: %s", ipctb_strerror(re));
+	cr_assert_eq(hits, 1, "the EINTR was not injected (%lu)", hits);
+	cr_assert_eq(rr, 0, "recv after set_end(RX): %s", ipctb_strerror(rr));
+	cr_assert_eq(len, BIG);
+	cr_assert(memcmp(got, msg, BIG) == 0, "message corrupted");
+}
+
+/* Wait at most timeout_ms for pid, then kill it; returns its status. */
+static int reap(pid_t pid, int timeout_ms)
+{
+	int st = 0;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		struct pollfd pp = {.fd = pfd, .events = POLLIN};
+		int r;
+		do
+			r = poll(&pp, 1, timeout_ms);
+		while (r < 0 && errno == EINTR);
+		close(pfd);
+		if (r == 0)
+			kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+/*
+ * A named FIFO or socket path is made and then chmod'ed to exactly 0600;
+ * it must never be more open than that, not even between the two calls. A
+ * child is killed right after the call that makes the path (the shim's
+ * KILL_AFTER), and the path it leaves must already be 0600.
+ */
+static void mode_from_birth(const char *transport, enum ipctb_sys call)
+{
+	char path[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(path, sizeof(path), "/tmp/", transport), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		umask(022);
+		struct ipctb_shim_rule ru = {
+		    .mask = IPCTB_SYSMASK(call), .nth = 1, .action = IPCTB_SHIM_KILL_AFTER};
+		ipctb_shim_set(&ru);
+		struct ipctb_chan_opts o = {.name = path, .timeout_ms = 1000};
+		struct ipctb_chan *ch;
+		if (ipctb_chan_create(transport, &o, &ch) == 0)
+			ipctb_chan_destroy(ch);
+		_exit(0);
+	}
+	int st = reap(pid, 10000);
+	struct stat sb;
+	int have = lstat(path, &sb) == 0;
+	unlink(path);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "%s: the child was not killed",
+		  transport);
+	cr_assert(have, "%s: the killed child left no path", transport);
+	cr_assert_eq(sb.st_mode & 07777, 0600, "%s: path born mode %o", transport,
+		     (unsigned)(sb.st_mode & 07777));
+}
+
+LEAK_TEST(shim_chan, named_paths_are_0600_from_birth)
+{
+	mode_from_birth("fifo", IPCTB_SYS_MKFIFO);
+	mode_from_birth("unix_stream", IPCTB_SYS_BIND);
 }

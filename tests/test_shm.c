@@ -989,3 +989,40 @@ LEAK_TEST(ring_chan, owner_died_holding_lock_recovers)
 		cr_assert_eq(s, 0);
 	}
 }
+
+/* The last step of a shm_posix create that can fail without the shim is
+ * the SIGBUS guard, when all its slots are taken: that create must still
+ * take its segment, mapping and lifeline pipes away with it. */
+LEAK_TEST(ring_chan, guard_table_full_leaves_nothing)
+{
+	enum { SLOTS_MAX = 256 };
+	static struct ipctb_seg segs[SLOTS_MAX];
+	int n = 0, r = 0;
+	for (; n < SLOTS_MAX; n++) {
+		r = ipctb_seg_create(&segs[n], IPCTB_SEG_POSIX, pagesz(), NULL);
+		if (r < 0)
+			break;
+		r = ipctb_seg_guard(&segs[n]);
+		if (r < 0) {
+			ipctb_seg_detach(&segs[n]);
+			ipctb_seg_destroy(&segs[n]);
+			break;
+		}
+	}
+	struct census before = census();
+	struct ipctb_chan_opts o = {.timeout_ms = 1000};
+	struct ipctb_chan *ch = NULL;
+	int cr = r == -ENOSPC ? ipctb_chan_create("shm_posix", &o, &ch) : 0;
+	struct census after = census();
+	if (cr == 0 && ch)
+		ipctb_chan_destroy(ch);
+	for (int i = 0; i < n; i++) {
+		ipctb_seg_detach(&segs[i]);
+		ipctb_seg_destroy(&segs[i]);
+	}
+	cr_assert_eq(r, -ENOSPC, "filling the guard table after %d segments: %s", n,
+		     ipctb_strerror(r));
+	cr_assert_eq(cr, -ENOSPC, "create with the guard table full: %s", ipctb_strerror(cr));
+	cr_assert_null(ch);
+	assert_census_eq(before, after, "after a create that failed at the guard");
+}

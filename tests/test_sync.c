@@ -283,6 +283,40 @@ LEAK_TEST(psem, wait_retries_eintr)
 	ipctb_psem_destroy(&s);
 }
 
+static struct ipctb_psem *tick_sem;
+static volatile sig_atomic_t ticks;
+
+/* Interrupt the waiter a few times, then let it through: sem_post is
+ * async-signal-safe. */
+static void on_tick(int sig)
+{
+	(void)sig;
+	if (++ticks == 5)
+		ipctb_psem_post(tick_sem);
+}
+
+LEAK_TEST(psem, wait_forever_retries_eintr)
+{
+	/* The same promise without a timeout (a different loop). */
+	struct sigaction sa = {.sa_handler = on_tick}, old;
+	sigemptyset(&sa.sa_mask);
+	static struct ipctb_psem s;
+	cr_assert_eq(ipctb_psem_init(&s, 0), 0);
+	tick_sem = &s;
+	ticks = 0;
+	cr_assert_eq(sigaction(SIGALRM, &sa, &old), 0);
+	struct itimerval it = {.it_interval = {0, 20000}, .it_value = {0, 20000}};
+	cr_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	int r = ipctb_psem_wait(&s, 0);
+	int seen = ticks;
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	ipctb_psem_destroy(&s);
+	cr_assert_eq(r, 0, "wait: %s after %d signals", ipctb_strerror(r), seen);
+	cr_assert_geq(seen, 5);
+}
+
 /* Our named semaphores in /dev/shm ("sem." + name without '/'). */
 static int sem_exists(const char *name)
 {

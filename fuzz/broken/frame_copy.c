@@ -19,8 +19,7 @@
 
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 void fzb_init(struct fzb_dec *d, uint8_t *buf, size_t cap)
@@ -46,8 +45,7 @@ int fzb_feed(struct fzb_dec *d, const uint8_t *in, size_t n, size_t *used)
 		*used = off;
 		if (d->have < IPCTB_FRAME_HDR)
 			return 0;
-		if (d->hdr[0] != (IPCTB_FRAME_MAGIC & 0xff) ||
-		    d->hdr[1] != IPCTB_FRAME_MAGIC >> 8)
+		if (d->hdr[0] != (IPCTB_FRAME_MAGIC & 0xff) || d->hdr[1] != IPCTB_FRAME_MAGIC >> 8)
 			return d->err = -IPCTB_EBADMAGIC;
 		if (d->hdr[2] != IPCTB_FRAME_VERSION)
 			return d->err = -IPCTB_EBADVERSION;
