@@ -72,7 +72,6 @@ void ipctb__ledger_intent(enum ipctb_obj_kind kind);
 void ipctb__ledger_failed(enum ipctb_obj_kind kind);
 void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name);
 void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name);
-unsigned long ipctb__run_hash(const char *run);
 
 /* Deadlines on CLOCK_MONOTONIC. timeout_ms <= 0 means none. */
 struct ipctb__deadline {

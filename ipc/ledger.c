@@ -214,10 +214,12 @@ static int replay(const char *path, pid_t pid, struct ipctb_snapshot *live, int 
 			continue;
 		struct ipctb_leak_obj o = {
 		    .kind = (enum ipctb_obj_kind)kind, .id = id, .creator = pid};
-		/* The run id rides in the key field, unused for ledger entries. */
-		o.key = (long)ipctb__run_hash(strcmp(run, "-") ? run : NULL);
+		/* A SysV entry has no name: its run id takes that place, so
+		 * that a check can tell one run's objects from another's. */
 		if (strcmp(name, "-") != 0)
 			snprintf(o.name, sizeof(o.name), "%s", name);
+		else if (strcmp(run, "-") != 0)
+			snprintf(o.name, sizeof(o.name), "%s", run);
 		if (op == '?') {
 			(*intents)++;
 		} else if (op == 'x') {
@@ -260,21 +262,17 @@ static pid_t file_pid(const char *fname)
 	return (pid_t)pid;
 }
 
-unsigned long ipctb__run_hash(const char *run)
+/* Run `run` owns entries of its own id and of runs nested in it. */
+static bool run_owns(const char *have, const char *run)
 {
-	unsigned long h = 5381;
-	if (!run)
-		return 0;
-	for (; *run; run++)
-		h = h * 33 + (unsigned char)*run;
-	return h | 1;
+	size_t n = strlen(run);
+	return strncmp(have, run, n) == 0 && (have[n] == '\0' || have[n] == '-');
 }
 
 /* live_only: only ledgers of running processes (a dead process's file may
  * be stale, or even from an earlier namespace with a reused inode). */
 static bool knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_only)
 {
-	long want = (long)ipctb__run_hash(run);
 	DIR *d = opendir(ipctb_ledger_dir());
 	if (!d)
 		return false;
@@ -292,7 +290,7 @@ static bool knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_
 			continue;
 		for (size_t i = 0; i < live.n && !known; i++)
 			known = live.v[i].kind == kind && live.v[i].id == id &&
-				(!run || live.v[i].key == want);
+				(!run || run_owns(live.v[i].name, run));
 		ipctb_snapshot_free(&live);
 	}
 	closedir(d);

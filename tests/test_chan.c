@@ -510,3 +510,91 @@ LEAK_TEST(fds, each_end_keeps_only_its_own_sockets_and_pipes)
 			     pb, pt, pr);
 	}
 }
+
+/* ---- records that did not come from our sender ------------------------------ */
+
+/* The sockets a fresh channel made, found among this process's fds. */
+static int new_sockets(const bool before[FD_SCAN], int *out, int cap)
+{
+	int n = 0;
+	for (int fd = 0; fd < FD_SCAN && n < cap; fd++) {
+		char link[64], target[128];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(link, target, sizeof(target) - 1);
+		if (before[fd] || k <= 0)
+			continue;
+		target[k] = '\0';
+		if (strncmp(target, "socket:", 7) == 0)
+			out[n++] = fd;
+	}
+	return n;
+}
+
+/* Send rec into a seqpacket channel from outside the library (through
+ * both of its sockets: the one the receiver reads gets it), then receive
+ * into a buffer larger than anything, and return the result. */
+static int seqp_foreign(const void *rec, size_t n, size_t *len)
+{
+	static bool before[FD_SCAN];
+	static uint8_t got[4 << 16];
+	scan_fds(before);
+	struct ipctb_chan_opts o = {.max_msg = 100, .timeout_ms = 2000};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create("unix_seqpacket", &o, &ch);
+	cr_assert_eq(r, 0, "create: %s", ipctb_strerror(r));
+	int s[4];
+	int ns = new_sockets(before, s, 4);
+	for (int i = 0; i < ns; i++)
+		(void)send(s[i], rec, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	*len = 0;
+	r = ns == 2 ? ipctb_chan_recv(ch, got, sizeof(got), len, IPCTB_NONBLOCK) : -ENOTSOCK;
+	ipctb_chan_destroy(ch);
+	return r;
+}
+
+LEAK_TEST(seqpacket, foreign_records_refused)
+{
+	static uint8_t rec[1000];
+	memset(rec, 0x5a, sizeof(rec));
+	size_t len;
+	/* Short enough, but without our tag in front. */
+	int r = seqp_foreign(rec, 10, &len);
+	cr_assert_eq(r, -EPROTO, "untagged record: %s (%zu bytes)", ipctb_strerror(r), len);
+	/* Tagged (the transport's tag byte is 0xa5), but longer than our
+	 * sender ever writes (max_msg 100). */
+	rec[0] = 0xa5;
+	r = seqp_foreign(rec, sizeof(rec), &len);
+	cr_assert_eq(r, -EMSGSIZE, "oversized record: %s (%zu bytes)", ipctb_strerror(r), len);
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* lead + our prefix + 'x's, exactly len bytes long, into buf. */
+static void long_name(char *buf, size_t len, const char *lead)
+{
+	int n = snprintf(buf, len + 1, "%s%s.", lead, ipctb_name_prefix());
+	cr_assert(n > 0 && (size_t)n < len);
+	memset(buf + n, 'x', len - (size_t)n);
+	buf[len] = '\0';
+}
+
+/* A name too long for every transport's buffers (IPCTB_NAME_MAX with room
+ * for a suffix) is refused with EINVAL before anything is made, whatever
+ * the transport would do with it. */
+LEAK_TEST(names, too_long_refused_by_every_transport)
+{
+	char path[IPCTB_NAME_MAX], posix[IPCTB_NAME_MAX];
+	long_name(path, IPCTB_NAME_MAX - 8, "/tmp/");
+	long_name(posix, IPCTB_NAME_MAX - 8, "/");
+	for (size_t t = 0; t < ipctb_transport_count(); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+		bool fs = strcmp(ops->name, "fifo") == 0 || strcmp(ops->name, "unix_stream") == 0;
+		struct ipctb_chan_opts o = {.name = fs ? path : posix, .timeout_ms = 1000};
+		struct ipctb_chan *ch = NULL;
+		int r = ipctb_chan_create_ops(ops, &o, &ch);
+		if (r == 0)
+			ipctb_chan_destroy(ch);
+		cr_assert_eq(r, -EINVAL, "%s: a %zu-byte name: %s", ops->name, strlen(o.name),
+			     ipctb_strerror(r));
+	}
+}

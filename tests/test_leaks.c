@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <semaphore.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,60 @@ Test(leak, ledger_tracks_live_objects)
 	cr_assert_eq(ipctb__sys_msgctl(id, IPC_RMID, NULL), 0);
 	cr_assert_eq(ipctb_ledger_live(v, 8), before);
 	cr_assert(!ipctb_ledger_knows(IPCTB_OBJ_SYSV_MSG, id, NULL));
+}
+
+/* Whether this process's ledger lists (kind, id) or (kind, name) as live. */
+static bool ledger_lists(enum ipctb_obj_kind kind, long id, const char *name)
+{
+	static struct ipctb_leak_obj v[64];
+	size_t n = ipctb_ledger_live(v, 64);
+	for (size_t i = 0; i < n && i < 64; i++)
+		if (v[i].kind == kind && (name ? strcmp(v[i].name, name) == 0 : v[i].id == id))
+			return true;
+	return false;
+}
+
+/* The records that let a supervisor clean up after a killed process, for
+ * each kind the public API makes: "+" on create, "-" on removal. */
+LEAK_TEST(leak, ledger_records_every_kind)
+{
+	struct ipctb_seg sv, px;
+	cr_assert_eq(ipctb_seg_create(&sv, IPCTB_SEG_SYSV, 4096, NULL), 0);
+	cr_assert_eq(ipctb_seg_create(&px, IPCTB_SEG_POSIX, 4096, NULL), 0);
+	struct ipctb_nsem ns;
+	cr_assert_eq(ipctb_nsem_create(&ns, NULL, 0), 0);
+	struct ipctb_chan_opts o = {.timeout_ms = 1000};
+	struct ipctb_chan *mq = NULL;
+	int rq = ipctb_chan_create("posix_mq", &o, &mq);
+	struct ipctb_obj qo = {0};
+	if (rq == 0)
+		(void)ipctb_chan_objects(mq, &qo, 1);
+
+	bool had_sv = ledger_lists(IPCTB_OBJ_SYSV_SHM, sv.shmid, NULL);
+	bool had_px = ledger_lists(IPCTB_OBJ_POSIX_SHM, -1, px.obj.name);
+	bool had_ns = ledger_lists(IPCTB_OBJ_POSIX_SEM, -1, ns.name);
+	bool had_mq = rq == 0 && ledger_lists(IPCTB_OBJ_POSIX_MQ, -1, qo.name);
+	char sem_name[sizeof(ns.name)];
+	snprintf(sem_name, sizeof(sem_name), "%s", ns.name);
+
+	int shmid = sv.shmid;
+	ipctb_seg_detach(&sv);
+	ipctb_seg_destroy(&sv);
+	ipctb_seg_detach(&px);
+	ipctb_seg_destroy(&px);
+	ipctb_nsem_destroy(&ns);
+	if (rq == 0)
+		ipctb_chan_destroy(mq);
+
+	cr_assert_eq(rq, 0, "posix_mq: %s", ipctb_strerror(rq));
+	cr_assert(had_sv, "SysV segment %d not in the ledger", shmid);
+	cr_assert(had_px, "POSIX segment %s not in the ledger", px.obj.name);
+	cr_assert(had_ns, "named semaphore %s not in the ledger", sem_name);
+	cr_assert(had_mq, "message queue %s not in the ledger", qo.name);
+	cr_assert(!ledger_lists(IPCTB_OBJ_SYSV_SHM, shmid, NULL), "SysV segment still live");
+	cr_assert(!ledger_lists(IPCTB_OBJ_POSIX_SHM, -1, px.obj.name), "POSIX segment still live");
+	cr_assert(!ledger_lists(IPCTB_OBJ_POSIX_SEM, -1, sem_name), "semaphore still live");
+	cr_assert(!ledger_lists(IPCTB_OBJ_POSIX_MQ, -1, qo.name), "message queue still live");
 }
 
 Test(leak, name_pid_parsing)

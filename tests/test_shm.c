@@ -1026,3 +1026,48 @@ LEAK_TEST(ring_chan, guard_table_full_leaves_nothing)
 	cr_assert_null(ch);
 	assert_census_eq(before, after, "after a create that failed at the guard");
 }
+
+/*
+ * A TX end that closes is seen by its reader at once, even while another
+ * process (here a forked helper that never uses the channel) still holds
+ * inherited copies of the TX end's descriptors, which keeps the lifeline
+ * whole: the ring's own closed flag says it.
+ */
+LEAK_TEST(ring_chan, close_seen_while_a_fork_holds_the_lifeline)
+{
+	for (int k = 0; k < NKINDS; k++) {
+		struct ipctb_chan *ch = make_chan(transports[k], 2000);
+		int rel[2];
+		cr_assert_eq(pipe2(rel, O_CLOEXEC), 0);
+		pid_t holder = fork();
+		cr_assert(holder >= 0);
+		if (holder == 0) {
+			close(rel[1]);
+			wait_byte(rel[0], 20000);
+			_exit(0);
+		}
+		close(rel[0]);
+		pid_t rx = fork();
+		cr_assert(rx >= 0);
+		if (rx == 0) {
+			close(rel[1]);
+			if (ipctb_chan_set_end(ch, IPCTB_END_RX) != 0)
+				_exit(3);
+			char buf[16];
+			size_t n;
+			int r = ipctb_chan_recv(ch, buf, sizeof(buf), &n, 0);
+			_exit(r == -EPIPE ? 0 : r == -ETIMEDOUT ? 1 : 2);
+		}
+		int se = ipctb_chan_set_end(ch, IPCTB_END_TX);
+		ipctb_chan_destroy(ch);
+		int st = reap(rx, 10000);
+		close(rel[1]);
+		int sth = reap(holder, 10000);
+		cr_assert_eq(se, 0, "%s: set_end", transports[k]);
+		cr_assert_eq(exit_code(st), 0,
+			     "%s: reader did not get EPIPE after the writer closed (exit %d: "
+			     "1 = timed out)",
+			     transports[k], exit_code(st));
+		cr_assert_eq(exit_code(sth), 0, "%s: holder", transports[k]);
+	}
+}

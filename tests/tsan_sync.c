@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
@@ -106,6 +108,52 @@ static void *ponger(void *arg)
 	return NULL;
 }
 
+/*
+ * A process that dies holding the robust mutex: the next locker gets
+ * -EOWNERDEAD and owns the lock. ThreadSanitizer must see that lock too,
+ * or it reports the unlock that follows (a regression test: its timedlock
+ * interceptor records only plain successes).
+ */
+static void owner_death(void)
+{
+	for (int timed = 0; timed < 2; timed++) {
+		int p[2];
+		if (pipe(p) < 0) {
+			fail("pipe", -errno);
+			return;
+		}
+		pid_t pid = fork();
+		if (pid == 0) {
+			char c = ipctb_pmutex_lock(&sh->m, 0) == 0 ? 'L' : 'E';
+			ssize_t w = write(p[1], &c, 1);
+			_exit(w == 1 ? 0 : 1); /* dies holding the lock */
+		}
+		close(p[1]);
+		char c = 0;
+		ssize_t got = read(p[0], &c, 1);
+		close(p[0]);
+		int st;
+		waitpid(pid, &st, 0);
+		if (got != 1 || c != 'L') {
+			fail("child lock", -EPROTO);
+			return;
+		}
+		int r = ipctb_pmutex_lock(&sh->m, timed ? 5000 : 0);
+		if (r != -EOWNERDEAD) {
+			fail("owner death not reported", r);
+			return;
+		}
+		if ((r = ipctb_pmutex_consistent(&sh->m)) < 0)
+			fail("consistent", r);
+		if ((r = ipctb_pmutex_unlock(&sh->m)) < 0)
+			fail("unlock", r);
+		if ((r = ipctb_pmutex_lock(&sh->m, 5000)) < 0)
+			fail("lock after repair", r);
+		else
+			ipctb_pmutex_unlock(&sh->m);
+	}
+}
+
 int main(void)
 {
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -138,6 +186,8 @@ int main(void)
 		return 1;
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
+
+	owner_death();
 
 	ipctb_psem_destroy(&sh->ping);
 	ipctb_psem_destroy(&sh->pong);

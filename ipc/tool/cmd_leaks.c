@@ -33,7 +33,8 @@ static const char usage[] =
     "  --strict         with --clean: exit 1 if anything was found at all\n"
     "  --json           machine-readable output\n"
     "  --snapshot FILE  write the SysV tables to FILE and exit (before a run)\n"
-    "  --since FILE     also count SysV objects made since that snapshot\n";
+    "  --since FILE     also count SysV objects made since that snapshot\n"
+    "                   (with --run: those that the run's ledgers list)\n";
 
 static bool alive(pid_t pid)
 {
@@ -208,6 +209,10 @@ int ipctb_cmd_leaks(int argc, char **argv)
 			const struct ipctb_leak_obj *o = &orphans.v[i];
 			if (!is_sysv(o->kind))
 				continue;
+			/* The ledger puts a SysV entry's run id in its name. */
+			if (run && !(strncmp(o->name, run, strlen(run)) == 0 &&
+				     (o->name[strlen(run)] == '\0' || o->name[strlen(run)] == '-')))
+				continue;
 			for (size_t j = 0; j < now.n; j++)
 				if (now.v[j].kind == o->kind && now.v[j].id == o->id) {
 					struct ipctb_leak_obj x = now.v[j];
@@ -229,8 +234,12 @@ int ipctb_cmd_leaks(int argc, char **argv)
 		struct ipctb_snapshot sysv;
 		if (ipctb_snapshot_take(&sysv, IPCTB_SCAN_SYSV) == 0 &&
 		    ipctb_snapshot_diff(&before, &sysv, &added) == 0) {
+			/* With a run, only what that run's ledgers made:
+			 * other work on the machine may be making SysV
+			 * objects at the same time. */
 			for (size_t i = 0; i < added.n; i++)
-				add(&found, &added.v[i]);
+				if (!run || ipctb_ledger_knows(added.v[i].kind, added.v[i].id, run))
+					add(&found, &added.v[i]);
 			ipctb_snapshot_free(&added);
 		}
 		ipctb_snapshot_free(&sysv);
