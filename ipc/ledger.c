@@ -63,7 +63,8 @@ const char *ipctb_ledger_dir(void)
 
 static void file_of(pid_t pid, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
+	if (snprintf(buf, len, "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid) >= (int)len)
+		buf[0] = '\0'; /* too long: no file of that name can exist */
 }
 
 /* The IPC namespace we are in: SysV ids are only meaningful inside it. */

@@ -50,7 +50,7 @@ int ipctb_limit_get(enum ipctb_limit lim, unsigned long long *val)
 
 int ipctb_limit_check(enum ipctb_limit lim, unsigned long long want, const char *what)
 {
-	unsigned long long max;
+	unsigned long long max = 0;
 	if (ipctb_limit_get(lim, &max) < 0)
 		return 0;
 	if (want <= max)

@@ -262,7 +262,8 @@ static int census_diff(const struct census *a, const struct census *b, char *why
 	if (b->fds != a->fds)
 		return snprintf(why, n, "%d fds open, %d before", b->fds, a->fds), -1;
 	if (b->named != 0)
-		return snprintf(why, n, "%d named objects left, e.g. %s", b->named, b->first), -1;
+		return snprintf(why, n, "%d named objects left, e.g. %.200s", b->named, b->first),
+		       -1;
 	if (b->msg != a->msg || b->shm != a->shm || b->sem != a->sem)
 		return snprintf(why, n, "SysV objects msg/shm/sem %d/%d/%d, before %d/%d/%d",
 				b->msg, b->shm, b->sem, a->msg, a->shm, a->sem),
