@@ -217,3 +217,17 @@ int ipctb_chan_destroy(struct ipctb_chan *ch)
 	ipctb_chan_close(ch);
 	return r;
 }
+
+int ipctb__chan_no_destroy(struct ipctb_chan *ch)
+{
+	(void)ch;
+	return 0;
+}
+
+int ipctb__chan_no_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
+{
+	(void)ch;
+	(void)out;
+	(void)cap;
+	return 0;
+}

@@ -134,6 +134,11 @@ struct ipctb__sigpipe {
 void ipctb__sigpipe_block(struct ipctb__sigpipe *s);
 void ipctb__sigpipe_restore(struct ipctb__sigpipe *s, bool raised);
 
+/* For transports without named kernel objects: destroy and objects that
+ * have nothing to do. */
+int ipctb__chan_no_destroy(struct ipctb_chan *ch);
+int ipctb__chan_no_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
+
 /* Built-in transports (one per mechanism file). */
 extern const struct ipctb_chan_ops ipctb__pipe_ops;
 extern const struct ipctb_chan_ops ipctb__fifo_ops;

@@ -190,20 +190,6 @@ static void dgram_close(struct ipctb_chan *ch)
 	ch->impl = NULL;
 }
 
-static int dgram_destroy(struct ipctb_chan *ch)
-{
-	(void)ch; /* a socketpair has no name to remove */
-	return 0;
-}
-
-static int dgram_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
-{
-	(void)ch;
-	(void)out;
-	(void)cap;
-	return 0;
-}
-
 const struct ipctb_chan_ops ipctb__unix_dgram_ops = {
     .name = "unix_dgram",
     .summary = "AF_UNIX SOCK_DGRAM socketpair, one datagram per message",
@@ -215,6 +201,7 @@ const struct ipctb_chan_ops ipctb__unix_dgram_ops = {
     .send = dgram_send,
     .recv = dgram_recv,
     .close = dgram_close,
-    .destroy = dgram_destroy,
-    .objects = dgram_objects,
+    /* A socketpair has no name to remove and no object to list. */
+    .destroy = ipctb__chan_no_destroy,
+    .objects = ipctb__chan_no_objects,
 };

@@ -193,20 +193,6 @@ static void seqp_close(struct ipctb_chan *ch)
 	ch->impl = NULL;
 }
 
-static int seqp_destroy(struct ipctb_chan *ch)
-{
-	(void)ch; /* a socketpair has no name to remove */
-	return 0;
-}
-
-static int seqp_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
-{
-	(void)ch;
-	(void)out;
-	(void)cap;
-	return 0;
-}
-
 const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {
     .name = "unix_seqpacket",
     .summary = "AF_UNIX SOCK_SEQPACKET socketpair, tagged records, native EOF",
@@ -218,6 +204,7 @@ const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {
     .send = seqp_send,
     .recv = seqp_recv,
     .close = seqp_close,
-    .destroy = seqp_destroy,
-    .objects = seqp_objects,
+    /* A socketpair has no name to remove and no object to list. */
+    .destroy = ipctb__chan_no_destroy,
+    .objects = ipctb__chan_no_objects,
 };
