@@ -58,6 +58,8 @@ struct ipctb__fdchan {
 struct ipctb__fdchan *ipctb__fds_new(bool sock, enum ipctb_obj_kind kind);
 /* Close fds, remove what was made, free: the failure path of a create. */
 void ipctb__fds_discard(struct ipctb__fdchan *c);
+/* Free the staging, decoder and pending buffers (fdstream_setup.c). */
+void ipctb__fds_free_buffers(struct ipctb__fdchan *c);
 
 /* c->path = name as given, or a fresh private directory under /tmp (made
  * with mkdtemp, mode 0700) holding leaf. Returns 0 or -errno. */
