@@ -121,6 +121,13 @@ int ipctb__set_nonblock(int fd, bool on);
 int ipctb__write_all(int fd, const void *buf, size_t n, const struct ipctb__deadline *d);
 int ipctb__read_all(int fd, void *buf, size_t n, const struct ipctb__deadline *d);
 
+/*
+ * Size a socket's send buffer for records of up to `rec` bytes (payload
+ * plus kernel overhead): aim for eight, require two, else -ENOBUFS naming
+ * net.core.wmem_max in ipctb_errdetail() (`what` names the transport).
+ */
+int ipctb__size_sndbuf(int fd, size_t rec, const char *what);
+
 /* Set the thread's error detail (printf-style); returns err unchanged. */
 int ipctb__detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ipctb__detail_clear(void);

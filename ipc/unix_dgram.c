@@ -39,35 +39,6 @@ struct dgram {
 	struct ipctb__lifeline life;
 };
 
-/* setsockopt/getsockopt have no shim wrapper; they are not fault points
- * that change what is left behind (the socket is closed either way). */
-static int size_sndbuf(int fd, size_t max_msg)
-{
-	size_t need = 2 * (max_msg + DGRAM_SLACK);
-	size_t want = 8 * (max_msg + DGRAM_SLACK);
-	int have;
-	socklen_t l = sizeof(have);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
-		return -errno;
-	if ((size_t)have >= want)
-		return 0;
-	/* The kernel doubles the request (bookkeeping) and caps it at
-	 * net.core.wmem_max; ask for want/2 so we get about want. */
-	int req = (int)(want / 2);
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &req, sizeof(req)) < 0)
-		return -errno;
-	l = sizeof(have);
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
-		return -errno;
-	if ((size_t)have < need)
-		return ipctb__detail(-ENOBUFS,
-				     "unix_dgram: SO_SNDBUF %d too small for max_msg %zu "
-				     "(raise /proc/sys/net/core/wmem_max)",
-				     have, max_msg);
-	return 0;
-}
-
 static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 {
 	(void)opts;
@@ -85,7 +56,7 @@ static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opt
 		d->fd[0] = d->fd[1] = -1;
 		goto fail;
 	}
-	r = size_sndbuf(d->fd[0], ch->max_msg);
+	r = ipctb__size_sndbuf(d->fd[0], ch->max_msg + DGRAM_SLACK, "unix_dgram");
 	if (r < 0)
 		goto fail;
 	ch->impl = d;

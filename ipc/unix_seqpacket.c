@@ -36,32 +36,6 @@ struct seqp {
 	size_t bufsz;
 };
 
-static int size_sndbuf(int fd, size_t rec_max)
-{
-	size_t need = 2 * (rec_max + SEQP_SLACK);
-	size_t want = 8 * (rec_max + SEQP_SLACK);
-	int have;
-	socklen_t l = sizeof(have);
-
-	/* No shim wrapper exists for {get,set}sockopt; see unix_dgram.c. */
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
-		return -errno;
-	if ((size_t)have >= want)
-		return 0;
-	int req = (int)(want / 2); /* the kernel doubles it */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &req, sizeof(req)) < 0)
-		return -errno;
-	l = sizeof(have);
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
-		return -errno;
-	if ((size_t)have < need)
-		return ipctb__detail(-ENOBUFS,
-				     "unix_seqpacket: SO_SNDBUF %d too small for records of %zu "
-				     "(raise /proc/sys/net/core/wmem_max)",
-				     have, rec_max);
-	return 0;
-}
-
 static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 {
 	(void)opts;
@@ -82,7 +56,7 @@ static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 		s->fd[0] = s->fd[1] = -1;
 		goto fail;
 	}
-	r = size_sndbuf(s->fd[0], s->bufsz);
+	r = ipctb__size_sndbuf(s->fd[0], s->bufsz + SEQP_SLACK, "unix_seqpacket");
 	if (r < 0)
 		goto fail;
 	ch->impl = s;

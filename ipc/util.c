@@ -267,3 +267,31 @@ void ipctb__sigpipe_restore(struct ipctb__sigpipe *s, bool raised)
 	}
 	pthread_sigmask(SIG_SETMASK, &s->old, NULL);
 }
+
+int ipctb__size_sndbuf(int fd, size_t rec, const char *what)
+{
+	/* getsockopt/setsockopt have no shim wrapper: they are not fault
+	 * points that change what is left behind (the socket is closed on
+	 * failure either way). */
+	size_t need = 2 * rec, want = 8 * rec;
+	int have;
+	socklen_t l = sizeof(have);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
+		return -errno;
+	if ((size_t)have >= want)
+		return 0;
+	/* The kernel doubles the request (bookkeeping) and caps it at
+	 * net.core.wmem_max; ask for want/2 so we get about want. */
+	int req = (int)(want / 2);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &req, sizeof(req)) < 0)
+		return -errno;
+	l = sizeof(have);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
+		return -errno;
+	if ((size_t)have < need)
+		return ipctb__detail(-ENOBUFS,
+				     "%s: SO_SNDBUF %d too small for records of %zu bytes "
+				     "(raise /proc/sys/net/core/wmem_max)",
+				     what, have, rec);
+	return 0;
+}
