@@ -75,25 +75,6 @@ static int cycle(const struct ipctb_chan_ops *ops, unsigned which)
 	return ipctb_nsem_destroy(&ns);
 }
 
-static int pidfd_wait(pid_t pid, int timeout_ms, int *status)
-{
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd >= 0) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&p, 1, timeout_ms);
-		while (r < 0 && errno == EINTR);
-		close(fd);
-		if (r == 0)
-			kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
 /* Run the cycle in a child under the rule; the child reports the number
  * of counted calls through a pipe when it survives. */
 static int run_child(const struct ipctb_chan_ops *ops, unsigned which,
@@ -121,7 +102,8 @@ static int run_child(const struct ipctb_chan_ops *ops, unsigned which,
 		got = read(p[0], msg, sizeof(msg));
 	while (got < 0 && errno == EINTR);
 	close(p[0]);
-	cr_assert_eq(pidfd_wait(pid, 20000, status), 0);
+	*status = test_reap(pid, 20000);
+	cr_assert_neq(*status, -1, "the child hung: killed after 20 s");
 	*pid_out = pid;
 	*calls = got == (ssize_t)sizeof(msg) ? (unsigned long)msg[1] : 0;
 	return got == (ssize_t)sizeof(msg) ? (int)msg[0] : 1;

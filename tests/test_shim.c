@@ -341,26 +341,6 @@ LEAK_TEST(shim_chan, set_end_rx_absorbs_pending_through_eintr)
 	cr_assert(memcmp(got, msg, BIG) == 0, "message corrupted");
 }
 
-/* Wait at most timeout_ms for pid, then kill it; returns its status. */
-static int reap(pid_t pid, int timeout_ms)
-{
-	int st = 0;
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd >= 0) {
-		struct pollfd pp = {.fd = pfd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&pp, 1, timeout_ms);
-		while (r < 0 && errno == EINTR);
-		close(pfd);
-		if (r == 0)
-			kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return st;
-}
-
 /*
  * A named FIFO or socket path is made and then chmod'ed to exactly 0600;
  * it must never be more open than that, not even between the two calls. A
@@ -384,7 +364,7 @@ static void mode_from_birth(const char *transport, enum ipctb_sys call)
 			ipctb_chan_destroy(ch);
 		_exit(0);
 	}
-	int st = reap(pid, 10000);
+	int st = test_reap(pid, 10000);
 	struct stat sb;
 	int have = lstat(path, &sb) == 0;
 	unlink(path);

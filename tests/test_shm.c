@@ -35,35 +35,6 @@ static const char *const kind_names[] = {"?", "sysv", "posix", "memfd"};
 static const char *const transports[] = {"shm_sysv", "shm_posix", "shm_memfd"};
 #define NKINDS 3
 
-/* ---- helpers ---- */
-
-static int reap(pid_t pid, int timeout_ms)
-{
-	int st = 0;
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd >= 0) {
-		struct pollfd p = {.fd = pfd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&p, 1, timeout_ms);
-		while (r < 0 && errno == EINTR);
-		close(pfd);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return st;
-}
-
-static int exit_code(int st)
-{
-	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int wait_byte(int fd, int timeout_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -256,14 +227,14 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 		ipctb_seg_detach(&c); /* leave the name for the parent */
 		_exit(0);
 	}
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	struct ipctb_seg s;
 	struct ipctb_seg_opts o = {.name = name};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_POSIX, pagesz(), &o);
 	int gone = shm_unlink(name) == 0;
 	if (r == 0)
 		ipctb_seg_detach(&s);
-	cr_assert_eq(exit_code(st), 0);
+	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(gone, "the child's object was there");
 }
@@ -281,7 +252,7 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 		ipctb_seg_detach(&c);
 		_exit(0);
 	}
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	struct ipctb_seg s;
 	struct ipctb_seg_opts o = {.key = key};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_SYSV, pagesz(), &o);
@@ -292,7 +263,7 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 		ipctb_seg_detach(&s);
 		ipctb_seg_destroy(&s);
 	}
-	cr_assert_eq(exit_code(st), 0);
+	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(id >= 0, "the child's segment was there");
 }
@@ -339,7 +310,7 @@ LEAK_TEST(seg, sysv_limits_named)
 		if (pid == 0)
 			_exit(limit_child(cases[i].path, cases[i].val, cases[i].size, cases[i].pre,
 					  cases[i].want));
-		int code = exit_code(reap(pid, 5000));
+		int code = test_exit_code(test_reap(pid, 5000));
 		if (code == 77)
 			IPCTB_SKIP("cannot make an IPC namespace or set %s", cases[i].path);
 		cr_assert_eq(code, 0, "%s: child step %d failed", cases[i].want, code);
@@ -457,7 +428,7 @@ static int run_truncate(struct ipctb_seg *s, int guard)
 	int tr = ftruncate(s->fd, 0);
 	if (write(down[1], "G", 1) != 1)
 		tr = -2;
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	close(up[0]);
 	close(down[1]);
 	cr_assert(ready && tr == 0, "ready %d truncate %d", ready, tr);
@@ -476,7 +447,7 @@ LEAK_TEST(hazard, posix_truncated_by_peer)
 	ipctb_seg_detach(&s);
 	ipctb_seg_destroy(&s);
 	cr_assert(died_bus, "unguarded child: status %#x", st);
-	cr_assert_eq(exit_code(st2), 0, "guarded child: status %#x", st2);
+	cr_assert_eq(test_exit_code(st2), 0, "guarded child: status %#x", st2);
 }
 
 LEAK_TEST(hazard, posix_truncated_guard_in_this_process)
@@ -535,7 +506,7 @@ LEAK_TEST(hazard, sysv_attach_checks_size_first)
 	cr_assert(pid >= 0);
 	if (pid == 0)
 		_exit(naive_sysv_child(s.shmid, 2 * pagesz()));
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	int r = ipctb_seg_attach_sysv(&t, s.shmid, 2 * pagesz());
 	ipctb_seg_detach(&s);
 	ipctb_seg_destroy(&s);
@@ -657,11 +628,11 @@ LEAK_TEST(ring_corrupt, owner_died_with_corrupt_header)
 		atomic_store(&f.h->tail, 5);
 		_exit(0);
 	}
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	int r1 = try_recv(&f);
 	int r2 = try_recv(&f); /* left unrecoverable */
 	close_ring(&f);
-	cr_assert_eq(exit_code(st), 0);
+	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r1, -IPCTB_ECORRUPT);
 	cr_assert_eq(r2, -IPCTB_ECORRUPT);
 }
@@ -835,12 +806,12 @@ LEAK_TEST(ring_chan, roundtrip_fork_then_epipe)
 		}
 		size_t n;
 		int eof = ipctb_chan_recv(ch, buf, max, &n, 0);
-		int st = reap(pid, 10000);
+		int st = test_reap(pid, 10000);
 		free(buf);
 		ipctb_chan_destroy(ch);
 		cr_assert_eq(bad, -1, "%s: message %d wrong (r=%d)", transports[k], bad, r);
 		cr_assert_eq(eof, -EPIPE, "%s", transports[k]);
-		cr_assert_eq(exit_code(st), 0, "%s", transports[k]);
+		cr_assert_eq(test_exit_code(st), 0, "%s", transports[k]);
 	}
 }
 
@@ -886,10 +857,10 @@ LEAK_TEST(ring_chan, send_epipe_when_rx_dies)
 		if (pid == 0)
 			_exit(ipctb_chan_set_end(ch, IPCTB_END_RX) == 0 ? 0 : 1);
 		cr_assert_eq(ipctb_chan_set_end(ch, IPCTB_END_TX), 0);
-		int st = reap(pid, 5000);
+		int st = test_reap(pid, 5000);
 		int s = ipctb_chan_send(ch, "x", 1, 0);
 		ipctb_chan_destroy(ch);
-		cr_assert_eq(exit_code(st), 0);
+		cr_assert_eq(test_exit_code(st), 0);
 		cr_assert_eq(s, -EPIPE, "%s", transports[k]);
 	}
 }
@@ -977,13 +948,13 @@ LEAK_TEST(ring_chan, owner_died_holding_lock_recovers)
 		cr_assert(pid >= 0);
 		if (pid == 0)
 			_exit(ipctb_pmutex_lock(&rc->ring.h->lock, 1000) == 0 ? 0 : 1);
-		int st = reap(pid, 5000);
+		int st = test_reap(pid, 5000);
 		char buf[16];
 		size_t n = 0;
 		int r = ipctb_chan_recv(ch, buf, sizeof(buf), &n, 0);
 		int s = ipctb_chan_send(ch, "more", 4, 0);
 		ipctb_chan_destroy(ch);
-		cr_assert_eq(exit_code(st), 0);
+		cr_assert_eq(test_exit_code(st), 0);
 		cr_assert_eq(r, 0, "%s: %d", transports[k], r);
 		cr_assert(n == 4 && memcmp(buf, "keep", 4) == 0);
 		cr_assert_eq(s, 0);
@@ -1060,14 +1031,14 @@ LEAK_TEST(ring_chan, close_seen_while_a_fork_holds_the_lifeline)
 		}
 		int se = ipctb_chan_set_end(ch, IPCTB_END_TX);
 		ipctb_chan_destroy(ch);
-		int st = reap(rx, 10000);
+		int st = test_reap(rx, 10000);
 		close(rel[1]);
-		int sth = reap(holder, 10000);
+		int sth = test_reap(holder, 10000);
 		cr_assert_eq(se, 0, "%s: set_end", transports[k]);
-		cr_assert_eq(exit_code(st), 0,
+		cr_assert_eq(test_exit_code(st), 0,
 			     "%s: reader did not get EPIPE after the writer closed (exit %d: "
 			     "1 = timed out)",
-			     transports[k], exit_code(st));
-		cr_assert_eq(exit_code(sth), 0, "%s: holder", transports[k]);
+			     transports[k], test_exit_code(st));
+		cr_assert_eq(test_exit_code(sth), 0, "%s: holder", transports[k]);
 	}
 }

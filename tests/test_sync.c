@@ -23,35 +23,6 @@
 #include "ipctb/ipctb.h"
 #include "leakcheck.h"
 
-/* Wait for pid at most timeout_ms, then kill it; always reaps. Returns
- * the wait status, or -1 if it had to be killed. */
-static int reap(pid_t pid, int timeout_ms)
-{
-	int st = 0;
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd >= 0) {
-		struct pollfd p = {.fd = pfd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&p, 1, timeout_ms);
-		while (r < 0 && errno == EINTR);
-		close(pfd);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return st;
-}
-
-static int exit_code(int st)
-{
-	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void *shared_map(size_t n)
 {
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -102,7 +73,7 @@ LEAK_TEST(pmutex, counter_across_fork)
 		s->counter = v + 1;
 		ipctb_pmutex_unlock(&s->m);
 	}
-	cr_assert_eq(exit_code(reap(pid, 10000)), 0);
+	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
 	cr_assert_eq(s->counter, 2 * N);
 	munmap(s, sizeof(*s));
 }
@@ -120,7 +91,7 @@ LEAK_TEST(pmutex, robust_owner_death)
 		s->counter = -1;
 		_exit(0);
 	}
-	cr_assert_eq(exit_code(reap(pid, 5000)), 0);
+	cr_assert_eq(test_exit_code(test_reap(pid, 5000)), 0);
 	cr_assert_eq(ipctb_pmutex_lock(&s->m, 1000), -EOWNERDEAD);
 	/* We own it now: repair, mark consistent, and it works again. */
 	s->counter = 0;
@@ -139,7 +110,7 @@ LEAK_TEST(pmutex, unrepaired_owner_death_is_not_recoverable)
 	cr_assert(pid >= 0);
 	if (pid == 0)
 		_exit(ipctb_pmutex_lock(&s->m, 1000) == 0 ? 0 : 1);
-	cr_assert_eq(exit_code(reap(pid, 5000)), 0);
+	cr_assert_eq(test_exit_code(test_reap(pid, 5000)), 0);
 	cr_assert_eq(ipctb_pmutex_lock(&s->m, 1000), -EOWNERDEAD);
 	ipctb_pmutex_unlock(&s->m); /* without consistent() */
 	cr_assert_eq(ipctb_pmutex_lock(&s->m, 1000), -ENOTRECOVERABLE);
@@ -175,13 +146,13 @@ LEAK_TEST(pmutex, lock_timeout)
 	long ms = elapsed_ms(&t0);
 	if (write(down[1], "U", 1) != 1)
 		r = -2;
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	close(up[0]);
 	close(down[1]);
 	cr_assert(got, "child never took the lock");
 	cr_assert_eq(r, -ETIMEDOUT);
 	cr_assert(ms >= 140 && ms < 3000, "waited %ld ms", ms);
-	cr_assert_eq(exit_code(st), 0);
+	cr_assert_eq(test_exit_code(st), 0);
 	munmap(s, sizeof(*s));
 }
 
@@ -227,7 +198,7 @@ LEAK_TEST(pcond, signal_across_fork)
 	s->flag = 1;
 	ipctb_pcond_broadcast(&s->c);
 	ipctb_pmutex_unlock(&s->m);
-	cr_assert_eq(exit_code(reap(pid, 10000)), 0);
+	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
 	munmap(s, sizeof(*s));
 }
 
@@ -249,7 +220,7 @@ LEAK_TEST(psem, timed_wait_and_trywait)
 	if (pid == 0)
 		_exit(ipctb_psem_post(s) == 0 ? 0 : 1);
 	int r = ipctb_psem_wait(s, 5000);
-	cr_assert_eq(exit_code(reap(pid, 5000)), 0);
+	cr_assert_eq(test_exit_code(test_reap(pid, 5000)), 0);
 	cr_assert_eq(r, 0);
 	cr_assert_eq(ipctb_psem_destroy(s), 0);
 	munmap(s, sizeof(*s));
@@ -364,7 +335,7 @@ LEAK_TEST(nsem, excl_collision_with_child)
 		ipctb_nsem_close(&c);
 		_exit(0);
 	}
-	int st = reap(pid, 5000);
+	int st = test_reap(pid, 5000);
 	struct ipctb_nsem n, o;
 	int r1 = ipctb_nsem_create(&n, name, 0);
 	int r2 = ipctb_nsem_open(&o, name);
@@ -372,7 +343,7 @@ LEAK_TEST(nsem, excl_collision_with_child)
 	int d = r2 == 0 ? ipctb_nsem_destroy(&o) : r2;
 	if (sem_exists(name)) /* cleanup whatever happened */
 		sem_unlink(name);
-	cr_assert_eq(exit_code(st), 0);
+	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r1, -EEXIST);
 	cr_assert_eq(r2, 0);
 	cr_assert_eq(w, 0, "the child's initial value 1 is seen");

@@ -14,4 +14,12 @@
 
 #define IPCTB_SKIP(...) cr_skip_test("IPCTB-SKIP: " __VA_ARGS__)
 
+#include <sys/types.h>
+
+/* Wait for pid at most timeout_ms (pidfd + poll), then SIGKILL it; always
+ * reaps. Returns the wait status, or -1 if it had to be killed. */
+int test_reap(pid_t pid, int timeout_ms);
+/* The exit code of a wait status, or -1 if it did not exit normally. */
+int test_exit_code(int status);
+
 #endif

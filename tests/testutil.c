@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the Criterion suites (see testutil.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+int test_reap(pid_t pid, int timeout_ms)
+{
+	int st = 0;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		int r;
+		do
+			r = poll(&p, 1, timeout_ms);
+		while (r < 0 && errno == EINTR);
+		close(pfd);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+int test_exit_code(int status)
+{
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
