@@ -98,6 +98,29 @@ static inline const uint8_t *fz_chunk(const uint8_t *src, size_t n)
 	return p;
 }
 
+#define FZ_PAYLOAD_MAX 1024
+
+/*
+ * A cap-byte buffer (cap <= FZ_PAYLOAD_MAX) that ends exactly where
+ * poisoned memory begins (and starts after poisoned memory, to ASan's
+ * 8-byte granule), so that ASan reports an overrun as it would for an
+ * exact-size heap block; malloc under ASan (fill, quarantine, stack
+ * capture) cost a fifth of each execution of the stream target. Valid
+ * until the next call.
+ */
+static inline uint8_t *fz_payload_buf(size_t cap)
+{
+	static _Alignas(64) uint8_t arena[64 + FZ_PAYLOAD_MAX + 64];
+	if (cap > FZ_PAYLOAD_MAX)
+		abort();
+	uint8_t *p = arena + 64 + FZ_PAYLOAD_MAX - cap;
+#ifdef FZ_ASAN
+	ASAN_POISON_MEMORY_REGION(arena, sizeof(arena));
+	ASAN_UNPOISON_MEMORY_REGION(p, cap);
+#endif
+	return p;
+}
+
 /*
  * Structure-aware mutation of data[prefix..size) read as a stream of
  * frames: mutates one frame's body, header field or the frame list, then

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # ctest driver for the fuzz harnesses (cmake -P). MODE:
 #   replay             run every file of CORPUS and REGRESS through BIN once
+#                      (and, with MUTATE=n, n custom-mutator mutants of each)
 #   fuzz               copy CORPUS and REGRESS into WORK/corpus, fuzz it for
 #                      SECONDS with artifacts in WORK; fail on any crash
 #   expect-crash       like fuzz, but pass only if the output matches EXPECT
@@ -46,7 +47,13 @@ if(MODE STREQUAL "replay")
     message(FATAL_ERROR "no input in ${CORPUS} or ${REGRESS}")
   endif()
   # -runs=1 is ignored by the replay main; libFuzzer runs each file once.
-  _run("${BIN}" -runs=1 ${files})
+  # MUTATE=<n>: the replay main also runs the custom mutator n times over
+  # each input and feeds every mutant back.
+  set(extra "")
+  if(MUTATE)
+    set(extra -mutate=${MUTATE})
+  endif()
+  _run("${BIN}" -runs=1 ${extra} ${files})
   message("${_out}")
   if(NOT _rc EQUAL 0)
     message(FATAL_ERROR "replay of ${n} input(s) failed (status ${_rc})")

@@ -11,14 +11,16 @@
  * execution costs a handful of calls, not one per byte (byte-at-a-time
  * feeding is covered by tests/test_frame.c). Each chunk is copied to end at
  * poisoned memory (see fz_chunk) so ASan sees any read past it; the payload
- * buffer is an exact-size heap block.
+ * buffer ends at poisoned memory too (fz_payload_buf).
  * Whatever the split, the incremental decoder must deliver the same frames,
- * then the same error (or the same need for more), as the one-shot decoder.
+ * then the same error (or the same need for more), as the one-shot decoder
+ * (the library's own, built without coverage as frame_ref.c).
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "frame_ref.h"
 #include "ipctb/error.h"
 #include "ipctb/frame.h"
 
@@ -36,7 +38,7 @@ static size_t pick_cap(uint8_t sel)
 {
 	/* Mostly small limits (the length check at its edges), sometimes a
 	 * generous one. */
-	return sel & 0x80 ? 1024 : sel;
+	return sel & 0x80 ? FZ_PAYLOAD_MAX : sel;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (;;) {
 		struct ipctb_frame_hdr h;
 		const void *pl;
-		long r = ipctb_frame_decode(w + off, n - off, cap, &h, &pl);
+		long r = ref_frame_decode(w + off, n - off, cap, &h, &pl);
 		if (r <= 0 || nref == MAX_REF) {
 			ref_end = r;
 			break;
@@ -72,9 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nref == MAX_REF)
 		return 0; /* not compared: the stream would go on */
 
-	uint8_t *buf = malloc(cap ? cap : 1);
-	if (!buf)
-		return 0;
+	uint8_t *buf = fz_payload_buf(cap);
 	struct ipctb_frame_dec d;
 	ipctb_frame_dec_init(&d, buf, cap);
 
@@ -139,7 +139,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * ran out of input rather than into an error. */
 		FZ_CHECK(got == nref && ref_end == 0);
 	}
-	free(buf);
 	return 0;
 }
 

@@ -33,6 +33,15 @@ __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size)
 {
 	static uint32_t x = 0x9E3779B9u;
+	if (max_size == 0 || size > max_size) {
+		/* libFuzzer's fallback would still write data[0] and return
+		 * 1: a caller that asks for this overruns its buffer. */
+		fprintf(stderr,
+			"LLVMFuzzerMutate: size %zu, max_size %zu: libFuzzer would "
+			"write past the buffer\n",
+			size, max_size);
+		abort();
+	}
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
@@ -92,7 +101,9 @@ static int run_file(const char *path)
 	/* Optional: run the harness's custom mutator over this input and
 	 * feed each mutant back, so builds without libFuzzer exercise it. */
 	if (mutate_rounds > 0 && LLVMFuzzerCustomMutator) {
-		size_t max = n + 256;
+		/* Little room, so that mutants often fill it: the edge where
+		 * a custom mutator must not ask for more. */
+		size_t max = n + 48;
 		uint8_t *m = malloc(max);
 		if (!m) {
 			free(buf);

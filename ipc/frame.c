@@ -10,14 +10,26 @@
 #include <errno.h>
 #include <string.h>
 
+#include "internal.h"
 #include "ipctb/error.h"
 #include "ipctb/frame.h"
 
-/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78), slicing by 8. */
-static uint32_t crc_tab[8][256];
-static int crc_ready;
+/*
+ * CRC32C (Castagnoli, reflected polynomial 0x82F63B78). It is the very
+ * polynomial of SSE4.2's crc32 instruction, used where the CPU has it
+ * (about eight times the speed of the tables); elsewhere slicing by 8.
+ * ipctb__crc32c_table is the portable path on its own, so that a test can
+ * hold both to the same answers on any machine that has both.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CRC_HAVE_HW 1
+#endif
 
-static void crc_init(void)
+enum { CRC_UNSET, CRC_TABLE, CRC_HW };
+static uint32_t crc_tab[8][256];
+static int crc_mode;
+
+static int crc_init(void)
 {
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
@@ -29,18 +41,26 @@ static void crc_init(void)
 		for (int t = 1; t < 8; t++)
 			crc_tab[t][i] =
 			    (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
-}
-
-uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len)
-{
+	int mode = CRC_TABLE;
+#ifdef CRC_HAVE_HW
+	if (__builtin_cpu_supports("sse4.2"))
+		mode = CRC_HW;
+#endif
 	/* The tables are a pure function of constants: racing initializers
 	 * write identical values, so a benign double init is harmless, but
 	 * it is still published with release/acquire to keep TSan quiet. */
-	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
-		crc_init();
-	const uint8_t *p = buf;
-	crc = ~crc;
+	__atomic_store_n(&crc_mode, mode, __ATOMIC_RELEASE);
+	return mode;
+}
+
+static int crc_ready(void)
+{
+	int mode = __atomic_load_n(&crc_mode, __ATOMIC_ACQUIRE);
+	return mode != CRC_UNSET ? mode : crc_init();
+}
+
+static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t len)
+{
 	while (len >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 				     (uint32_t)p[3] << 24);
@@ -52,7 +72,49 @@ uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len)
 	}
 	while (len--)
 		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
+}
+
+#ifdef CRC_HAVE_HW
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t len)
+{
+	/* Eight bytes at a time as a little-endian word: the byte order the
+	 * reflected CRC consumes them in. */
+	uint64_t c = crc;
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		len -= 8;
+	}
+	crc = (uint32_t)c;
+	while (len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+#endif
+
+uint32_t ipctb_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	int mode = crc_ready();
+#ifdef CRC_HAVE_HW
+	if (mode == CRC_HW)
+		return ~crc_hw(~crc, buf, len);
+#endif
+	(void)mode;
+	return ~crc_table(~crc, buf, len);
+}
+
+uint32_t ipctb__crc32c_table(uint32_t crc, const void *buf, size_t len)
+{
+	crc_ready();
+	return ~crc_table(~crc, buf, len);
+}
+
+int ipctb__crc32c_hw(void)
+{
+	return crc_ready() == CRC_HW;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -119,11 +181,13 @@ int ipctb_frame_parse_hdr(const uint8_t in[IPCTB_FRAME_HDR], size_t max_len,
 	uint32_t len = get32(in + 6);
 	if (len > max_len || len > IPCTB_FRAME_MAX_LEN)
 		return -IPCTB_EFRAMELEN;
-	hdr->type = in[3];
-	hdr->flags = flags;
-	hdr->len = len;
-	hdr->seq = get32(in + 10);
-	hdr->crc = get32(in + 14);
+	/* Built whole, then stored at once: one access through hdr (and one
+	 * sanitizer check of it) instead of five. */
+	*hdr = (struct ipctb_frame_hdr){.type = in[3],
+					.flags = flags,
+					.len = len,
+					.seq = get32(in + 10),
+					.crc = get32(in + 14)};
 	return 0;
 }
 
@@ -135,17 +199,19 @@ long ipctb_frame_decode(const void *in, size_t n, size_t max_len, struct ipctb_f
 		return -EINVAL;
 	if (n < IPCTB_FRAME_HDR)
 		return 0;
-	int r = ipctb_frame_parse_hdr(p, max_len, hdr);
+	struct ipctb_frame_hdr h;
+	int r = ipctb_frame_parse_hdr(p, max_len, &h);
 	if (r < 0)
 		return r;
-	if (n - IPCTB_FRAME_HDR < hdr->len)
+	*hdr = h;
+	if (n - IPCTB_FRAME_HDR < h.len)
 		return 0;
 	uint32_t crc = ipctb_crc32c(0, p, CRC_COVERED);
-	crc = ipctb_crc32c(crc, p + IPCTB_FRAME_HDR, hdr->len);
-	if (crc != hdr->crc)
+	crc = ipctb_crc32c(crc, p + IPCTB_FRAME_HDR, h.len);
+	if (crc != h.crc)
 		return -IPCTB_EBADCRC;
 	*payload = p + IPCTB_FRAME_HDR;
-	return (long)(IPCTB_FRAME_HDR + hdr->len);
+	return (long)(IPCTB_FRAME_HDR + h.len);
 }
 
 void ipctb_frame_dec_init(struct ipctb_frame_dec *d, void *buf, size_t cap)

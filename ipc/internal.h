@@ -22,6 +22,11 @@
 
 #include "ipctb/ipctb.h"
 
+/* The CRC32C without the SSE4.2 instruction, and whether
+ * ipctb_crc32c uses that instruction on this CPU (frame.c). */
+uint32_t ipctb__crc32c_table(uint32_t crc, const void *buf, size_t len);
+int ipctb__crc32c_hw(void);
+
 /* Shim'd system calls (shim.c). */
 ssize_t ipctb__sys_read(int fd, void *buf, size_t n);
 ssize_t ipctb__sys_write(int fd, const void *buf, size_t n);

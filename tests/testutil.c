@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,4 +38,13 @@ int test_reap(pid_t pid, int timeout_ms)
 int test_exit_code(int status)
 {
 	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+unsigned test_seed(const char *what, unsigned def)
+{
+	const char *env = getenv("IPCTB_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : def;
+	printf("%s: seed=%u (replay with IPCTB_SEED=%u)\n", what, seed, seed);
+	fflush(stdout);
+	return seed;
 }

@@ -21,5 +21,8 @@
 int test_reap(pid_t pid, int timeout_ms);
 /* The exit code of a wait status, or -1 if it did not exit normally. */
 int test_exit_code(int status);
+/* A randomized test's seed: IPCTB_SEED if set, else def; printed with how
+ * to replay it. */
+unsigned test_seed(const char *what, unsigned def);
 
 #endif
