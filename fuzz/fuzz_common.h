@@ -98,6 +98,27 @@ static inline const uint8_t *fz_chunk(const uint8_t *src, size_t n)
 	return p;
 }
 
+/*
+ * memcmp(a, b, n) == 0 a word at a time. The harnesses' checks used
+ * memcmp(), whose ASan and libFuzzer interceptors (range checks, and a
+ * table of compared values libFuzzer has no use for here) cost up to a
+ * tenth of an execution of the framing targets.
+ */
+static inline int fz_same(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t diff = 0;
+	size_t i = 0;
+	for (; n - i >= 8; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	for (; i < n; i++)
+		diff |= (uint64_t)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
 #define FZ_PAYLOAD_MAX 1024
 
 /*

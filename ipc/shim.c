@@ -72,14 +72,18 @@ static int shim_hit(enum ipctb_sys s, size_t *len)
 		return IPCTB_SHIM_OFF;
 	if (rule.every == 0 ? n != rule.nth : (n - rule.nth) % rule.every != 0)
 		return IPCTB_SHIM_OFF;
-	if (rule.action == IPCTB_SHIM_SHORT) {
-		/* Only calls with a length can be shortened, and only when
-		 * that changes something. */
-		if (!len || *len <= 1 || rule.short_len >= *len)
+	/* Only calls with a length can be shortened, and only when that
+	 * changes something. */
+	if (rule.action == IPCTB_SHIM_SHORT && (!len || *len <= 1 || rule.short_len >= *len))
+		return IPCTB_SHIM_OFF;
+	/* Claim a fault, within the limit even when threads race for it. */
+	unsigned long h = atomic_load(&hits);
+	do {
+		if (rule.limit && h >= rule.limit)
 			return IPCTB_SHIM_OFF;
+	} while (!atomic_compare_exchange_weak(&hits, &h, h + 1));
+	if (rule.action == IPCTB_SHIM_SHORT)
 		*len = rule.short_len ? rule.short_len : 1;
-	}
-	atomic_fetch_add(&hits, 1);
 	if (rule.action == IPCTB_SHIM_KILL)
 		raise(SIGKILL);
 	if (rule.action == IPCTB_SHIM_FAIL)

@@ -114,6 +114,29 @@ LEAK_TEST(shim, every_kth_after_nth)
 	cr_assert_eq(drain(), ok * 2);
 }
 
+LEAK_TEST(shim, limit_caps_the_faults)
+{
+	/* Every call hit, but only the first three: then calls go through. */
+	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 1, IPCTB_SHIM_FAIL);
+	r.limit = 3;
+	ipctb_shim_set(&r);
+	for (int i = 1; i <= 6; i++)
+		cr_assert_eq(ipctb__sys_write(p[1], "ab", 2), i <= 3 ? -1 : 2, "call %d", i);
+	cr_assert_eq(ipctb_shim_calls(), 6);
+	cr_assert_eq(ipctb_shim_hits(), 3);
+	cr_assert_eq(drain(), 6);
+	/* A short-I/O rule counts only the calls it did shorten. */
+	r = rule(IPCTB_SYSMASK_IO, 1, 1, IPCTB_SHIM_SHORT);
+	r.limit = 2;
+	ipctb_shim_set(&r);
+	cr_assert_eq(ipctb__sys_write(p[1], "ab", 2), 2, "not shortened: no hit");
+	cr_assert_eq(ipctb__sys_write(p[1], "abcdef", 6), 3);
+	cr_assert_eq(ipctb__sys_write(p[1], "abcdef", 6), 3);
+	cr_assert_eq(ipctb__sys_write(p[1], "abcdef", 6), 6, "limit reached");
+	cr_assert_eq(ipctb_shim_hits(), 2);
+	cr_assert_eq(drain(), 14);
+}
+
 LEAK_TEST(shim, eintr_has_no_effect)
 {
 	struct ipctb_shim_rule r = rule(IPCTB_SYSMASK_IO, 1, 2, IPCTB_SHIM_EINTR);

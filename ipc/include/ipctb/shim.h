@@ -65,6 +65,7 @@ struct ipctb_shim_rule {
 	int action;		 /* enum ipctb_shim_action */
 	int err;		 /* errno for IPCTB_SHIM_FAIL */
 	size_t short_len;	 /* for IPCTB_SHIM_SHORT */
+	unsigned long limit;	 /* at most this many faults; 0: no limit */
 };
 
 /* Install a rule (copied) and reset the counters; NULL turns it off. */
