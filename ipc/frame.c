@@ -216,10 +216,7 @@ long ipctb_frame_decode(const void *in, size_t n, size_t max_len, struct ipctb_f
 
 void ipctb_frame_dec_init(struct ipctb_frame_dec *d, void *buf, size_t cap)
 {
-	memset(d, 0, sizeof(*d));
-	d->buf = buf;
-	d->cap = buf ? cap : 0;
-	d->state = IPCTB_DEC_HDR;
+	*d = (struct ipctb_frame_dec){.buf = buf, .cap = buf ? cap : 0, .state = IPCTB_DEC_HDR};
 }
 
 void ipctb_frame_dec_reset(struct ipctb_frame_dec *d)
@@ -227,7 +224,7 @@ void ipctb_frame_dec_reset(struct ipctb_frame_dec *d)
 	d->have = 0;
 	d->state = IPCTB_DEC_HDR;
 	d->err = 0;
-	memset(&d->hdr, 0, sizeof(d->hdr));
+	d->hdr = (struct ipctb_frame_hdr){0};
 }
 
 static int dec_fail(struct ipctb_frame_dec *d, int err)
