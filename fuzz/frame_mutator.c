@@ -51,7 +51,7 @@ static void wr32(uint8_t *p, uint32_t v)
 
 /* Frames whose header has the magic and whose length fits; the rest of the
  * input after the last one is an opaque tail. Returns the count. */
-static size_t parse(const uint8_t *d, size_t n, size_t start, struct fz_frame *fr, size_t *tail)
+static size_t parse(const uint8_t *d, size_t n, size_t start, struct fz_frame *fr)
 {
 	size_t k = 0, off = start;
 	while (k < MAX_FRAMES && n - off >= IPCTB_FRAME_HDR) {
@@ -65,7 +65,6 @@ static size_t parse(const uint8_t *d, size_t n, size_t start, struct fz_frame *f
 		k++;
 		off += IPCTB_FRAME_HDR + len;
 	}
-	*tail = off;
 	return k;
 }
 
@@ -107,8 +106,7 @@ size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int
 		return LLVMFuzzerMutate(data, size, max_size);
 
 	struct fz_frame fr[MAX_FRAMES];
-	size_t tail;
-	size_t k = parse(data, size, prefix, fr, &tail);
+	size_t k = parse(data, size, prefix, fr);
 	uint32_t op = rng_next(&rs) % 16;
 
 	/* Raw mutation: invalid inputs must keep flowing too. */
@@ -172,12 +170,14 @@ size_t fz_frame_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int
 		/* The frames after it wait at the very end while the body may
 		 * grow into all the room there is. */
 		size_t rest = size - after, room = max_size - size + len;
+#ifndef FZ_MUTATOR_NO_ROOM_GUARD /* the negative control's broken twin */
 		if (room == 0) {
 			/* An empty body in a full input: LLVMFuzzerMutate would
 			 * still write a byte (its fallback), so leave it be. */
 			refix(f, len);
 			return size;
 		}
+#endif
 		memmove(data + max_size - rest, data + after, rest);
 		size_t nl = LLVMFuzzerMutate(f + IPCTB_FRAME_HDR, len, room);
 		memmove(f + IPCTB_FRAME_HDR + nl, data + max_size - rest, rest);

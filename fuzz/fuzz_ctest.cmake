@@ -5,7 +5,8 @@
 #   fuzz               copy CORPUS and REGRESS into WORK/corpus, fuzz it for
 #                      SECONDS with artifacts in WORK; fail on any crash
 #   expect-crash       like fuzz, but pass only if the output matches EXPECT
-#   expect-crash-replay  replay CORPUS; pass only if the output matches EXPECT
+#   expect-crash-replay  replay CORPUS (MUTATE as for replay); pass only if
+#                      the output matches EXPECT
 #   oss-fuzz           run SCRIPT with OSS-Fuzz variables, OUT as output dir,
 #                      check what it made and run one target briefly
 # Inputs are globbed here, when the test runs, so a freshly promoted crash
@@ -97,7 +98,11 @@ elseif(MODE STREQUAL "expect-crash-replay")
   if(NOT files)
     message(FATAL_ERROR "no input in ${CORPUS}")
   endif()
-  _run("${BIN}" ${files})
+  set(extra "")
+  if(MUTATE)
+    set(extra -mutate=${MUTATE})
+  endif()
+  _run("${BIN}" ${extra} ${files})
   message("${_out}")
   string(REGEX MATCH "${EXPECT}" hit "${_out}")
   if(_rc EQUAL 0 OR NOT hit)
