@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/msg.h>
+#include <sys/random.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -73,12 +75,29 @@ const char *ipctb_name_prefix(void)
 	return prefix;
 }
 
+/* 32 unpredictable bits for a name. getrandom() does not fail for four
+ * bytes once the pool is initialised; before that (early boot) a name
+ * only has to be unique, so the clock and a counter stand in. */
+static uint32_t name_random(void)
+{
+	static atomic_uint fallback;
+	uint32_t v;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = (uint32_t)ts.tv_nsec ^ ((uint32_t)ts.tv_sec << 16) ^ (uint32_t)getpid() * 2654435761u;
+	return v ^ atomic_fetch_add(&fallback, 0x9e3779b9u);
+}
+
 int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag)
 {
 	static atomic_uint counter;
 	unsigned n = atomic_fetch_add(&counter, 1);
-	int w = snprintf(buf, len, "%s%s.%u.%s", lead ? lead : "", ipctb_name_prefix(), n,
-			 tag ? tag : "obj");
+	/* The random part makes a name unguessable, so another user cannot
+	 * plant it in advance to make our create fail with EEXIST. */
+	int w = snprintf(buf, len, "%s%s.%u.%08x.%s", lead ? lead : "", ipctb_name_prefix(), n,
+			 (unsigned)name_random(), tag ? tag : "obj");
 	if (w < 0 || (size_t)w >= len)
 		return -ENAMETOOLONG;
 	return 0;

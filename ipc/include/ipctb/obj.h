@@ -48,8 +48,15 @@ const char *ipctb_name_prefix(void);
 const char *ipctb_run_id(void);
 
 /*
- * A fresh unique name "<lead>ipctb.<pid>.<n>.<tag>" (lead is "/" for POSIX
- * names, or a directory with trailing slash). Returns 0 or -ENAMETOOLONG.
+ * A fresh unique name "<lead><prefix>.<seq>.<rand>.<tag>" (lead is "/" for
+ * POSIX names, or a directory with trailing slash; rand is 8 lower-case hex
+ * digits from getrandom, so that nobody can plant the name beforehand).
+ * Returns 0 or -ENAMETOOLONG.
+ *
+ * The name grammar, which the leak cleaner matches anchored:
+ *   NAME := "ipctb." [RUN "."] PID "." SEQ "." RAND "." TAG
+ *   RUN  := [A-Za-z][A-Za-z0-9_-]{0,15}     PID := [1-9][0-9]{0,9}
+ *   SEQ  := [0-9]{1,10}    RAND := [0-9a-f]{8}    TAG := [A-Za-z0-9_-]{1,32}
  */
 int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag);
 
