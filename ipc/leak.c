@@ -40,30 +40,96 @@ static int push(struct ipctb_snapshot *s, const struct ipctb_leak_obj *o)
 	return 0;
 }
 
-pid_t ipctb_name_pid(const char *name)
+/* Characters of the name grammar (ipctb/obj.h). */
+static bool is_word(char c)
 {
-	const char *p = name ? strstr(name, "ipctb.") : NULL;
-	if (!p)
-		return -1;
-	p += 6;
-	/* An optional run id (starts with a letter) comes before the pid. */
-	if (*p && !(*p >= '0' && *p <= '9')) {
-		p = strchr(p, '.');
-		if (!p)
-			return -1;
-		p++;
-	}
-	char *end;
-	long pid = strtol(p, &end, 10);
-	if (end == p || pid <= 0 || pid > INT_MAX || (*end && *end != '.'))
-		return -1;
-	return (pid_t)pid;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
 }
 
-static int scan_sysv(struct ipctb_snapshot *s, const char *table, enum ipctb_obj_kind kind)
+/* How many of p's leading characters are in the class, up to max + 1. */
+static size_t span(const char *p, bool (*cls)(char), size_t max)
+{
+	size_t n = 0;
+	while (n <= max && p[n] && cls(p[n]))
+		n++;
+	return n;
+}
+
+/* One field "X{lo,hi}" followed by `end`; advances *p past it. */
+static bool field(const char **p, bool (*cls)(char), size_t lo, size_t hi, char end)
+{
+	size_t n = span(*p, cls, hi);
+	if (n < lo || n > hi || (*p)[n] != end)
+		return false;
+	*p += n + (end ? 1 : 0);
+	return true;
+}
+
+struct name_parts {
+	const char *run; /* NULL when the name has none */
+	size_t run_len;
+	pid_t pid;
+};
+
+/* Match a base name (no '/') against the whole grammar, anchored:
+ *   "ipctb." [RUN "."] PID "." SEQ "." RAND "." TAG */
+static bool parse_base(const char *b, struct name_parts *np)
+{
+	if (strncmp(b, "ipctb.", 6) != 0)
+		return false;
+	const char *p = b + 6;
+	np->run = NULL;
+	np->run_len = 0;
+	if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
+		np->run = p;
+		if (!field(&p, is_word, 1, 16, '.'))
+			return false;
+		np->run_len = (size_t)(p - np->run - 1);
+	}
+	const char *pid = p;
+	if (*p < '1' || *p > '9' || !field(&p, is_digit, 1, 10, '.'))
+		return false;
+	long v = strtol(pid, NULL, 10);
+	if (v <= 0 || v > INT_MAX)
+		return false;
+	np->pid = (pid_t)v;
+	return field(&p, is_digit, 1, 10, '.') && field(&p, is_hex, 8, 8, '.') &&
+	       field(&p, is_word, 1, 32, '\0');
+}
+
+static const char *base_of(const char *name)
+{
+	const char *s = strrchr(name, '/');
+	return s ? s + 1 : name;
+}
+
+pid_t ipctb_name_pid(const char *name)
+{
+	struct name_parts np;
+	return name && parse_base(base_of(name), &np) ? np.pid : -1;
+}
+
+/* Columns of /proc/sysvipc/<table>: where uid and cuid are, and the
+ * creator pid (shm only). */
+struct sysv_cols {
+	const char *table;
+	enum ipctb_obj_kind kind;
+	int uid, cuid, cpid;
+};
+
+static int scan_sysv(struct ipctb_snapshot *s, const struct sysv_cols *c)
 {
 	char path[64], line[512];
-	snprintf(path, sizeof(path), "/proc/sysvipc/%s", table);
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", c->table);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -71,16 +137,24 @@ static int scan_sysv(struct ipctb_snapshot *s, const char *table, enum ipctb_obj
 	if (!fgets(line, sizeof(line), f)) /* header */
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
-		struct ipctb_leak_obj o = {.kind = kind, .creator = -1};
-		long key, id, a, b, c;
-		unsigned perms;
-		if (sscanf(line, "%ld %ld %o %ld %ld %ld", &key, &id, &perms, &a, &b, &c) < 3)
+		long v[12];
+		int n = 0;
+		char *p = line, *end;
+		for (; n < 12; n++, p = end) {
+			v[n] = strtol(p, &end, n == 2 ? 8 : 10);
+			if (end == p)
+				break;
+		}
+		if (n <= c->cuid)
 			continue;
-		o.key = key;
-		o.id = id;
-		if (kind == IPCTB_OBJ_SYSV_SHM)
-			o.creator = (pid_t)b; /* size, cpid */
-		snprintf(o.name, sizeof(o.name), "%s id=%ld", table, id);
+		/* Only what our euid made and still owns is ours to check or
+		 * remove; another user's object is none of our business. */
+		if ((uid_t)v[c->uid] != geteuid() || (uid_t)v[c->cuid] != geteuid())
+			continue;
+		struct ipctb_leak_obj o = {.kind = c->kind, .key = v[0], .id = v[1], .creator = -1};
+		if (c->cpid >= 0)
+			o.creator = (pid_t)v[c->cpid];
+		snprintf(o.name, sizeof(o.name), "%s id=%ld", c->table, o.id);
 		if ((r = push(s, &o)) < 0)
 			break;
 	}
@@ -106,45 +180,47 @@ static const char *tmp_dir(void)
 	return t && *t == '/' ? t : "/tmp";
 }
 
-/* which: 's' /dev/shm, 'q' /dev/mqueue, 'p' tmp paths with our prefix */
+/* which: 's' /dev/shm, 'q' /dev/mqueue, 'p' tmp paths of our grammar.
+ * Only entries our euid owns are listed; links are never followed. */
 static int scan_dir(struct ipctb_snapshot *s, const char *dir, int which)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return -errno;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
 	int r = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
+		struct stat st;
+		struct name_parts np;
 		if (e->d_name[0] == '.' &&
 		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
+		if (which == 'p' && !parse_base(e->d_name, &np))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_uid != geteuid())
+			continue;
 		struct ipctb_leak_obj o = {.creator = -1, .id = -1};
+		const char *lead = "/", *base = e->d_name;
 		if (which == 'p') {
-			if (strncmp(e->d_name, "ipctb.", 6) != 0)
-				continue;
-			struct stat st;
-			if (snprintf(o.name, sizeof(o.name), "%s/%s", dir, e->d_name) >=
-			    (int)sizeof(o.name))
-				continue;
-			if (lstat(o.name, &st) < 0)
-				continue;
 			o.kind = path_kind(&st);
+			lead = dir;
 		} else if (which == 'q') {
 			o.kind = IPCTB_OBJ_POSIX_MQ;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >=
-			    (int)sizeof(o.name))
-				continue;
 		} else if (strncmp(e->d_name, "sem.", 4) == 0) {
 			o.kind = IPCTB_OBJ_POSIX_SEM;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name + 4) >=
-			    (int)sizeof(o.name))
-				continue;
+			base += 4;
 		} else {
 			o.kind = IPCTB_OBJ_POSIX_SHM;
-			if (snprintf(o.name, sizeof(o.name), "/%s", e->d_name) >=
-			    (int)sizeof(o.name))
-				continue;
 		}
+		if (snprintf(o.name, sizeof(o.name), "%s%s%s", lead, which == 'p' ? "/" : "",
+			     base) >= (int)sizeof(o.name))
+			continue;
 		o.creator = ipctb_name_pid(o.name);
 		if ((r = push(s, &o)) < 0)
 			break;
@@ -194,9 +270,11 @@ int ipctb_snapshot_take(struct ipctb_snapshot *s, unsigned what)
 	memset(s, 0, sizeof(*s));
 	int r = 0;
 	if (what & IPCTB_SCAN_SYSV) {
-		if ((r = scan_sysv(s, "shm", IPCTB_OBJ_SYSV_SHM)) < 0 ||
-		    (r = scan_sysv(s, "msg", IPCTB_OBJ_SYSV_MSG)) < 0 ||
-		    (r = scan_sysv(s, "sem", IPCTB_OBJ_SYSV_SEM)) < 0)
+		static const struct sysv_cols shm = {"shm", IPCTB_OBJ_SYSV_SHM, 7, 9, 4},
+					      msg = {"msg", IPCTB_OBJ_SYSV_MSG, 7, 9, -1},
+					      sem = {"sem", IPCTB_OBJ_SYSV_SEM, 4, 6, -1};
+		if ((r = scan_sysv(s, &shm)) < 0 || (r = scan_sysv(s, &msg)) < 0 ||
+		    (r = scan_sysv(s, &sem)) < 0)
 			goto fail;
 		s->scanned |= IPCTB_SCAN_SYSV;
 	}
@@ -223,6 +301,13 @@ int ipctb_snapshot_take(struct ipctb_snapshot *s, unsigned what)
 		if ((r = scan_fds(s)) < 0)
 			goto fail;
 		s->scanned |= IPCTB_SCAN_FDS;
+	}
+	if (what & IPCTB_SCAN_LEDGER) {
+		/* An untrusted ledger directory holds nothing of ours. */
+		if ((r = ipctb_ledger_leftover_files(s)) < 0 && r != -EPERM && r != -ENOTDIR)
+			goto fail;
+		s->scanned |= IPCTB_SCAN_LEDGER;
+		r = 0;
 	}
 	return 0;
 fail:
@@ -293,14 +378,21 @@ static bool is_ours(const struct ipctb_leak_obj *o, const char *run)
 
 bool ipctb_name_in_run(const char *name, const char *run)
 {
-	const char *p = name ? strstr(name, "ipctb.") : NULL;
-	if (!p)
+	if (!name)
+		return false;
+	/* The library's own files: a ledger holding records of the run. */
+	pid_t lp = ipctb_ledger_file_pid(name);
+	if (lp > 0)
+		return ipctb_ledger_file_in_run(lp, run);
+	struct name_parts np;
+	if (!parse_base(base_of(name), &np))
 		return false;
 	if (!run)
 		return true;
-	size_t rl = strlen(run);
 	/* Run "r" owns "ipctb.r.*" and its nested runs "ipctb.r-x.*". */
-	return strncmp(p + 6, run, rl) == 0 && (p[6 + rl] == '.' || p[6 + rl] == '-');
+	size_t rl = strlen(run);
+	return np.run && np.run_len >= rl && strncmp(np.run, run, rl) == 0 &&
+	       (np.run_len == rl || np.run[rl] == '-');
 }
 
 void ipctb_snapshot_filter_ours(struct ipctb_snapshot *s, const char *run)
@@ -348,73 +440,221 @@ size_t ipctb_snapshot_format(const struct ipctb_snapshot *s, char *buf, size_t l
 	return off < len ? off : (len ? len - 1 : 0);
 }
 
-static int rm_dir_shallow(const char *path)
+/* The SysV object is ours: our euid made it and owns it. */
+static int sysv_ours(const struct ipctb_leak_obj *o)
 {
-	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *e;
-		char p[PATH_MAX];
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (snprintf(p, sizeof(p), "%s/%s", path, e->d_name) < (int)sizeof(p))
-				unlink(p);
-		}
-		closedir(d);
+	struct ipc_perm *perm;
+	struct shmid_ds shm;
+	struct msqid_ds msg;
+	struct semid_ds sem;
+	int r;
+	if (o->kind == IPCTB_OBJ_SYSV_SHM) {
+		r = shmctl((int)o->id, IPC_STAT, &shm);
+		perm = &shm.shm_perm;
+	} else if (o->kind == IPCTB_OBJ_SYSV_MSG) {
+		r = msgctl((int)o->id, IPC_STAT, &msg);
+		perm = &msg.msg_perm;
+	} else {
+		union {
+			int val;
+			struct semid_ds *buf;
+		} arg = {.buf = &sem};
+		r = semctl((int)o->id, 0, IPC_STAT, arg);
+		perm = &sem.sem_perm;
 	}
-	return rmdir(path) < 0 ? -errno : 0;
+	if (r < 0)
+		return -errno;
+	return perm->cuid == geteuid() && perm->uid == geteuid() ? 0 : -EPERM;
+}
+
+static int sysv_remove(const struct ipctb_leak_obj *o)
+{
+	int r = sysv_ours(o);
+	if (r < 0)
+		return r;
+	if (o->kind == IPCTB_OBJ_SYSV_SHM)
+		r = shmctl((int)o->id, IPC_RMID, NULL);
+	else if (o->kind == IPCTB_OBJ_SYSV_MSG)
+		r = msgctl((int)o->id, IPC_RMID, NULL);
+	else
+		r = semctl((int)o->id, 0, IPC_RMID);
+	return r < 0 ? -errno : 0;
+}
+
+static int open_dir(const char *path)
+{
+	int fd;
+	do
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Entry `base` of dfd, not followed if a link, owned by our euid. */
+static int entry_ours(int dfd, const char *base, struct stat *st)
+{
+	if (fstatat(dfd, base, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return st->st_uid == geteuid() ? 0 : -EPERM;
+}
+
+/* Empty our private directory `base` of dfd (the transport's fifo or
+ * socket) and remove it. Opened without following a link and checked
+ * (ours, 0700-like) before anything in it is touched; entries that are not
+ * ours, or are directories, stay (and so does the directory). */
+static int rm_private_dir(int dfd, const char *base)
+{
+	struct stat st;
+	int r = entry_ours(dfd, base, &st);
+	if (r < 0)
+		return r;
+	int fd;
+	do
+		fd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -errno;
+	DIR *d = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) || !(d = fdopendir(fd))) {
+		close(fd);
+		return -EPERM;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat es;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (entry_ours(dirfd(d), e->d_name, &es) == 0 && !S_ISDIR(es.st_mode))
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	return unlinkat(dfd, base, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+/* Remove entry `base` of directory `dir`: it must follow our name grammar
+ * (after `prefix`, e.g. "sem."), be ours, and not be a directory unless
+ * want_dir. Never follows a link. */
+static int rm_entry(const char *dir, const char *prefix, const char *base, bool want_dir)
+{
+	struct name_parts np;
+	if (strncmp(base, prefix, strlen(prefix)) != 0 || !parse_base(base + strlen(prefix), &np))
+		return -EINVAL;
+	int dfd = open_dir(dir);
+	if (dfd < 0)
+		return dfd;
+	struct stat st;
+	int r = entry_ours(dfd, base, &st);
+	if (r == 0 && want_dir)
+		r = rm_private_dir(dfd, base);
+	else if (r == 0)
+		r = S_ISDIR(st.st_mode) ? -EISDIR : unlinkat(dfd, base, 0) < 0 ? -errno : 0;
+	close(dfd);
+	return r;
+}
+
+/* A POSIX name: "/" and one component. */
+static const char *posix_base(const char *name)
+{
+	return name[0] == '/' && name[1] && !strchr(name + 1, '/') ? name + 1 : NULL;
+}
+
+static int rm_mq(const char *name)
+{
+	const char *b = posix_base(name);
+	struct name_parts np;
+	if (!b || !parse_base(b, &np))
+		return -EINVAL;
+	if (mqueue_mounted())
+		return rm_entry("/dev/mqueue", "", b, false);
+	/* Without the file system, the queue itself says who owns it. */
+	mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (q == (mqd_t)-1)
+		return -errno;
+	struct stat st;
+	int r = fstat((int)q, &st) < 0 ? -errno : st.st_uid == geteuid() ? 0 : -EPERM;
+	mq_close(q);
+	if (r == 0 && mq_unlink(name) < 0)
+		r = -errno;
+	return r;
+}
+
+/* A path in the temporary directory: that directory and the base name. */
+static int rm_tmp_path(const char *path, bool want_dir)
+{
+	const char *b = base_of(path);
+	size_t dl = (size_t)(b - path);
+	char dir[PATH_MAX];
+	if (dl < 2 || dl >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, path, dl - 1);
+	dir[dl - 1] = '\0';
+	if (strcmp(dir, tmp_dir()) != 0 && strcmp(dir, "/tmp") != 0)
+		return -EINVAL;
+	return rm_entry(dir, "", b, want_dir);
+}
+
+static int rm_named(const struct ipctb_leak_obj *o)
+{
+	char sem[IPCTB_NAME_MAX + 8];
+	const char *b;
+	switch (o->kind) {
+	case IPCTB_OBJ_POSIX_SHM:
+		b = posix_base(o->name);
+		return b ? rm_entry("/dev/shm", "", b, false) : -EINVAL;
+	case IPCTB_OBJ_POSIX_SEM:
+		/* glibc keeps a named semaphore as /dev/shm/sem.NAME. */
+		b = posix_base(o->name);
+		if (!b || snprintf(sem, sizeof(sem), "sem.%s", b) >= (int)sizeof(sem))
+			return -EINVAL;
+		return rm_entry("/dev/shm", "sem.", sem, false);
+	case IPCTB_OBJ_POSIX_MQ:
+		return rm_mq(o->name);
+	case IPCTB_OBJ_DIR:
+		return rm_tmp_path(o->name, true);
+	default: {
+		pid_t lp = ipctb_ledger_file_pid(o->name);
+		return lp > 0 ? ipctb_ledger_remove_file(lp) : rm_tmp_path(o->name, false);
+	}
+	}
 }
 
 int ipctb_leak_remove(const struct ipctb_leak_obj *o)
 {
-	int r = 0;
+	int r;
 	switch (o->kind) {
 	case IPCTB_OBJ_SYSV_SHM:
-		r = shmctl((int)o->id, IPC_RMID, NULL);
-		break;
 	case IPCTB_OBJ_SYSV_MSG:
-		r = msgctl((int)o->id, IPC_RMID, NULL);
-		break;
 	case IPCTB_OBJ_SYSV_SEM:
-		r = semctl((int)o->id, 0, IPC_RMID);
-		break;
-	case IPCTB_OBJ_POSIX_SHM:
-		r = shm_unlink(o->name);
-		break;
-	case IPCTB_OBJ_POSIX_SEM:
-		r = sem_unlink(o->name);
-		break;
-	case IPCTB_OBJ_POSIX_MQ:
-		r = mq_unlink(o->name);
-		break;
-	case IPCTB_OBJ_DIR:
-		r = rm_dir_shallow(o->name);
-		if (r == 0)
-			ipctb__ledger_del(o->kind, o->id, o->name);
-		return r;
-	case IPCTB_OBJ_FIFO:
-	case IPCTB_OBJ_SOCK_PATH:
-	case IPCTB_OBJ_FILE:
-		r = unlink(o->name);
+		r = sysv_remove(o);
 		break;
 	case IPCTB_OBJ_NONE:
-		r = close((int)o->id);
-		break;
+		return close((int)o->id) < 0 ? -errno : 0;
 	case IPCTB_OBJ_MEMFD:
 	case IPCTB_OBJ_TCP_PORT:
 		return 0; /* gone with the process */
+	default:
+		r = rm_named(o);
 	}
 	if (r < 0)
-		return -errno;
-	if (o->kind != IPCTB_OBJ_NONE)
-		ipctb__ledger_del(o->kind, o->id, o->name);
+		return r;
+	ipctb__ledger_del(o->kind, o->id, o->name);
 	return 0;
+}
+
+/* The inode of the IPC namespace ipctb_private_ns() made, in process
+ * memory (inherited by fork, not by exec, never from the environment). */
+static unsigned long private_ns_ino;
+
+static unsigned long ipc_ns_ino(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/ipc", &st) == 0 ? (unsigned long)st.st_ino : 0;
 }
 
 bool ipctb_in_private_ns(void)
 {
-	const char *e = getenv("IPCTB_PRIVATE_NS");
-	return e && strcmp(e, "1") == 0;
+	return private_ns_ino != 0 && ipc_ns_ino() == private_ns_ino;
 }
 
 static int write_file(const char *path, const char *text)
@@ -464,6 +704,6 @@ int ipctb_private_ns(void)
 		return errno == EINVAL ? -ENOSYS : -EPERM;
 	}
 	if (r == 0)
-		setenv("IPCTB_PRIVATE_NS", "1", 1);
+		private_ns_ino = ipc_ns_ino();
 	return r;
 }

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -255,13 +256,34 @@ LEAK_TEST(leak, ledger_records_every_kind)
 	cr_assert(!ledger_lists(IPCTB_OBJ_POSIX_MQ, -1, qo.name), "message queue still live");
 }
 
+/* The grammar of obj.h, anchored on the base name: look-alikes of other
+ * programs are not ours, and a name without a pid is not a dead creator. */
 Test(leak, name_pid_parsing)
 {
-	cr_assert_eq(ipctb_name_pid("/ipctb.123.4.shm"), 123);
-	cr_assert_eq(ipctb_name_pid("/tmp/ipctb.run7.99.0.fifo"), 99);
+	cr_assert_eq(ipctb_name_pid("/ipctb.123.4.0123abcd.shm"), 123);
+	cr_assert_eq(ipctb_name_pid("/tmp/ipctb.run7.99.0.deadbeef.fifo"), 99);
+	cr_assert_eq(ipctb_name_pid("/tmp/ipctb.r-x_1.2147483647.0.deadbeef.Ab3XyZ"), INT_MAX);
+	cr_assert_eq(ipctb_name_pid("/ipctb.123.4.shm"), -1, "no random part");
+	cr_assert_eq(ipctb_name_pid("/myapp-ipctb.123.4.0123abcd.shm"), -1, "not anchored");
+	cr_assert_eq(ipctb_name_pid("/notipctb.7.lock"), -1);
+	cr_assert_eq(ipctb_name_pid("/otherapp.ipctb.queue"), -1);
+	cr_assert_eq(ipctb_name_pid("/tmp/ipctb.log"), -1);
+	cr_assert_eq(ipctb_name_pid("/tmp/ipctb.notes"), -1);
+	cr_assert_eq(ipctb_name_pid("/ipctb.0.4.0123abcd.shm"), -1, "pid 0");
+	cr_assert_eq(ipctb_name_pid("/ipctb.2147483648.4.0123abcd.shm"), -1, "pid > INT_MAX");
+	cr_assert_eq(ipctb_name_pid("/ipctb.12.4.0123ABCD.shm"), -1, "upper-case hex");
+	cr_assert_eq(ipctb_name_pid("/ipctb.12.4.0123abcd.shm.x"), -1, "dot in the tag");
+	cr_assert_eq(ipctb_name_pid("/ipctb.12.4.0123abcd."), -1, "empty tag");
+	cr_assert_eq(ipctb_name_pid("/ipctb.abcdefghijklmnopq.12.4.0123abcd.t"), -1, "run of 17");
+	cr_assert_eq(ipctb_name_pid("/ipctb.12.4.0123abcd.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), -1,
+		     "tag of 33");
 	cr_assert_eq(ipctb_name_pid("/dev/shm/other"), -1);
 	cr_assert_eq(ipctb_name_pid("ipctb.x"), -1);
 	cr_assert_eq(ipctb_name_pid(NULL), -1);
+	cr_assert(ipctb_name_in_run("/ipctb.r1-t5.3.0.0123abcd.x", "r1"));
+	cr_assert(!ipctb_name_in_run("/ipctb.r12.3.0.0123abcd.x", "r1"));
+	cr_assert(!ipctb_name_in_run("/x.ipctb.r1.3.0.0123abcd.x", "r1"));
+	cr_assert(!ipctb_name_in_run("/ipctb.3.0.0123abcd.x", "r1"));
 }
 
 /* Run the ipctb tool; its output into out, its exit status returned. */

@@ -186,6 +186,12 @@ int ipctb_cmd_leaks(int argc, char **argv)
 	}
 	if (snap)
 		return write_snapshot(snap);
+	/* A ledger directory someone else controls is not read at all, and
+	 * the leftovers it should have shown may be out there: fail. */
+	char why[512];
+	bool ledger_bad = ipctb_ledger_status(why, sizeof(why)) < 0;
+	if (ledger_bad)
+		fprintf(stderr, "ipctb leaks: %s\n", why);
 
 	struct ipctb_snapshot now, found = {0}, orphans;
 	int r = ipctb_snapshot_take(&now, IPCTB_SCAN_ALL & ~IPCTB_SCAN_FDS);
@@ -287,6 +293,8 @@ int ipctb_cmd_leaks(int argc, char **argv)
 	}
 	size_t n = found.n;
 	ipctb_snapshot_free(&found);
+	if (ledger_bad)
+		return 1;
 	if (clean && !strict)
 		return failed ? 1 : 0;
 	return n || failed ? 1 : 0;

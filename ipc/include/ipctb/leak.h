@@ -8,9 +8,13 @@
  * the snapshot says whether it was), the library's FIFO and socket paths
  * (entries "ipctb.*" of the temporary directory) and /proc/self/fd.
  *
- * Objects are ours when their name carries the "ipctb." prefix (named
- * kinds), or when the ledger (ipctb/ledger.h) recorded their id (SysV); in
- * a fresh IPC namespace every object is ours.
+ * A snapshot lists only what the caller's effective uid owns (st_uid of a
+ * named object; SysV uid and cuid); links are never followed. Objects are
+ * ours when, in addition, their name follows the library's name grammar
+ * (ipctb/obj.h), matched whole on the base name (named kinds), or when the
+ * ledger (ipctb/ledger.h) recorded their id (SysV); in an IPC namespace made
+ * by ipctb_private_ns() every SysV object of ours is. The library's own
+ * ledger files count too, once no process needs them (IPCTB_SCAN_LEDGER).
  */
 #ifndef IPCTB_LEAK_H
 #define IPCTB_LEAK_H
@@ -28,7 +32,8 @@ enum ipctb_scan {
 	IPCTB_SCAN_MQUEUE = 1u << 2, /* /dev/mqueue */
 	IPCTB_SCAN_PATHS = 1u << 3,  /* FIFOs, sockets, dirs under the tmp dir */
 	IPCTB_SCAN_FDS = 1u << 4,    /* this process's open fds */
-	IPCTB_SCAN_ALL = 0x1f,
+	IPCTB_SCAN_LEDGER = 1u << 5, /* ledger files no process needs */
+	IPCTB_SCAN_ALL = 0x3f,
 };
 
 struct ipctb_leak_obj {
@@ -67,19 +72,31 @@ size_t ipctb_snapshot_format(const struct ipctb_snapshot *s, char *buf, size_t l
 /* One object, e.g. "sysv-msg id=5 key=0x0 creator=123". */
 size_t ipctb_leak_obj_format(const struct ipctb_leak_obj *o, char *buf, size_t len);
 
-/* Remove one object (IPC_RMID, unlink, rmdir -r of our private dirs,
- * close for an fd of this process). Returns 0 or -errno. */
+/*
+ * Remove one object (IPC_RMID, unlink, our private dir and what of ours it
+ * holds, close for an fd of this process). Whoever listed it (a scan, a
+ * ledger), the object is checked again first: a named one must follow the
+ * name grammar (-EINVAL otherwise: names a user chose are never removed
+ * here), live in its place (/dev/shm, /dev/mqueue, the temporary dir, the
+ * ledger dir) and be owned by our euid (-EPERM); a SysV one must have our
+ * euid as cuid and uid (-EPERM). Removal goes through unlinkat() relative to
+ * a directory opened O_NOFOLLOW, and follows no link at any step.
+ * Returns 0 or -errno.
+ */
 int ipctb_leak_remove(const struct ipctb_leak_obj *o);
 
-/* True if name carries our prefix, of run `run` or a run nested in it
- * ("run-..."); any run when run is NULL. */
+/* True if the base name of `name` follows the name grammar (ipctb/obj.h),
+ * with run `run` or a run nested in it ("run-..."), any run when run is
+ * NULL; or if name is a ledger file holding records of that run. */
 bool ipctb_name_in_run(const char *name, const char *run);
 
-/* The pid encoded in one of our names ("ipctb.[run.]PID.N.tag"), or -1. */
+/* The PID of a name following the grammar (base name, anchored), or -1. */
 pid_t ipctb_name_pid(const char *name);
 
-/* True if this process runs in an IPC namespace of its own (made by
- * ipctb_private_ns or unshare), where every SysV object is ours. */
+/* True if this process runs in the IPC namespace that ipctb_private_ns()
+ * made (in this process or a parent it forked from: the namespace's inode
+ * is kept in memory, never taken from the environment), where every SysV
+ * object of our uid is ours. */
 bool ipctb_in_private_ns(void);
 
 /*

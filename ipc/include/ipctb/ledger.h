@@ -9,6 +9,23 @@
  * can forget them: "?" before a SysV object is made (an intent: a kill
  * between the create and the record leaves this trace), "+" once made, "-"
  * once removed. A process whose objects are all removed deletes its file.
+ *
+ * Trust. The directory is used only if it is a directory (not a link)
+ * owned by our effective uid with no group or other permission bits; we
+ * make it 0700 whatever the umask. Another user who made it first (it is in
+ * the shared /tmp) therefore disables the ledger for us: the library keeps
+ * working without one, ipctb_ledger_status() says why, and `ipctb leaks`
+ * fails with that reason. It can never redirect it: every file operation
+ * is relative to the verified directory fd, files are opened O_NOFOLLOW |
+ * O_NONBLOCK and used only if they are plain files of ours with one link,
+ * so a planted symlink is never followed and a planted FIFO never blocks.
+ * IPCTB_LEDGER_DIR gets the same checks. We keep /tmp for root too (not a
+ * root-only /run): the tests and the namespaces they make share /tmp, and
+ * a squatted directory costs root its crash recovery, nothing more.
+ *
+ * A ledger, even in a trusted directory, is data and not authority: the
+ * cleaners remove what it lists only through ipctb_leak_remove(), which
+ * checks the name grammar and the owner again.
  */
 #ifndef IPCTB_LEDGER_H
 #define IPCTB_LEDGER_H
@@ -19,8 +36,16 @@
 
 #include "ipctb/leak.h"
 
-/* $IPCTB_LEDGER_DIR, else "/tmp/ipctb-ledger". */
+/* $IPCTB_LEDGER_DIR (absolute), else "/tmp/ipctb-ledger-<euid>". */
 const char *ipctb_ledger_dir(void);
+
+/*
+ * Whether the ledger directory can be used: 0 if it is trusted or not made
+ * yet, -EPERM (or -ENOTDIR) if it exists but is not trusted, another -errno
+ * if it cannot be read. why (may be NULL) receives one line, e.g. "ledger
+ * directory /tmp/ipctb-ledger-0 not trusted: owner uid 65534, not 0".
+ */
+int ipctb_ledger_status(char *why, size_t len) IPCTB_WUR;
 
 /* Objects this process created and has not removed. Returns their number
  * (may exceed cap; only cap are written). */
@@ -49,5 +74,18 @@ int ipctb_ledger_orphans(struct ipctb_snapshot *out, int *files);
 
 /* ipctb_ledger_recover() for every ledger file whose process is dead. */
 int ipctb_ledger_recover_all(struct ipctb_snapshot *removed);
+
+/* The library's own leftovers: ledger files no process needs any more (the
+ * process is dead, or the file lists nothing live or pending), appended to
+ * *s as IPCTB_OBJ_FILE "<dir>/<pid>.ledger" with the pid as creator.
+ * Returns 0 or -errno. */
+int ipctb_ledger_leftover_files(struct ipctb_snapshot *s) IPCTB_WUR;
+/* The pid of a ledger file path (as above), or -1 if path is not one. */
+pid_t ipctb_ledger_file_pid(const char *path);
+/* True if the ledger file of pid holds records of run `run` or of a run
+ * nested in it (any file when run is NULL). */
+bool ipctb_ledger_file_in_run(pid_t pid, const char *run);
+/* Remove the ledger file of pid. Returns 0 or -errno. */
+int ipctb_ledger_remove_file(pid_t pid) IPCTB_WUR;
 
 #endif
