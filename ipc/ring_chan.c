@@ -169,9 +169,9 @@ static int classify_timeout(const struct want *w, struct waitq q, uint32_t seq)
  * the deadline passed, or an error. */
 static int wait_once(const struct want *w, struct waitq q, const struct ipctb__deadline *d)
 {
-	for (int i = 0; i < SPINS; i++)
-		if (ready(w) != READY_NO)
-			return 0;
+	/* The deadline first: a peer that flips the header so that the
+	 * condition looks true here and false to the caller must not keep
+	 * the call going past it. */
 	int slice = WAIT_SLICE_MS;
 	if (!d->forever) {
 		int left = ipctb__deadline_left(d);
@@ -180,6 +180,9 @@ static int wait_once(const struct want *w, struct waitq q, const struct ipctb__d
 		if (left < slice)
 			slice = left;
 	}
+	for (int i = 0; i < SPINS; i++)
+		if (ready(w) != READY_NO)
+			return 0;
 	uint32_t seq = atomic_load_explicit(q.seq, memory_order_acquire);
 	atomic_store_explicit(q.sleeps, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
