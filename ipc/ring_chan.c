@@ -37,8 +37,10 @@
 /* A slice that timed out while its condition held is a lost wake-up only
  * if the sequence word also stays unchanged this long afterwards: a wake
  * that was merely late (the waker preempted between its publish and its
- * FUTEX_WAKE) bumps the word within microseconds. */
-#define GRACE_MS 20
+ * FUTEX_WAKE) bumps the word, and ends this wait, as soon as the waker
+ * runs again. Long enough for a loaded machine's scheduler; it is only
+ * spent when a wake-up is really missing (or a hostile peer fakes one). */
+#define GRACE_MS 50
 #define SPINS 128
 
 static _Atomic uint64_t lost_wakeups;

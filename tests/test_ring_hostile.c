@@ -13,11 +13,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,4 +289,54 @@ LEAK_TEST(ring_hostile, header_scribbled_while_the_receiver_sleeps)
 		}
 	}
 	cr_assert_eq(bad, 0, "%d of 6 mid-wait scribbles crashed or hung the receiver", bad);
+}
+
+/* ---- a POSIX segment truncated while the receiver sleeps ---- */
+
+static int truncated_sleeper(struct ipctb_chan *ch, int say)
+{
+	if (ipctb_chan_set_end(ch, IPCTB_END_RX) != 0)
+		return 2;
+	char buf[64];
+	size_t n;
+	if (write(say, "w", 1) != 1)
+		return 5;
+	int e = ipctb_chan_recv(ch, buf, sizeof(buf), &n, 0);
+	if (e != -IPCTB_ETRUNCATED) {
+		fprintf(stderr, "sleeper: %d (%s), not ETRUNCATED\n", e, ipctb_strerror(e));
+		return 3;
+	}
+	return 0;
+}
+
+LEAK_TEST(ring_hostile, posix_truncated_while_the_receiver_sleeps)
+{
+	struct ipctb_chan_opts o = {.timeout_ms = 2000, .max_msg = 256};
+	struct ipctb_chan *ch = NULL;
+	cr_assert_eq(ipctb_chan_create("shm_posix", &o, &ch), 0);
+	struct ipctb__ring_chan *rc = ch->impl;
+	struct ipctb_obj obj;
+	cr_assert_eq(ipctb_chan_objects(ch, &obj, 1), 1);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(truncated_sleeper(ch, fds[1]));
+	}
+	close(fds[1]);
+	until_asleep(rc->ring.h, fds[0]);
+	int fd = shm_open(obj.name, O_RDWR, 0);
+	int t = fd >= 0 ? ftruncate(fd, 0) : -1;
+	if (fd >= 0)
+		close(fd);
+	int st = test_reap(pid, REAP_MS);
+	close(fds[0]);
+	ipctb_chan_destroy(ch);
+	char why[128];
+	describe(st, why, sizeof(why));
+	cr_assert_eq(t, 0, "ftruncate");
+	cr_assert(pid > 0 && test_exit_code(st) == 0,
+		  "receiver asleep when its POSIX segment was truncated: %s", why);
 }
