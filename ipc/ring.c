@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SPSC message ring in shared memory (layout and rules in ring.h) and
- * the channel built on it for the shm_* transports.
+ * The SPSC message ring in shared memory (layout and rules in ring.h): its
+ * geometry and the lock-free push and pop.
  *
  * Memory orders: the producer writes a record, then publishes it with a
  * release store of tail; the consumer acquire-loads tail before reading

@@ -37,7 +37,7 @@
 #include "internal.h"
 
 #define IPCTB__RING_MAGIC 0x474e495242435049ull /* "IPCBRING" */
-/* 2: pthread mutex and condvars replaced by futex words (ring.c). */
+/* 2: pthread mutex and condvars replaced by futex words (ring_chan.c). */
 #define IPCTB__RING_VERSION 2u
 
 struct ipctb__ring_hdr {
