@@ -16,6 +16,16 @@
  * their own copy of capacity and max_msg, and check every index and length
  * before use; a violation gives -IPCTB_ECORRUPT, never an out-of-bounds
  * access or an endless loop.
+ *
+ * That holds for the waiting state too: the header keeps no pthread object
+ * (glibc trusts a mutex's robust list and a condvar's waiter counts, so a
+ * peer that writes them steers glibc's writes or parks us in an untimed
+ * futex wait). A waiting end sleeps with FUTEX_WAIT and a timeout on a
+ * plain 32-bit sequence word of its own direction, after raising its
+ * "sleeps" flag; the other end, after publishing a position, issues
+ * FUTEX_WAKE only when it sees that flag. Whatever a peer writes into these
+ * words, a wait ends by its slice (a changed word makes FUTEX_WAIT return
+ * at once) and the end re-checks everything.
  */
 #ifndef IPCTB_RING_H
 #define IPCTB_RING_H
@@ -27,7 +37,8 @@
 #include "internal.h"
 
 #define IPCTB__RING_MAGIC 0x474e495242435049ull /* "IPCBRING" */
-#define IPCTB__RING_VERSION 1u
+/* 2: pthread mutex and condvars replaced by futex words (ring_chan.c). */
+#define IPCTB__RING_VERSION 2u
 
 struct ipctb__ring_hdr {
 	uint64_t magic;
@@ -36,16 +47,24 @@ struct ipctb__ring_hdr {
 	uint64_t capacity;
 	_Atomic uint32_t tx_closed; /* set by the TX end when it closes */
 	_Atomic uint32_t rx_closed; /* set by the RX end when it closes */
-	struct ipctb_pmutex lock;
-	struct ipctb_pcond not_empty;
-	struct ipctb_pcond not_full;
 	/* Padding, not _Alignas: the struct must stay 8-aligned so that a
-	 * fuzzer may hand any 8-aligned buffer to ipctb__ring_pop_region. */
-	unsigned char pad0[64];
-	_Atomic uint64_t head;
+	 * fuzzer may hand any 8-aligned buffer to ipctb__ring_pop_region.
+	 * Each group below sits on a 64-byte line of its own (offsets 64,
+	 * 128, 192, 256) so that the two ends do not share a line they both
+	 * write on every message. */
+	unsigned char pad0[32];
+	_Atomic uint64_t head; /* consumer position, written by RX */
 	unsigned char pad1[56];
-	_Atomic uint64_t tail;
+	_Atomic uint64_t tail; /* producer position, written by TX */
 	unsigned char pad2[56];
+	/* RX sleeps on data_seq (TX bumps it) after raising rx_sleeps. */
+	_Atomic uint32_t data_seq;
+	_Atomic uint32_t rx_sleeps;
+	unsigned char pad3[56];
+	/* TX sleeps on room_seq (RX bumps it) after raising tx_sleeps. */
+	_Atomic uint32_t room_seq;
+	_Atomic uint32_t tx_sleeps;
+	unsigned char pad4[56];
 };
 
 #define IPCTB__RING_DATA_OFF ((sizeof(struct ipctb__ring_hdr) + 63) & ~(size_t)63)
@@ -95,12 +114,33 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
  */
 int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap, size_t *len);
 
-/* The channel over a ring in a segment, shared by the three transports. */
+/*
+ * The channel over a ring in a segment, shared by the three transports.
+ *
+ * Threads: one thread at a time per end. A channel held with END_BOTH may
+ * be used by one sending thread and one receiving thread at once (the
+ * ring is single-producer single-consumer, and nothing else is shared
+ * between the two directions); two threads sending at once on one channel
+ * are not supported and nothing serializes them.
+ */
 struct ipctb__ring_chan {
 	struct ipctb_seg seg;
 	struct ipctb__ring ring;
 	struct ipctb__lifeline life;
 };
+
+/*
+ * Lost wake-ups of this process: wait slices that ended by their timeout
+ * although what they waited for (data for a receiver, room for a sender,
+ * the peer's close flag) already held, and no wake-up was under way (the
+ * sequence word stayed unchanged through a further grace wait). With a
+ * correct peer this stays 0; tests fail when it does not. Counted in
+ * process memory only: a peer cannot reset it. A hostile peer that sets a
+ * position or a closed flag without waking does make it count.
+ */
+uint64_t ipctb__ring_lost_wakeups(void);
+/* The message tests print when the count is not zero. */
+#define IPCTB__RING_LOST_WAKEUP_MSG "ring: lost wake-ups"
 
 int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
 			    const struct ipctb_chan_opts *opts);

@@ -4,8 +4,10 @@
  * over one real segment move 200k checksummed, numbered messages, first
  * through the lock-free push/pop (where only the acquire/release pairs on
  * head and tail order the payload copies: a weakened order is a race TSan
- * reports), then through each shm transport's channel (mutex + condvars).
- * Every message must arrive intact and in order. Exit 0 pass, 1 fail.
+ * reports), then through each shm transport's channel (futex waits).
+ * Every message must arrive intact and in order, and no wait of the
+ * channels may have ended by its timeout with its wake-up lost
+ * (ipctb__ring_lost_wakeups). Exit 0 pass, 1 fail.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -173,5 +175,11 @@ int main(void)
 	fails += channel("shm_memfd", MSGS);
 	fails += channel("shm_sysv", MSGS / 10);
 	fails += channel("shm_posix", MSGS / 10);
+	uint64_t lost = ipctb__ring_lost_wakeups();
+	if (lost) {
+		fprintf(stderr, "tsan_ring: " IPCTB__RING_LOST_WAKEUP_MSG ": %llu\n",
+			(unsigned long long)lost);
+		fails++;
+	}
 	return fails ? 1 : 0;
 }

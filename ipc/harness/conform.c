@@ -20,6 +20,7 @@
 #include "ipctb/conform.h"
 #include "ipctb/shim.h"
 #include "proc.h"
+#include "ring.h"
 
 /* The table lives beside the cases (conform_cases.c). */
 extern const struct ipctb_conform_case ipctb__conform_table[];
@@ -98,6 +99,15 @@ static _Noreturn void run_child(struct ipctb__proc *p, const struct ipctb_chan_o
 	} else {
 		memcpy(rep.msg, ctx.msg, sizeof(rep.msg));
 		rep.msg[sizeof(rep.msg) - 1] = '\0';
+	}
+	/* A shm ring's waits are bounded, so a missing wake-up would pass as
+	 * a slow run: the ring counts them and a case that saw one fails. */
+	uint64_t lost = ipctb__ring_lost_wakeups();
+	if (rep.result == IPCTB_CONFORM_PASS && lost) {
+		rep.result = IPCTB_CONFORM_FAIL;
+		snprintf(rep.msg, sizeof(rep.msg),
+			 IPCTB__RING_LOST_WAKEUP_MSG ": %llu in the case process",
+			 (unsigned long long)lost);
 	}
 	(void)ipctb__proc_report(p, &rep, sizeof(rep));
 	ipctb__proc_exit(p, 0);

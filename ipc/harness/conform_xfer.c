@@ -14,6 +14,7 @@
 
 #include "proc.h"
 #include "conform_util.h"
+#include "ring.h"
 
 static int send_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8_t *buf, char *why,
 		    size_t n)
@@ -155,6 +156,10 @@ static int xfer_fork(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const
 			snprintf(rep.why, sizeof(rep.why), "set_end(TX): %s", es(r));
 			rep.ok = 0;
 		} else if (with_role(ch, p, IPCTB_END_TX, rep.why, sizeof(rep.why)) < 0) {
+			rep.ok = 0;
+		} else if (ipctb__ring_lost_wakeups()) {
+			snprintf(rep.why, sizeof(rep.why), IPCTB__RING_LOST_WAKEUP_MSG ": %llu",
+				 (unsigned long long)ipctb__ring_lost_wakeups());
 			rep.ok = 0;
 		}
 		ipctb_chan_close(ch);
