@@ -123,7 +123,7 @@ int ipctb__fds_make_node(struct ipctb__fdchan *c, const char *name, const char *
 	char tmpl[IPCTB_NAME_MAX];
 	struct node_try t = {.c = c, .leaf = leaf, .mk = mk, .ctx = ctx};
 	return ipctb__create_named(tmpl, sizeof(tmpl), false, "/tmp/", "XXXXXX",
-				  c->sock ? "unix_stream" : "fifo", try_node, &t);
+				   c->sock ? "unix_stream" : "fifo", try_node, &t);
 }
 
 /* Returns 0 when connected, 1 when the connection is in progress. */

@@ -119,8 +119,8 @@ static int populate(void *p, size_t size)
 	if (e == 0 || e == EINVAL)
 		return 0;
 	if (e == EFAULT || e == ENOMEM)
-		return ipctb__detail(-ENOSPC, "sysv shm: cannot back %zu bytes (madvise: %s)",
-				     size, strerror(e));
+		return ipctb__detail(-ENOSPC, "sysv shm: cannot back %zu bytes (madvise: %s)", size,
+				     strerror(e));
 	return -e;
 }
 

@@ -223,13 +223,15 @@ static int nsem_fix_mode(const char *name)
 	snprintf(leaf, sizeof(leaf), "sem.%s", name + 1);
 	int dfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return ipctb__detail(-errno, "named semaphore: cannot open /dev/shm to set its mode");
+		return ipctb__detail(-errno,
+				     "named semaphore: cannot open /dev/shm to set its mode");
 	struct stat d, st;
 	int r = 0;
 	if (fstat(dfd, &d) < 0 || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -errno;
 	else if (!(d.st_mode & S_ISVTX) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
-		r = ipctb__detail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod", leaf);
+		r = ipctb__detail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod",
+				  leaf);
 	else if (fchmodat(dfd, leaf, 0600, 0) < 0)
 		r = -errno;
 	close(dfd);
