@@ -23,6 +23,12 @@
 #include "ipctb/shim.h"
 #include "leakcheck.h"
 
+/* Defined in obj.h; here too so that this test builds against the old
+ * library, to show that it fails there. */
+#ifndef IPCTB_NAME_TRIES
+#define IPCTB_NAME_TRIES 8
+#endif
+
 enum what { CHAN, NSEM, SEG };
 
 struct kind {
