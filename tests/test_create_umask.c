@@ -35,10 +35,27 @@ static void check_mode(struct child_rep *rep, const char *who, const struct ipct
 			 ipctb_obj_kind_str(o->kind), o->name, o->id, mode, want);
 }
 
-static void check_transport(struct child_rep *rep, const struct ipctb_chan_ops *ops)
+/* A name for a named transport: a path for the byte streams (fifo,
+ * unix_stream), "/name" for the others. */
+static const char *given_name(const struct ipctb_chan_ops *ops, char *buf, size_t len)
+{
+	const char *lead = (ops->caps & IPCTB_CAP_STREAM) ? "/tmp/" : "/";
+	return ipctb_unique_name(buf, len, lead, "given") == 0 ? buf : NULL;
+}
+
+/* given: create under a name of ours (named transports only), else under
+ * the transport's own. */
+static void check_transport(struct child_rep *rep, const struct ipctb_chan_ops *ops, bool given)
 {
 	struct ipctb_chan *ch = NULL;
 	struct ipctb_chan_opts opts = {.timeout_ms = 5000};
+	char name[IPCTB_NAME_MAX];
+	if (given && !(ops->caps & IPCTB_CAP_NAMED))
+		return;
+	if (given && !(opts.name = given_name(ops, name, sizeof(name)))) {
+		rep_fail(rep, "%s: no name", ops->name);
+		return;
+	}
 	int r = ipctb_chan_create_ops(ops, &opts, &ch);
 	if (r < 0) {
 		rep_fail(rep, "%s: create gave %d (%s) %s", ops->name, r, ipctb_strerror(r),
@@ -61,10 +78,13 @@ static void check_transport(struct child_rep *rep, const struct ipctb_chan_ops *
 		rep_fail(rep, "%s: destroy gave %d", ops->name, r);
 }
 
-static void check_sync_and_segments(struct child_rep *rep)
+static void check_sync_and_segments(struct child_rep *rep, bool given)
 {
 	struct ipctb_nsem s;
-	int r = ipctb_nsem_create(&s, NULL, 0);
+	char name[IPCTB_NAME_MAX];
+	int r = ipctb_unique_name(name, sizeof(name), "/", "given");
+	if (r == 0)
+		r = ipctb_nsem_create(&s, given ? name : NULL, 0);
 	if (r < 0) {
 		rep_fail(rep, "named semaphore: create gave %d (%s)", r, ipctb_strerror(r));
 	} else {
@@ -80,7 +100,11 @@ static void check_sync_and_segments(struct child_rep *rep)
 	static const char *const names[] = {"sysv segment", "posix segment", "memfd segment"};
 	for (size_t i = 0; i < 3; i++) {
 		struct ipctb_seg seg;
-		r = ipctb_seg_create(&seg, kinds[i], 4096, NULL);
+		struct ipctb_seg_opts so = {0};
+		if (given && kinds[i] == IPCTB_SEG_POSIX &&
+		    ipctb_unique_name(name, sizeof(name), "/", "given") == 0)
+			so.name = name;
+		r = ipctb_seg_create(&seg, kinds[i], 4096, &so);
 		if (r < 0) {
 			rep_fail(rep, "%s: create gave %d (%s)", names[i], r, ipctb_strerror(r));
 			continue;
@@ -92,26 +116,45 @@ static void check_sync_and_segments(struct child_rep *rep)
 	}
 }
 
+struct umask_case {
+	mode_t mask;
+	bool given; /* names given by the caller (opts.name) */
+};
+
 static void umask_child(struct child_rep *rep, void *arg)
 {
-	umask(*(mode_t *)arg);
+	const struct umask_case *c = arg;
+	umask(c->mask);
 	for (size_t i = 0; i < ipctb_transport_count(); i++)
-		check_transport(rep, ipctb_transport_at(i));
-	check_sync_and_segments(rep);
+		check_transport(rep, ipctb_transport_at(i), c->given);
+	check_sync_and_segments(rep, c->given);
 }
 
-static void run_umask(mode_t m)
+static void run_umask(mode_t m, bool given)
 {
+	struct umask_case c = {.mask = m, .given = given};
 	struct child_rep rep;
-	run_child(umask_child, &m, CHILD_MS, &rep);
+	run_child(umask_child, &c, CHILD_MS, &rep);
 }
 
 LEAK_TEST(umask, restrictive_0277)
 {
-	run_umask(0277);
+	run_umask(0277, false);
 }
 
 LEAK_TEST(umask, open_0000)
 {
-	run_umask(0000);
+	run_umask(0000, false);
+}
+
+/* The same with names the caller gave: the mode is set on that path too
+ * (no private directory then). */
+LEAK_TEST(umask, restrictive_0277_given_names)
+{
+	run_umask(0277, true);
+}
+
+LEAK_TEST(umask, open_0000_given_names)
+{
+	run_umask(0000, true);
 }
