@@ -61,9 +61,15 @@ void ipctb__fds_discard(struct ipctb__fdchan *c);
 /* Free the staging, decoder and pending buffers (fdstream_setup.c). */
 void ipctb__fds_free_buffers(struct ipctb__fdchan *c);
 
-/* c->path = name as given, or a fresh private directory under /tmp (made
- * with mkdtemp, mode 0700) holding leaf. Returns 0 or -errno. */
-int ipctb__fds_make_path(struct ipctb__fdchan *c, const char *name, const char *leaf);
+/* Make the channel's node: c->path = name as given, or leaf in a fresh
+ * private directory under /tmp (mkdtemp, then exactly mode 0700), and
+ * mk(c, ctx) creates the node at c->path (setting c->path_made). A
+ * generated path that is taken (-EEXIST from mkdtemp or mk) is retried in
+ * a new directory, IPCTB_NAME_TRIES times at most; a given name never.
+ * Returns 0 or -errno; on failure the caller's discard removes what was
+ * made. */
+int ipctb__fds_make_node(struct ipctb__fdchan *c, const char *name, const char *leaf,
+			 int (*mk)(struct ipctb__fdchan *c, void *ctx), void *ctx);
 
 /* Connect a new socket to the listener lfd (bound to a/alen), accept it,
  * and store the two connected sockets in c->wfd and c->rfd. Bounded by

@@ -69,33 +69,61 @@ void ipctb__fds_discard(struct ipctb__fdchan *c)
 	free(c);
 }
 
-int ipctb__fds_make_path(struct ipctb__fdchan *c, const char *name, const char *leaf)
+struct node_try {
+	struct ipctb__fdchan *c;
+	const char *leaf;
+	int (*mk)(struct ipctb__fdchan *c, void *ctx);
+	void *ctx;
+};
+
+/* One private directory under the template tmpl, and the node in it; on
+ * failure both are removed again, so that the next try starts clean. */
+static int try_node(const char *tmpl, void *vt)
+{
+	struct node_try *t = vt;
+	struct ipctb__fdchan *c = t->c;
+	if (strlen(tmpl) + 1 + strlen(t->leaf) >= sizeof(c->path))
+		return -ENAMETOOLONG;
+	strcpy(c->dir, tmpl);
+	char *d;
+	do
+		d = ipctb__sys_mkdtemp(c->dir);
+	while (!d && errno == EINTR);
+	if (!d) {
+		c->dir[0] = '\0';
+		return -errno;
+	}
+	c->dir_made = true;
+	/* mkdtemp made it 0700 minus the umask (0500 under 0277, and then
+	 * nothing can be created inside). By path is safe: the name is
+	 * fresh and /tmp is sticky, so nobody else can swap it. */
+	int r = chmod(c->dir, 0700) < 0 ? -errno : 0;
+	if (r == 0) {
+		strcpy(c->path, c->dir);
+		strcat(c->path, "/");
+		strcat(c->path, t->leaf);
+		r = t->mk(c, t->ctx);
+	}
+	if (r < 0) {
+		(void)remove_objects(c);
+		c->dir[0] = c->path[0] = '\0';
+	}
+	return r;
+}
+
+int ipctb__fds_make_node(struct ipctb__fdchan *c, const char *name, const char *leaf,
+			 int (*mk)(struct ipctb__fdchan *c, void *ctx), void *ctx)
 {
 	if (name) {
 		if (strlen(name) >= sizeof(c->path))
 			return -ENAMETOOLONG;
 		strcpy(c->path, name);
-		return 0;
+		return mk(c, ctx);
 	}
 	char tmpl[IPCTB_NAME_MAX];
-	int r = ipctb_unique_name(tmpl, sizeof(tmpl), "/tmp/", "XXXXXX");
-	if (r < 0)
-		return r;
-	char *d;
-	do
-		d = ipctb__sys_mkdtemp(tmpl);
-	while (!d && errno == EINTR);
-	if (!d)
-		return -errno;
-	strcpy(c->dir, tmpl);
-	c->dir_made = true;
-	size_t n = strlen(c->dir) + 1 + strlen(leaf);
-	if (n >= sizeof(c->path))
-		return -ENAMETOOLONG; /* the caller's discard removes the dir */
-	strcpy(c->path, c->dir);
-	strcat(c->path, "/");
-	strcat(c->path, leaf);
-	return 0;
+	struct node_try t = {.c = c, .leaf = leaf, .mk = mk, .ctx = ctx};
+	return ipctb__create_named(tmpl, sizeof(tmpl), false, "/tmp/", "XXXXXX",
+				   c->sock ? "unix_stream" : "fifo", try_node, &t);
 }
 
 /* Returns 0 when connected, 1 when the connection is in progress. */

@@ -18,25 +18,27 @@ static int open_end(const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The FIFO at c->path, exactly 0600 whatever the umask. */
+static int make_fifo(struct ipctb__fdchan *c, void *ctx)
+{
+	(void)ctx;
+	int r;
+	IPCTB__NOINTR(r, ipctb__sys_mkfifo(c->path, 0600));
+	if (r < 0)
+		return -errno;
+	c->path_made = true;
+	/* The umask may have taken bits off 0600; it must be exactly that. */
+	return chmod(c->path, 0600) < 0 ? -errno : 0;
+}
+
 static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 {
 	struct ipctb__fdchan *c = ipctb__fds_new(false, IPCTB_OBJ_FIFO);
 	if (!c)
 		return -ENOMEM;
-	int r = ipctb__fds_make_path(c, opts->name, "fifo");
+	int r = ipctb__fds_make_node(c, opts->name, "fifo", make_fifo, NULL);
 	if (r < 0)
 		goto fail;
-	IPCTB__NOINTR(r, ipctb__sys_mkfifo(c->path, 0600));
-	if (r < 0) {
-		r = -errno;
-		goto fail;
-	}
-	c->path_made = true;
-	/* The umask may have taken bits off 0600; it must be exactly that. */
-	if (chmod(c->path, 0600) < 0) {
-		r = -errno;
-		goto fail;
-	}
 	/* Read end first: a non-blocking open of the write end fails with
 	 * ENXIO while nobody has the FIFO open for reading. */
 	r = open_end(c->path, O_RDONLY);

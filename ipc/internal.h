@@ -70,6 +70,17 @@ int ipctb__sys_semctl_rmid(int id);
 sem_t *ipctb__sys_sem_open(const char *name, int flags, mode_t mode, unsigned value);
 int ipctb__sys_sem_unlink(const char *name);
 
+/*
+ * Create an object under a generated name (obj.c). try(name, ctx) makes
+ * the object and returns 0 or -errno. A generated name is random, so a
+ * taken one (-EEXIST) means someone planted it: try again with a fresh
+ * name, at most IPCTB_NAME_TRIES times, then -EEXIST with an errdetail
+ * naming `what`. When given is set, name already holds the caller's
+ * name: it is tried once, and -EEXIST is the answer.
+ */
+int ipctb__create_named(char *name, size_t len, bool given, const char *lead, const char *tag,
+			const char *what, int (*try_fn)(const char *name, void *ctx), void *ctx);
+
 /* Ledger records (ledger.c), made by the wrappers above. kind NONE in
  * _del means "a path, whatever its kind" (unlink). */
 void ipctb__ledger_intent(enum ipctb_obj_kind kind);

@@ -175,3 +175,21 @@ int ipctb_obj_mode(const struct ipctb_obj *obj, unsigned *mode)
 	}
 	return -ENOTSUP;
 }
+
+int ipctb__create_named(char *name, size_t len, bool given, const char *lead, const char *tag,
+			const char *what, int (*try_fn)(const char *name, void *ctx), void *ctx)
+{
+	if (given)
+		return try_fn(name, ctx);
+	for (int i = 0; i < IPCTB_NAME_TRIES; i++) {
+		int r = ipctb_unique_name(name, len, lead, tag);
+		if (r < 0)
+			return r;
+		r = try_fn(name, ctx);
+		if (r != -EEXIST)
+			return r;
+	}
+	/* Eight random 32-bit names all taken is no accident. */
+	return ipctb__detail(-EEXIST, "%s: %d fresh names were all taken (last %s): planted?", what,
+			     IPCTB_NAME_TRIES, name);
+}

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -54,6 +55,37 @@ static int pmq_check_limits(size_t max_msg, long *depth)
 	return r;
 }
 
+struct pmq_try {
+	struct pmq *p;
+	struct mq_attr attr;
+};
+
+/* One mq_open under one name; the queue's mode is then made exactly 0600
+ * (mq_open applies the umask; on Linux an mqd_t is an fd, so fchmod
+ * works on it), or the queue is removed again. */
+static int pmq_try_open(const char *name, void *ctx)
+{
+	struct pmq_try *t = ctx;
+	mqd_t q = ipctb__sys_mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK | O_CLOEXEC, 0600,
+				     &t->attr);
+	if (q == (mqd_t)-1) {
+		if (errno == ENOSPC)
+			return ipctb__detail(-IPCTB_ELIMIT,
+					     "posix_mq: mq_open: queue count at MQ_QUEUES_MAX (%s)",
+					     ipctb_limit_path(IPCTB_LIMIT_MQ_QUEUES_MAX));
+		return -errno;
+	}
+	if (fchmod((int)q, 0600) < 0) {
+		int r = -errno;
+		int fd = (int)q;
+		ipctb__close_fd(&fd);
+		ipctb__sys_mq_unlink(name);
+		return r;
+	}
+	t->p->q = q;
+	return 0;
+}
+
 static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 {
 	long depth;
@@ -73,8 +105,6 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 	p->msgsize = ch->max_msg;
 	if (opts->name)
 		strcpy(p->name, opts->name);
-	else if ((r = ipctb_unique_name(p->name, sizeof(p->name), "/", "mq")) < 0)
-		goto fail;
 	r = -ENOMEM;
 	p->rxbuf = malloc(p->msgsize);
 	if (!p->rxbuf)
@@ -84,17 +114,11 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 		goto fail;
 
 	/* Last, so that nothing after it can fail and leave a queue. */
-	struct mq_attr attr = {.mq_maxmsg = depth, .mq_msgsize = (long)p->msgsize};
-	p->q = ipctb__sys_mq_open(p->name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK | O_CLOEXEC, 0600,
-				  &attr);
-	if (p->q == (mqd_t)-1) {
-		r = -errno;
-		if (r == -ENOSPC)
-			r = ipctb__detail(-IPCTB_ELIMIT,
-					  "posix_mq: mq_open: queue count at MQ_QUEUES_MAX (%s)",
-					  ipctb_limit_path(IPCTB_LIMIT_MQ_QUEUES_MAX));
+	struct pmq_try t = {.p = p, .attr = {.mq_maxmsg = depth, .mq_msgsize = (long)p->msgsize}};
+	r = ipctb__create_named(p->name, sizeof(p->name), opts->name != NULL, "/", "mq", "posix_mq",
+				pmq_try_open, &t);
+	if (r < 0)
 		goto fail;
-	}
 	p->named = true;
 	ch->impl = p;
 	return 0;

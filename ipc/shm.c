@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared-memory segments (SysV, POSIX, memfd) and the SIGBUS guard that
- * turns a peer's truncation of a POSIX object into an error code instead
- * of a death (see shm.h for the lifetime rules).
+ * Shared-memory segments (SysV, POSIX, memfd): create, attach, detach,
+ * destroy (see shm.h for the lifetime rules; the SIGBUS guard is in
+ * shm_guard.c).
  *
  * Every create path validates the size against the system's limits before
  * it makes anything, and undoes what it made on any later failure, so a
@@ -13,9 +13,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,54 +84,115 @@ static int sysv_check_limits(size_t size)
 	return 0;
 }
 
+/* Reserve every page of a tmpfs-backed object now (POSIX shm, memfd).
+ * tmpfs allocates a page at its first touch, so a full /dev/shm would
+ * otherwise show as SIGBUS at a later access: in the ring header write
+ * before any guard is armed (death), or in the middle of a message (an
+ * -IPCTB_ETRUNCATED that blames a peer). posix_fallocate returns the
+ * error number instead of setting errno. */
+static int reserve_pages(int fd, size_t size, const char *what)
+{
+	int e;
+	do
+		e = posix_fallocate(fd, 0, (off_t)size);
+	while (e == EINTR);
+	if (e == ENOSPC)
+		return ipctb__detail(-ENOSPC, "%s: no room for %zu bytes (posix_fallocate)", what,
+				     size);
+	return -e;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* SysV pages are allocated at fault time too, and fail there under
+ * memory limits: fault them all in now, where a failure is an error code.
+ * MADV_POPULATE_WRITE (Linux 5.14) says EFAULT where an access would have
+ * raised SIGBUS; an older kernel (EINVAL) keeps the old behaviour. */
+static int populate(void *p, size_t size)
+{
+	int e;
+	do
+		e = madvise(p, size, MADV_POPULATE_WRITE) < 0 ? errno : 0;
+	while (e == EINTR);
+	if (e == 0 || e == EINVAL)
+		return 0;
+	if (e == EFAULT || e == ENOMEM)
+		return ipctb__detail(-ENOSPC, "sysv shm: cannot back %zu bytes (madvise: %s)", size,
+				     strerror(e));
+	return -e;
+}
+
 static int create_sysv(struct ipctb_seg *seg, size_t size, key_t key)
 {
 	int r = sysv_check_limits(size);
 	if (r < 0)
 		return r;
+	/* The mode is exact: SysV IPC does not apply the umask. */
 	int id = ipctb__sys_shmget(key ? key : IPC_PRIVATE, size, IPC_CREAT | IPC_EXCL | 0600);
 	if (id < 0)
 		return -errno;
 	void *p = ipctb__sys_shmat(id, NULL, 0);
 	if (p == (void *)-1) {
 		r = -errno;
-		ipctb__sys_shmctl(id, IPC_RMID, NULL);
-		return r;
+		goto fail;
+	}
+	r = populate(p, size);
+	if (r < 0) {
+		shmdt(p);
+		goto fail;
 	}
 	seg->shmid = id;
 	seg->addr = p;
 	seg->obj.kind = IPCTB_OBJ_SYSV_SHM;
 	seg->obj.id = id;
 	return 0;
+fail:
+	ipctb__sys_shmctl(id, IPC_RMID, NULL);
+	return r;
+}
+
+static int try_shm_open(const char *name, void *ctx)
+{
+	int *fd = ctx;
+	*fd = ipctb__sys_shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	return *fd < 0 ? -errno : 0;
 }
 
 static int create_posix(struct ipctb_seg *seg, size_t size, const char *name)
 {
 	char nm[IPCTB_NAME_MAX];
-	int r;
 	if (name) {
 		if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= sizeof(nm))
 			return -EINVAL;
 		snprintf(nm, sizeof(nm), "%s", name);
-	} else if ((r = ipctb_unique_name(nm, sizeof(nm), "/", "shm")) < 0) {
-		return r;
 	}
-	int fd = ipctb__sys_shm_open(nm, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
+	int fd = -1;
+	int r = ipctb__create_named(nm, sizeof(nm), name != NULL, "/", "shm", "posix shm",
+				    try_shm_open, &fd);
+	if (r < 0)
+		return r;
 	void *p = MAP_FAILED;
-	if (ipctb__sys_ftruncate(fd, (off_t)size) < 0)
+	/* The umask took bits off 0600 at shm_open; make it exactly that. */
+	if (fchmod(fd, 0600) < 0 || ipctb__sys_ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = reserve_pages(fd, size, "posix shm");
+	if (r < 0)
 		goto fail;
 	p = ipctb__sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		r = -errno;
 		goto fail;
+	}
 	seg->fd = fd;
 	seg->addr = p;
 	seg->obj.kind = IPCTB_OBJ_POSIX_SHM;
 	snprintf(seg->obj.name, sizeof(seg->obj.name), "%s", nm);
 	return 0;
 fail:
-	r = -errno;
 	ipctb__close_fd(&fd);
 	ipctb__sys_shm_unlink(nm);
 	return r;
@@ -152,15 +210,27 @@ static int create_memfd(struct ipctb_seg *seg, size_t size)
 	void *p = MAP_FAILED;
 	/* memfds are born 0777 (or 0666): make the mode what every other
 	 * object of ours has, since the fd can be passed on. */
-	if (fchmod(fd, 0600) < 0 || ipctb__sys_ftruncate(fd, (off_t)size) < 0)
+	if (fchmod(fd, 0600) < 0 || ipctb__sys_ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* A memfd is tmpfs too (the kernel's internal mount, bounded by
+	 * memory limits rather than /dev/shm's size): reserve before the
+	 * seals forbid growing. */
+	r = reserve_pages(fd, size, "memfd");
+	if (r < 0)
 		goto fail;
 	/* Sealed: no peer can shrink it under our mapping (no SIGBUS) nor
 	 * grow it, and nobody can lift the seals. */
-	if (ipctb__sys_fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+	if (ipctb__sys_fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = -errno;
 		goto fail;
+	}
 	p = ipctb__sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		r = -errno;
 		goto fail;
+	}
 	seg->fd = fd;
 	seg->addr = p;
 	seg->obj.kind = IPCTB_OBJ_MEMFD;
@@ -168,7 +238,6 @@ static int create_memfd(struct ipctb_seg *seg, size_t size)
 	snprintf(seg->obj.name, sizeof(seg->obj.name), "%s", nm);
 	return 0;
 fail:
-	r = -errno;
 	ipctb__close_fd(&fd);
 	return r;
 }
@@ -332,147 +401,4 @@ int ipctb_seg_destroy(struct ipctb_seg *seg)
 	if (r == 0)
 		seg->obj.kind = IPCTB_OBJ_NONE;
 	return r;
-}
-
-/*
- * The SIGBUS guard. The table is read by the signal handler, so it holds
- * only lock-free atomics: a slot is claimed (FREE -> BUSY), filled, then
- * published (ARMED); the handler looks at ARMED slots only.
- */
-#define GUARD_SLOTS 64
-enum { SLOT_FREE = 0, SLOT_BUSY = 1, SLOT_ARMED = 2 };
-
-struct guard_slot {
-	atomic_int state;
-	atomic_uintptr_t start;
-	atomic_size_t len;
-	_Atomic(struct ipctb_seg *) seg;
-};
-
-static struct guard_slot guards[GUARD_SLOTS];
-static struct sigaction old_bus;
-static atomic_int bus_installed;
-static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void chain_bus(int sig, siginfo_t *si, void *uctx)
-{
-	if (old_bus.sa_flags & SA_SIGINFO) {
-		old_bus.sa_sigaction(sig, si, uctx);
-		return;
-	}
-	if (old_bus.sa_handler != SIG_DFL && old_bus.sa_handler != SIG_IGN) {
-		old_bus.sa_handler(sig);
-		return;
-	}
-	/* Default action: restore it; a real fault re-executes and kills
-	 * the process as it would have without us, a sent signal is
-	 * raised again. */
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGBUS, &dfl, NULL);
-	if (si->si_code <= 0)
-		raise(sig);
-}
-
-static void bus_handler(int sig, siginfo_t *si, void *uctx)
-{
-	int saved = errno;
-	uintptr_t a = (uintptr_t)si->si_addr;
-	for (int i = 0; i < GUARD_SLOTS; i++) {
-		struct guard_slot *g = &guards[i];
-		if (atomic_load(&g->state) != SLOT_ARMED)
-			continue;
-		uintptr_t s = atomic_load(&g->start);
-		size_t l = atomic_load(&g->len);
-		if (si->si_code <= 0 || a - s >= l)
-			continue;
-		/* Zero pages over the whole segment: the access re-executes
-		 * and reads zeros; the owner sees the flag and stops using
-		 * the contents. mmap is a plain system call, safe here. */
-		void *p = mmap((void *)s, l, PROT_READ | PROT_WRITE,
-			       MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			break;
-		struct ipctb_seg *seg = atomic_load(&g->seg);
-		if (seg)
-			seg->truncated = 1;
-		errno = saved;
-		return;
-	}
-	chain_bus(sig, si, uctx);
-	errno = saved;
-}
-
-static int install_bus_handler(void)
-{
-	if (atomic_load(&bus_installed))
-		return 0;
-	int r = 0;
-	pthread_mutex_lock(&install_lock);
-	if (!atomic_load(&bus_installed)) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = bus_handler;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-		sigemptyset(&sa.sa_mask);
-		/* Save the old action first so that the handler never sees a
-		 * half-written one. */
-		if (sigaction(SIGBUS, NULL, &old_bus) < 0 || sigaction(SIGBUS, &sa, NULL) < 0)
-			r = -errno;
-		else
-			atomic_store(&bus_installed, 1);
-	}
-	pthread_mutex_unlock(&install_lock);
-	return r;
-}
-
-int ipctb_seg_guard(struct ipctb_seg *seg)
-{
-	if (!seg || !seg->addr || !seg->size)
-		return -EINVAL;
-	int r = install_bus_handler();
-	if (r < 0)
-		return r;
-	for (int i = 0; i < GUARD_SLOTS; i++)
-		if (atomic_load(&guards[i].state) == SLOT_ARMED &&
-		    atomic_load(&guards[i].seg) == seg)
-			return 0;
-	for (int i = 0; i < GUARD_SLOTS; i++) {
-		struct guard_slot *g = &guards[i];
-		int expect = SLOT_FREE;
-		if (!atomic_compare_exchange_strong(&g->state, &expect, SLOT_BUSY))
-			continue;
-		atomic_store(&g->start, (uintptr_t)seg->addr);
-		atomic_store(&g->len, seg->size);
-		atomic_store(&g->seg, seg);
-		atomic_store(&g->state, SLOT_ARMED);
-		return 0;
-	}
-	return ipctb__detail(-ENOSPC, "SIGBUS guard: all %d slots in use", GUARD_SLOTS);
-}
-
-void ipctb_seg_unguard(struct ipctb_seg *seg)
-{
-	for (int i = 0; i < GUARD_SLOTS; i++) {
-		struct guard_slot *g = &guards[i];
-		if (atomic_load(&g->state) != SLOT_ARMED || atomic_load(&g->seg) != seg)
-			continue;
-		int expect = SLOT_ARMED;
-		if (atomic_compare_exchange_strong(&g->state, &expect, SLOT_BUSY)) {
-			atomic_store(&g->seg, NULL);
-			atomic_store(&g->len, 0);
-			atomic_store(&g->state, SLOT_FREE);
-		}
-	}
-}
-
-int ipctb_seg_check(const struct ipctb_seg *seg)
-{
-	if (seg && seg->truncated)
-		return ipctb__detail(-IPCTB_ETRUNCATED,
-				     "segment at %p (%zu bytes) was truncated by a peer", seg->addr,
-				     seg->size);
-	return 0;
 }

@@ -17,7 +17,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -203,22 +205,77 @@ int ipctb_psem_destroy(struct ipctb_psem *s)
 	return sem_destroy(&s->s) < 0 ? -errno : 0;
 }
 
+/*
+ * A named semaphore's mode must be exactly 0600, but sem_open applies the
+ * umask and a sem_t has no fd to fchmod. Setting the umask around
+ * sem_open was rejected: the umask is process-wide, so another thread's
+ * files created meanwhile would get ours, and restoring it could undo a
+ * change that thread made. Instead we chmod the file itself: glibc (and
+ * musl) keep the semaphore as /dev/shm/sem.NAME. That is safe by path
+ * because /dev/shm is sticky: once our O_EXCL sem_open made the entry, no
+ * other user can unlink or rename it, and it is checked to be a regular
+ * file of ours (no symlink is followed: AT_SYMLINK_NOFOLLOW, and a
+ * symlink would fail the check) before the chmod.
+ */
+static int nsem_fix_mode(const char *name)
+{
+	char leaf[IPCTB_NAME_MAX + 8];
+	snprintf(leaf, sizeof(leaf), "sem.%s", name + 1);
+	int dfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ipctb__detail(-errno,
+				     "named semaphore: cannot open /dev/shm to set its mode");
+	struct stat d, st;
+	int r = 0;
+	if (fstat(dfd, &d) < 0 || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	else if (!(d.st_mode & S_ISVTX) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		r = ipctb__detail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod",
+				  leaf);
+	else if (fchmodat(dfd, leaf, 0600, 0) < 0)
+		r = -errno;
+	close(dfd);
+	return r;
+}
+
+/* One O_EXCL sem_open under one name; undone if its mode cannot be set. */
+struct nsem_try {
+	struct ipctb_nsem *n;
+	unsigned value;
+};
+
+static int nsem_try_open(const char *name, void *ctx)
+{
+	struct nsem_try *t = ctx;
+	sem_t *s = ipctb__sys_sem_open(name, O_CREAT | O_EXCL, 0600, t->value);
+	if (s == SEM_FAILED)
+		return -errno;
+	int r = nsem_fix_mode(name);
+	if (r < 0) {
+		sem_close(s);
+		ipctb__sys_sem_unlink(name);
+		return r;
+	}
+	t->n->s = s;
+	return 0;
+}
+
 /* Named semaphores, through the shim (which also keeps the ledger). */
 int ipctb_nsem_create(struct ipctb_nsem *n, const char *name, unsigned value)
 {
 	memset(n, 0, sizeof(*n));
-	int r;
 	if (name) {
 		if (name[0] != '/' || strlen(name) >= sizeof(n->name))
 			return -EINVAL;
 		snprintf(n->name, sizeof(n->name), "%s", name);
-	} else if ((r = ipctb_unique_name(n->name, sizeof(n->name), "/", "sem")) < 0) {
-		return r;
 	}
-	n->s = ipctb__sys_sem_open(n->name, O_CREAT | O_EXCL, 0600, value);
-	if (n->s == SEM_FAILED) {
+	struct nsem_try t = {.n = n, .value = value};
+	int r = ipctb__create_named(n->name, sizeof(n->name), name != NULL, "/", "sem",
+				    "named semaphore", nsem_try_open, &t);
+	if (r < 0) {
 		n->s = NULL;
-		return -errno;
+		n->name[0] = '\0';
+		return r;
 	}
 	n->owner = 1;
 	return 0;

@@ -14,6 +14,26 @@
 
 #include "fdstream.h"
 
+struct bind_ctx {
+	int lfd;
+	struct sockaddr_un *a;
+};
+
+/* Bind the listener to c->path, a socket file exactly 0600. */
+static int bind_path(struct ipctb__fdchan *c, void *vctx)
+{
+	struct bind_ctx *b = vctx;
+	int r;
+	if (strlen(c->path) >= sizeof(b->a->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(b->a->sun_path, c->path);
+	IPCTB__NOINTR(r, ipctb__sys_bind(b->lfd, (struct sockaddr *)b->a, sizeof(*b->a)));
+	if (r < 0)
+		return errno == EADDRINUSE ? -EEXIST : -errno;
+	c->path_made = true;
+	return chmod(c->path, 0600) < 0 ? -errno : 0;
+}
+
 static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 {
 	struct ipctb__fdchan *c = ipctb__fds_new(true, IPCTB_OBJ_SOCK_PATH);
@@ -22,14 +42,6 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 	int lfd = -1, r;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 
-	r = ipctb__fds_make_path(c, opts->name, "sock");
-	if (r < 0)
-		goto fail;
-	if (strlen(c->path) >= sizeof(a.sun_path)) {
-		r = -ENAMETOOLONG;
-		goto fail;
-	}
-	strcpy(a.sun_path, c->path);
 	IPCTB__NOINTR(lfd,
 		      ipctb__sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
 	if (lfd < 0) {
@@ -38,21 +50,15 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 	}
 	/* bind() makes the file from the socket inode's mode minus the
 	 * umask: narrowing it first means the file is never wider than
-	 * 0600, and the chmod below makes it exactly that. */
+	 * 0600, and bind_path's chmod makes it exactly that. */
 	if (fchmod(lfd, 0600) < 0) {
 		r = -errno;
 		goto fail;
 	}
-	IPCTB__NOINTR(r, ipctb__sys_bind(lfd, (struct sockaddr *)&a, sizeof(a)));
-	if (r < 0) {
-		r = errno == EADDRINUSE ? -EEXIST : -errno;
+	struct bind_ctx b = {.lfd = lfd, .a = &a};
+	r = ipctb__fds_make_node(c, opts->name, "sock", bind_path, &b);
+	if (r < 0)
 		goto fail;
-	}
-	c->path_made = true;
-	if (chmod(c->path, 0600) < 0) {
-		r = -errno;
-		goto fail;
-	}
 	IPCTB__NOINTR(r, ipctb__sys_listen(lfd, 1));
 	if (r < 0) {
 		r = -errno;

@@ -27,6 +27,16 @@
  *    once every message already sent has been received, and send returns
  *    -EPIPE (where the transport can know; see IPCTB_CAP_PEER_CLOSE);
  *  - EINTR is retried, short reads and writes are completed.
+ *
+ * Kernel objects are created mode 0600 (private directories 0700) whatever
+ * the umask, with O_EXCL; memory for a shared-memory ring is reserved at
+ * create (-ENOSPC when there is none, never a SIGBUS later).
+ *
+ * Signals: shm_posix installs a SIGBUS handler while one of its channels is
+ * open in the process, and puts the previous disposition back when the last
+ * one is closed; a SIGBUS that is not a truncation of its segment reaches
+ * the previous disposition (see ipctb/shm.h). Other transports touch no
+ * signal disposition, except that sends block SIGPIPE for their duration.
  */
 #ifndef IPCTB_CHAN_H
 #define IPCTB_CHAN_H

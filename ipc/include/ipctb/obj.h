@@ -61,6 +61,15 @@ const char *ipctb_run_id(void);
 int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag);
 
 /*
+ * How many generated names a create tries before it gives up with -EEXIST
+ * (ipctb_errdetail() then says so). Every create that makes its own name
+ * (POSIX shm, queues and named semaphores, the private directories of
+ * fifo and unix_stream) retries a taken name with a fresh one; a name the
+ * caller gave (opts.name) is never retried: -EEXIST is then the answer.
+ */
+#define IPCTB_NAME_TRIES 8
+
+/*
  * The permission bits of an object (stat or IPC_STAT), for mode checks.
  * Returns 0 and sets *mode, or -errno.
  */

@@ -8,15 +8,35 @@
  * detach). Objects are created mode 0600 with O_EXCL / IPC_EXCL, under a
  * unique per-process name unless one is given.
  *
+ * The mode is exactly 0600 whatever the umask (set with fchmod after the
+ * create; SysV IPC ignores the umask). A generated POSIX name that is
+ * taken is retried with a fresh one (IPCTB_NAME_TRIES, obj.h); a name the
+ * caller gave is not: -EEXIST.
+ *
  * Sizes are validated against the system's limits (/proc) before any object
  * is made, and an attach checks that the object is at least as large as the
- * caller needs before mapping it.
+ * caller needs before mapping it. Every page is reserved at create: POSIX
+ * and memfd segments with posix_fallocate, SysV segments by faulting them
+ * in (MADV_POPULATE_WRITE, Linux 5.14+). A full /dev/shm or a memory limit
+ * is therefore -ENOSPC from ipctb_seg_create(), with nothing left behind,
+ * and never a SIGBUS at some later access.
  *
  * A peer can shrink a POSIX shm object under a mapping; touching the lost
- * pages raises SIGBUS. ipctb_seg_guard() installs a SIGBUS handler that maps
- * zero pages over a guarded segment instead and marks it truncated;
+ * pages raises SIGBUS. ipctb_seg_guard() makes a SIGBUS handler map zero
+ * pages over a guarded segment instead and mark it truncated;
  * ipctb_seg_check() then reports -IPCTB_ETRUNCATED. memfd segments are sealed
  * against shrinking and growing so the hazard cannot arise.
+ *
+ * The SIGBUS disposition is process-wide, so the guard is scoped: its
+ * handler (SA_SIGINFO | SA_ONSTACK) is installed by the first
+ * ipctb_seg_guard() and the previous disposition is restored when the last
+ * guarded segment is unguarded or detached. While it is installed, a SIGBUS
+ * that is not a fault in a guarded segment goes to the disposition that was
+ * there before (the application's handler is called; the default kills as
+ * it would have). An application that sets its own SIGBUS handler while a
+ * segment is guarded replaces the guard (a truncation then reaches its
+ * handler), and the guard does not undo that change when it goes. Of the
+ * transports, only shm_posix guards its segment (from create to close).
  */
 #ifndef IPCTB_SHM_H
 #define IPCTB_SHM_H
