@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipctb/ipctb.h"
 #include "leakcheck.h"
@@ -318,4 +319,83 @@ LEAK_TEST(edges, registry_name_length_limit)
 	cr_assert_null(ipctb_transport_find(n33));
 	cr_assert_null(ipctb_transport_at(ipctb_transport_count()));
 	cr_assert_null(ipctb_transport_find(NULL));
+}
+
+/* Whether each object of ch exists now: mode readable (obj.h). Objects
+ * without a mode to read (memfd, TCP port) count as present. */
+static int objects_present(struct ipctb_chan *ch, struct ipctb_obj *objs, int n, char *why,
+			   size_t len)
+{
+	for (int i = 0; i < n; i++) {
+		unsigned mode;
+		int r = ipctb_obj_mode(&objs[i], &mode);
+		if (r != 0 && objs[i].kind != IPCTB_OBJ_MEMFD &&
+		    objs[i].kind != IPCTB_OBJ_TCP_PORT) {
+			snprintf(why, len, "%s %s/%d: %s", ipctb_obj_kind_str(objs[i].kind),
+				 objs[i].name, objs[i].id, ipctb_strerror(r));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* chan.h: ipctb_chan_destroy() removes named objects only in the creating
+ * process; anywhere else it only closes. A forked child that destroys its
+ * copy must leave the creator's objects in place. */
+static void destroy_in_child(struct report *rp, const struct ipctb_chan_ops *ops)
+{
+	struct ipctb_chan *ch;
+	struct ipctb_obj objs[8];
+	char why[300] = "";
+	int r = open_chan(ops, 0, &ch);
+	if (r != 0) {
+		note(rp, ops->name, "create: %s", ipctb_strerror(r));
+		return;
+	}
+	int n = ipctb_chan_objects(ch, objs, 8);
+	if (n < 0 || n > 8 || !objects_present(ch, objs, n, why, sizeof(why))) {
+		note(rp, ops->name, "objects before the fork: %d %s", n, why);
+		ipctb_chan_destroy(ch);
+		return;
+	}
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		ipctb_chan_destroy(ch); /* not the creator: closes only */
+		_exit(0);
+	}
+	int code = test_exit_code(test_reap(pid, 10000));
+	if (code != 0)
+		note(rp, ops->name, "the child's destroy: exit %d", code);
+	else if (!objects_present(ch, objs, n, why, sizeof(why)))
+		note(rp, ops->name, "a child's destroy removed the creator's %s", why);
+	ipctb_chan_destroy(ch);
+}
+
+LEAK_TEST(edges, destroy_outside_the_creator_only_closes, .timeout = 60)
+{
+	struct report rp = {"", 0};
+	for (size_t i = 0; i < ipctb_transport_count(); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		if (ops->caps & IPCTB_CAP_FORK)
+			destroy_in_child(&rp, ops);
+	}
+	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
+}
+
+/* error.h: ipctb_errdetail() is "" when there is nothing to add; a
+ * successful create leaves no stale detail of an earlier failure. */
+LEAK_TEST(edges, errdetail_cleared_by_a_successful_create)
+{
+	const struct ipctb_chan_ops *ops = ipctb_transport_find("pipe");
+	cr_assert_not_null(ops);
+	struct ipctb_chan *ch = NULL;
+	cr_assert_eq(open_chan(ops, ops->max_msg + 1, &ch), -EMSGSIZE);
+	cr_assert_neq(ipctb_errdetail()[0], '\0', "a refused max_msg has a detail");
+	cr_assert_eq(open_chan(ops, 0, &ch), 0);
+	const char *d = ipctb_errdetail();
+	char copy[256];
+	snprintf(copy, sizeof(copy), "%s", d);
+	ipctb_chan_destroy(ch);
+	cr_assert_str_empty(copy, "stale detail after a successful create: %s", copy);
 }
