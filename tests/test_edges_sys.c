@@ -9,8 +9,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
@@ -182,4 +185,84 @@ LEAK_TEST(edges_limits, bad_arguments)
 	cr_assert_eq(ipctb_sysv_count(""), -EINVAL, "%d", ipctb_sysv_count(""));
 	cr_assert_eq(ipctb_sysv_count("."), -EINVAL, "%d", ipctb_sysv_count("."));
 	cr_assert_eq(ipctb_sysv_count("nosuch"), -EINVAL, "%d", ipctb_sysv_count("nosuch"));
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+struct held {
+	struct ipctb_pmutex m;
+	struct ipctb_pcond c;
+	struct ipctb_psem s;
+};
+
+/* A timeout just under a second makes the deadline's nanoseconds overflow
+ * past 10^9 on almost every call: it must be carried into the seconds, or
+ * the wait fails at once with EINVAL instead of timing out (sync.h). */
+LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
+{
+	struct held *h =
+	    mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert(h != MAP_FAILED);
+	cr_assert_eq(ipctb_pmutex_init(&h->m), 0);
+	cr_assert_eq(ipctb_pcond_init(&h->c), 0);
+	cr_assert_eq(ipctb_psem_init(&h->s, 0), 0);
+	struct ipctb_nsem n;
+	cr_assert_eq(ipctb_nsem_create(&n, NULL, 0), 0);
+	int r[4];
+	long ms[4];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[0] = ipctb_psem_wait(&h->s, 999);
+	ms[0] = ms_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[1] = ipctb_nsem_wait(&n, 999);
+	ms[1] = ms_since(&t0);
+	cr_assert_eq(ipctb_pmutex_lock(&h->m, 1000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[2] = ipctb_pcond_wait(&h->c, &h->m, 999);
+	ms[2] = ms_since(&t0);
+	ipctb_pmutex_unlock(&h->m);
+	/* The mutex, held by a child until the parent has timed out. */
+	int up[2], down[2];
+	cr_assert_eq(pipe(up), 0);
+	cr_assert_eq(pipe(down), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		char c;
+		if (ipctb_pmutex_lock(&h->m, 1000) != 0 || write(up[1], "L", 1) != 1)
+			_exit(1);
+		struct pollfd p = {.fd = down[0], .events = POLLIN};
+		int ok = poll(&p, 1, 10000) == 1 && read(down[0], &c, 1) == 1;
+		ipctb_pmutex_unlock(&h->m);
+		_exit(ok ? 0 : 2);
+	}
+	char c;
+	struct pollfd p = {.fd = up[0], .events = POLLIN};
+	int locked = poll(&p, 1, 10000) == 1 && read(up[0], &c, 1) == 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[3] = locked ? ipctb_pmutex_lock(&h->m, 999) : -ECHILD;
+	ms[3] = ms_since(&t0);
+	if (write(down[1], "U", 1) != 1)
+		r[3] = -EPIPE;
+	int code = test_exit_code(test_reap(pid, 10000));
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+	ipctb_nsem_destroy(&n);
+	ipctb_psem_destroy(&h->s);
+	munmap(h, sizeof(*h));
+	static const char *const what[] = {"psem_wait", "nsem_wait", "pcond_wait", "pmutex_lock"};
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(r[i], -ETIMEDOUT, "%s(999 ms): %s after %ld ms", what[i],
+			     ipctb_strerror(r[i]), ms[i]);
+		cr_assert(ms[i] >= 990 && ms[i] < 5000, "%s(999 ms) took %ld ms", what[i], ms[i]);
+	}
+	cr_assert_eq(code, 0);
 }
