@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Installs what ipctb needs on a fresh Debian machine, skipping what is
 # present: compilers with the sanitizer and libFuzzer runtimes, CMake,
-# Criterion, SPIN. Idempotent; runs apt-get update at most once.
+# Criterion, SPIN, gcovr. Idempotent; runs apt-get update at most once.
 set -euo pipefail
 
 PKGS=(
   build-essential   # gcc, make
   cmake             # >= 3.25 (Debian 12 ships 3.25.1)
+  gcovr             # coverage report of the coverage preset
   clang             # clang 14 on Debian 12
   clang-format      # ci/format-check
   libclang-rt-14-dev # ASan, UBSan, TSan, MSan, libFuzzer runtimes

@@ -2,7 +2,30 @@
 # Warnings and sanitizer flags, applied per target (never globally) so that
 # a fuzz harness can add -fsanitize=fuzzer to itself alone.
 
+# The coverage preset: gcov instrumentation at -O0 in every target, and in
+# every executable a wrapper of _exit() that writes the counts first (forked
+# children leave through _exit; see cmake/coverage_exit.c). The wrapper can
+# be turned off to measure what it adds.
+option(IPCTB_COVERAGE "Build with gcov instrumentation (gcc)" OFF)
+option(IPCTB_COVERAGE_EXIT "Coverage: count what processes run before _exit()" ON)
+set(IPCTB_COVERAGE_EXIT_SRC "${CMAKE_CURRENT_LIST_DIR}/coverage_exit.c")
+
+function(ipctb_coverage_flags tgt)
+  # Atomic counter updates: threads (tsan_ring, tsan_sync) would otherwise
+  # race on them, and gcov then reports negative branch counts.
+  target_compile_options(${tgt} PRIVATE --coverage -O0 -fprofile-update=atomic)
+  target_link_options(${tgt} PRIVATE --coverage)
+  get_target_property(_type ${tgt} TYPE)
+  if(IPCTB_COVERAGE_EXIT AND _type STREQUAL "EXECUTABLE")
+    target_sources(${tgt} PRIVATE ${IPCTB_COVERAGE_EXIT_SRC})
+    target_link_options(${tgt} PRIVATE -Wl,--wrap=_exit)
+  endif()
+endfunction()
+
 function(ipctb_target_flags tgt)
+  if(IPCTB_COVERAGE)
+    ipctb_coverage_flags(${tgt})
+  endif()
   target_compile_options(${tgt} PRIVATE -Wall -Wextra -Werror -Wshadow
     -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter)
   if(IPCTB_SANITIZE STREQUAL "asan-ubsan" OR IPCTB_SANITIZE STREQUAL "fuzz")

@@ -31,6 +31,20 @@
 #endif
 #endif
 
+/*
+ * The negative control of the process-shared contention tests
+ * (tests/test_pshared*.c) builds this file with IPCTB__SYNC_BROKEN_PRIVATE:
+ * a twin whose unnamed primitives are initialised process-private, the bug
+ * those tests must catch. Never defined in the library itself.
+ */
+#ifdef IPCTB__SYNC_BROKEN_PRIVATE
+#define SYNC_PSHARED PTHREAD_PROCESS_PRIVATE
+#define SYNC_SEM_PSHARED 0
+#else
+#define SYNC_PSHARED PTHREAD_PROCESS_SHARED
+#define SYNC_SEM_PSHARED 1
+#endif
+
 /* The absolute time timeout_ms (> 0) from now on clock clk. */
 static struct timespec abs_after(clockid_t clk, int timeout_ms)
 {
@@ -51,7 +65,7 @@ int ipctb_pmutex_init(struct ipctb_pmutex *m)
 	int r = pthread_mutexattr_init(&a);
 	if (r)
 		return -r;
-	r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	r = pthread_mutexattr_setpshared(&a, SYNC_PSHARED);
 	if (!r)
 		r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	if (!r)
@@ -114,7 +128,7 @@ int ipctb_pcond_init(struct ipctb_pcond *c)
 	int r = pthread_condattr_init(&a);
 	if (r)
 		return -r;
-	r = pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	r = pthread_condattr_setpshared(&a, SYNC_PSHARED);
 	if (!r)
 		r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	if (!r)
@@ -178,7 +192,7 @@ static int sem_wait_ms(sem_t *s, int timeout_ms)
 
 int ipctb_psem_init(struct ipctb_psem *s, unsigned value)
 {
-	return sem_init(&s->s, 1, value) < 0 ? -errno : 0;
+	return sem_init(&s->s, SYNC_SEM_PSHARED, value) < 0 ? -errno : 0;
 }
 
 int ipctb_psem_wait(struct ipctb_psem *s, int timeout_ms)

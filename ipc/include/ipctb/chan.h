@@ -132,6 +132,19 @@ const struct ipctb_chan_ops *ipctb_transport_find(const char *name);
 /* Comma-separated names of the capability bits in caps, into buf. */
 const char *ipctb_caps_str(unsigned caps, char *buf, size_t len);
 
+/*
+ * Argument errors, checked once in chan.c for every transport (and tested
+ * by the conformance case bad_args and tests/test_edges_chan.c):
+ *  - create: an unknown transport is -IPCTB_ENOTRANSPORT; opts.max_msg
+ *    above the transport's is -EMSGSIZE; an empty opts.name or one of
+ *    IPCTB_NAME_MAX - 8 bytes or more is -EINVAL; on failure *out is NULL;
+ *  - set_end: an end other than TX or RX is -EINVAL; setting the end a
+ *    channel already has again is a no-op (0), the other end -EINVAL;
+ *  - send on an RX end and recv on a TX end are -EBADF;
+ *  - a NULL channel, a NULL buffer with a non-zero length or capacity, a
+ *    NULL *len, or a flag other than IPCTB_NONBLOCK is -EINVAL, and so is
+ *    a zero-length send on a transport without IPCTB_CAP_EMPTY.
+ */
 int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
 		      struct ipctb_chan **out) IPCTB_WUR;
 int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_chan_opts *opts,

@@ -40,7 +40,8 @@ const char *ipctb_limit_path(enum ipctb_limit lim);
  * that cannot be read is not enforced here (the kernel still is).
  */
 int ipctb_limit_check(enum ipctb_limit lim, unsigned long long want, const char *what);
-/* Count the entries of a /proc/sysvipc table (shm, msg or sem). */
+/* Count the entries of a /proc/sysvipc table (shm, msg or sem); -EINVAL
+ * for any other name, -errno where the table cannot be read. */
 int ipctb_sysv_count(const char *table);
 
 #endif

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Edges of the system layer's public headers: segment sizes at the attach
+ * check (shm.h: exactly the object's size, one byte more), POSIX names at
+ * their length limit and one over (segments, named semaphores, the unique
+ * name buffer of obj.h), the /proc limit check at the limit and one above
+ * (limits.h), and the documented -EINVAL / -EBADF for bad arguments.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipctb/ipctb.h"
+#include "leakcheck.h"
+
+static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
+static const char *const kind_names[] = {"", "sysv", "posix", "memfd"};
+
+static int attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min)
+{
+	switch (src->kind) {
+	case IPCTB_SEG_SYSV:
+		return ipctb_seg_attach_sysv(dst, src->shmid, min);
+	case IPCTB_SEG_POSIX:
+		return ipctb_seg_attach_posix(dst, src->obj.name, min);
+	case IPCTB_SEG_MEMFD:
+		return ipctb_seg_attach_memfd(dst, src->fd, min);
+	}
+	return -EINVAL;
+}
+
+/* A segment of an odd size (not a page multiple): attaching it needing
+ * exactly its size works, needing one byte more gives -IPCTB_ESIZE. */
+LEAK_TEST(edges_seg, attach_min_size_exact_and_one_over)
+{
+	static const size_t sizes[] = {1, 100, 4096, 4097};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			const char *k = kind_names[kinds[i]];
+			size_t sz = sizes[j];
+			struct ipctb_seg s, t, u;
+			cr_assert_eq(ipctb_seg_create(&s, kinds[i], sz, NULL), 0, "%s %zu", k, sz);
+			int exact = attach_like(&t, &s, sz);
+			int over = attach_like(&u, &s, sz + 1);
+			if (exact == 0)
+				ipctb_seg_detach(&t);
+			if (over == 0)
+				ipctb_seg_detach(&u);
+			ipctb_seg_detach(&s);
+			ipctb_seg_destroy(&s);
+			cr_assert_eq(exact, 0, "%s: %zu bytes needing %zu: %s", k, sz, sz,
+				     ipctb_strerror(exact));
+			cr_assert_eq(over, -IPCTB_ESIZE, "%s: %zu bytes needing %zu: %s", k, sz,
+				     sz + 1, ipctb_strerror(over));
+		}
+	}
+}
+
+/* "/" + prefix + "." + 'x' * ... up to len bytes in all. */
+static void long_posix_name(char *buf, size_t len)
+{
+	int n = snprintf(buf, len + 1, "/%s.", ipctb_name_prefix());
+	cr_assert(n > 0 && (size_t)n < len);
+	memset(buf + n, 'x', len - (size_t)n);
+	buf[len] = '\0';
+}
+
+/* A POSIX segment name must fit in IPCTB_NAME_MAX with its NUL. */
+LEAK_TEST(edges_seg, posix_name_at_the_limit_and_one_over)
+{
+	char name[IPCTB_NAME_MAX + 1];
+	struct ipctb_seg s;
+	long_posix_name(name, IPCTB_NAME_MAX - 1);
+	struct ipctb_seg_opts o = {.name = name};
+	int r = ipctb_seg_create(&s, IPCTB_SEG_POSIX, 100, &o);
+	if (r == 0) {
+		ipctb_seg_detach(&s);
+		ipctb_seg_destroy(&s);
+	}
+	cr_assert_eq(r, 0, "a %zu-byte name: %s", strlen(name), ipctb_strerror(r));
+	long_posix_name(name, IPCTB_NAME_MAX);
+	r = ipctb_seg_create(&s, IPCTB_SEG_POSIX, 100, &o);
+	if (r == 0) {
+		ipctb_seg_detach(&s);
+		ipctb_seg_destroy(&s);
+	}
+	cr_assert_eq(r, -EINVAL, "a %zu-byte name: %s", strlen(name), ipctb_strerror(r));
+}
+
+/* Named semaphores: names up to sizeof(n->name) - 1 bytes. */
+LEAK_TEST(edges_sync, nsem_name_at_the_limit_and_one_over)
+{
+	struct ipctb_nsem n, o;
+	char name[sizeof(n.name) + 1];
+	long_posix_name(name, sizeof(n.name) - 1);
+	int r = ipctb_nsem_create(&n, name, 0);
+	int p = r == 0 ? ipctb_nsem_open(&o, name) : r;
+	if (p == 0)
+		ipctb_nsem_close(&o);
+	if (r == 0)
+		ipctb_nsem_destroy(&n);
+	cr_assert_eq(r, 0, "create, a %zu-byte name: %s", strlen(name), ipctb_strerror(r));
+	cr_assert_eq(p, 0, "open, a %zu-byte name: %s", strlen(name), ipctb_strerror(p));
+	long_posix_name(name, sizeof(n.name));
+	r = ipctb_nsem_create(&n, name, 0);
+	if (r == 0)
+		ipctb_nsem_destroy(&n);
+	cr_assert_eq(r, -EINVAL, "create, a %zu-byte name: %s", strlen(name), ipctb_strerror(r));
+	cr_assert_eq(ipctb_nsem_open(&o, name), -EINVAL);
+}
+
+LEAK_TEST(edges_sync, nsem_bad_names_and_closed_handles)
+{
+	struct ipctb_nsem n;
+	cr_assert_eq(ipctb_nsem_create(&n, "no-slash", 0), -EINVAL);
+	cr_assert_eq(ipctb_nsem_open(&n, NULL), -EINVAL);
+	cr_assert_eq(ipctb_nsem_open(&n, "no-slash"), -EINVAL);
+	/* A handle that is closed (or never opened) is -EBADF, not a crash. */
+	cr_assert_eq(ipctb_nsem_wait(&n, 10), -EBADF);
+	cr_assert_eq(ipctb_nsem_post(&n), -EBADF);
+	cr_assert_eq(ipctb_nsem_close(&n), 0);
+	cr_assert_eq(ipctb_nsem_create(&n, NULL, 1), 0);
+	cr_assert_eq(ipctb_nsem_close(&n), 0);
+	cr_assert_eq(ipctb_nsem_wait(&n, 10), -EBADF);
+	cr_assert_eq(ipctb_nsem_destroy(&n), 0); /* the name is still removed */
+}
+
+/* The unique name needs its whole length plus the NUL: one byte less is
+ * -ENAMETOOLONG, never a truncated name. */
+LEAK_TEST(edges_names, unique_name_buffer_exact_and_one_short)
+{
+	char probe[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(probe, sizeof(probe), "/", "edge"), 0);
+	size_t need = strlen(probe) + 1;
+	char buf[IPCTB_NAME_MAX];
+	/* The counter part may grow by a digit between calls: allow it. */
+	int r = ipctb_unique_name(buf, need + 1, "/", "edge");
+	cr_assert_eq(r, 0, "%zu bytes: %s", need + 1, ipctb_strerror(r));
+	need = strlen(buf) + 1;
+	memset(buf, 'Z', sizeof(buf));
+	cr_assert_eq(ipctb_unique_name(buf, need, "/", "edge"), 0, "exactly %zu bytes", need);
+	cr_assert_eq(strlen(buf) + 1, need);
+	cr_assert_eq(ipctb_unique_name(buf, need - 1, "/", "edge"), -ENAMETOOLONG);
+	cr_assert_eq(ipctb_unique_name(buf, 0, "/", "edge"), -ENAMETOOLONG);
+}
+
+/* The check allows exactly the limit and refuses one more. */
+LEAK_TEST(edges_limits, check_at_the_limit_and_one_above)
+{
+	for (int l = 0; l < IPCTB_LIMIT__COUNT; l++) {
+		unsigned long long v;
+		if (ipctb_limit_get(l, &v) != 0)
+			continue; /* absent here: not enforced (limits.h) */
+		cr_assert_eq(ipctb_limit_check(l, v, "edge"), 0, "%s at %llu", ipctb_limit_path(l),
+			     v);
+		if (v == ULLONG_MAX)
+			continue;
+		int r = ipctb_limit_check(l, v + 1, "edge");
+		cr_assert_eq(r, -IPCTB_ELIMIT, "%s at %llu + 1: %s", ipctb_limit_path(l), v,
+			     ipctb_strerror(r));
+		cr_assert(strstr(ipctb_errdetail(), ipctb_limit_path(l)) != NULL, "detail: %s",
+			  ipctb_errdetail());
+	}
+}
+
+LEAK_TEST(edges_limits, bad_arguments)
+{
+	unsigned long long v;
+	cr_assert_eq(ipctb_limit_get(IPCTB_LIMIT__COUNT, &v), -EINVAL);
+	cr_assert_eq(ipctb_limit_get((enum ipctb_limit) - 1, &v), -EINVAL);
+	cr_assert_eq(ipctb_limit_get(IPCTB_LIMIT_SHMMAX, NULL), -EINVAL);
+	cr_assert_str_eq(ipctb_limit_path(IPCTB_LIMIT__COUNT), "?");
+	/* Only the three tables of /proc/sysvipc are tables. */
+	cr_assert_geq(ipctb_sysv_count("shm"), 0);
+	cr_assert_geq(ipctb_sysv_count("msg"), 0);
+	cr_assert_geq(ipctb_sysv_count("sem"), 0);
+	cr_assert_eq(ipctb_sysv_count(NULL), -EINVAL);
+	cr_assert_eq(ipctb_sysv_count("../self"), -EINVAL);
+	cr_assert_eq(ipctb_sysv_count(""), -EINVAL, "%d", ipctb_sysv_count(""));
+	cr_assert_eq(ipctb_sysv_count("."), -EINVAL, "%d", ipctb_sysv_count("."));
+	cr_assert_eq(ipctb_sysv_count("nosuch"), -EINVAL, "%d", ipctb_sysv_count("nosuch"));
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+struct held {
+	struct ipctb_pmutex m;
+	struct ipctb_pcond c;
+	struct ipctb_psem s;
+};
+
+/* A timeout just under a second makes the deadline's nanoseconds overflow
+ * past 10^9 on almost every call: it must be carried into the seconds, or
+ * the wait fails at once with EINVAL instead of timing out (sync.h). */
+LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
+{
+	struct held *h =
+	    mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert(h != MAP_FAILED);
+	cr_assert_eq(ipctb_pmutex_init(&h->m), 0);
+	cr_assert_eq(ipctb_pcond_init(&h->c), 0);
+	cr_assert_eq(ipctb_psem_init(&h->s, 0), 0);
+	struct ipctb_nsem n;
+	cr_assert_eq(ipctb_nsem_create(&n, NULL, 0), 0);
+	int r[4];
+	long ms[4];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[0] = ipctb_psem_wait(&h->s, 999);
+	ms[0] = ms_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[1] = ipctb_nsem_wait(&n, 999);
+	ms[1] = ms_since(&t0);
+	cr_assert_eq(ipctb_pmutex_lock(&h->m, 1000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[2] = ipctb_pcond_wait(&h->c, &h->m, 999);
+	ms[2] = ms_since(&t0);
+	ipctb_pmutex_unlock(&h->m);
+	/* The mutex, held by a child until the parent has timed out. */
+	int up[2], down[2];
+	cr_assert_eq(pipe(up), 0);
+	cr_assert_eq(pipe(down), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		char c;
+		if (ipctb_pmutex_lock(&h->m, 1000) != 0 || write(up[1], "L", 1) != 1)
+			_exit(1);
+		struct pollfd p = {.fd = down[0], .events = POLLIN};
+		int ok = poll(&p, 1, 10000) == 1 && read(down[0], &c, 1) == 1;
+		ipctb_pmutex_unlock(&h->m);
+		_exit(ok ? 0 : 2);
+	}
+	char c;
+	struct pollfd p = {.fd = up[0], .events = POLLIN};
+	int locked = poll(&p, 1, 10000) == 1 && read(up[0], &c, 1) == 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r[3] = locked ? ipctb_pmutex_lock(&h->m, 999) : -ECHILD;
+	ms[3] = ms_since(&t0);
+	if (write(down[1], "U", 1) != 1)
+		r[3] = -EPIPE;
+	int code = test_exit_code(test_reap(pid, 10000));
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+	ipctb_nsem_destroy(&n);
+	ipctb_psem_destroy(&h->s);
+	munmap(h, sizeof(*h));
+	static const char *const what[] = {"psem_wait", "nsem_wait", "pcond_wait", "pmutex_lock"};
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(r[i], -ETIMEDOUT, "%s(999 ms): %s after %ld ms", what[i],
+			     ipctb_strerror(r[i]), ms[i]);
+		cr_assert(ms[i] >= 990 && ms[i] < 5000, "%s(999 ms) took %ld ms", what[i], ms[i]);
+	}
+	cr_assert_eq(code, 0);
+}
