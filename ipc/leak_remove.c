@@ -164,13 +164,29 @@ static int sysv_remove(const struct ipctb_leak_obj *o)
 	return r < 0 ? -errno : 0;
 }
 
+/* One of the places objects live (/dev/shm, /dev/mqueue, the temporary
+ * directory), not followed if it is a link. Some systems do make /dev/shm
+ * a link (to /run/shm); such a link is followed only to a directory of
+ * root's or ours, which another user cannot have planted. */
 static int open_dir(const char *path)
 {
 	int fd;
 	do
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0 || errno != ELOOP)
+		return fd < 0 ? -errno : fd;
+	do
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 /* Entry `base` of dfd, not followed if a link, owned by our euid. */
@@ -183,8 +199,9 @@ static int entry_ours(int dfd, const char *base, struct stat *st)
 
 /* Empty our private directory `base` of dfd (the transport's fifo or
  * socket) and remove it. Opened without following a link and checked
- * (ours, 0700-like) before anything in it is touched; entries that are not
- * ours, or are directories, stay (and so does the directory). */
+ * (ours, writable by nobody else, so nothing in it can have been planted or
+ * swapped) before anything in it is touched; entries that are not ours, or
+ * are directories, stay (and so does the directory). */
 static int rm_private_dir(int dfd, const char *base)
 {
 	struct stat st;
@@ -199,7 +216,7 @@ static int rm_private_dir(int dfd, const char *base)
 		return -errno;
 	DIR *d = NULL;
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) || !(d = fdopendir(fd))) {
+	    (st.st_mode & 022) || !(d = fdopendir(fd))) {
 		close(fd);
 		return -EPERM;
 	}
