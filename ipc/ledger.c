@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "ipctb/ledger.h"
+#include "ledger_internal.h"
 
 #define LIVE_MAX 256
 
@@ -50,141 +51,6 @@ static void own_locked(void)
 		mem.n = 0;
 	}
 }
-
-const char *ipctb_ledger_dir(void)
-{
-	static _Thread_local char dir[PATH_MAX];
-	const char *e = getenv("IPCTB_LEDGER_DIR");
-	if (e && *e == '/')
-		return e;
-	snprintf(dir, sizeof(dir), "/tmp/ipctb-ledger-%u", (unsigned)geteuid());
-	return dir;
-}
-
-/* Why the ledger directory was last refused (for ipctb_ledger_status). */
-static _Thread_local char refused[256];
-
-/* Whether fd (just opened without following a link) is a directory only
- * we can use: ours, no group or other bits. A directory someone else made
- * (or could write) could hold planted ledgers, links and FIFOs. */
-static int dir_trusted(int fd, const char *path)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: not a directory", path);
-		return -ENOTDIR;
-	}
-	if (st.st_uid != geteuid()) {
-		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: owner uid %u, not %u", path,
-			 (unsigned)st.st_uid, (unsigned)geteuid());
-		return -EPERM;
-	}
-	if (st.st_mode & 077) {
-		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: mode %04o gives access to others", path,
-			 (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	/* Ours and private: we may need to write it whatever the umask was. */
-	if ((st.st_mode & 0700) != 0700 && fchmod(fd, 0700) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The verified ledger directory as an fd (close it), made when `create`.
- * Returns the fd or -errno (-EPERM: it exists but is not trusted). */
-static int dir_open(bool create)
-{
-	const char *path = ipctb_ledger_dir();
-	refused[0] = '\0';
-	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	int fd;
-	do
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		int e = errno;
-		if (e == ELOOP || e == ENOTDIR)
-			snprintf(refused, sizeof(refused),
-				 "ledger directory %s not trusted: a link or not a directory",
-				 path);
-		return e == ELOOP || e == ENOTDIR ? -EPERM : -e;
-	}
-	int r = dir_trusted(fd, path);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-int ipctb_ledger_status(char *why, size_t len)
-{
-	int fd = dir_open(false);
-	if (fd >= 0) {
-		close(fd);
-		if (why && len)
-			snprintf(why, len, "ledger directory %s trusted", ipctb_ledger_dir());
-		return 0;
-	}
-	if (why && len) {
-		if (refused[0])
-			snprintf(why, len, "%s", refused);
-		else if (fd == -ENOENT)
-			snprintf(why, len, "ledger directory %s not made yet", ipctb_ledger_dir());
-		else
-			snprintf(why, len, "ledger directory %s: %s", ipctb_ledger_dir(),
-				 strerror(-fd));
-	}
-	return fd == -ENOENT ? 0 : fd;
-}
-
-static bool file_name(pid_t pid, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%ld.ledger", (long)pid) < (int)len;
-}
-
-/* Open a ledger file in the verified directory dfd: never through a link
- * (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK), and only if it is a
- * plain file of ours with one name (not a hard link to something else). */
-static int file_open(int dfd, pid_t pid, int flags)
-{
-	char name[32];
-	if (!file_name(pid, name, sizeof(name)))
-		return -ENAMETOOLONG;
-	int fd;
-	do
-		fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    st.st_nlink != 1) {
-		close(fd);
-		return -EPERM;
-	}
-	if ((st.st_mode & 07777) != 0600)
-		(void)fchmod(fd, 0600); /* a umask must not lock us out */
-	return fd;
-}
-
-static void file_unlink(pid_t pid)
-{
-	char name[32];
-	int dfd = dir_open(false);
-	if (dfd < 0)
-		return;
-	if (file_name(pid, name, sizeof(name)))
-		(void)unlinkat(dfd, name, 0);
-	close(dfd);
-}
-
 /* The IPC namespace we are in: SysV ids are only meaningful inside it. */
 static unsigned long ipc_ns(void)
 {
@@ -202,10 +68,10 @@ static void append(char op, enum ipctb_obj_kind kind, long id, const char *name)
 		return;
 	/* The ledger is best effort: never fail an IPC call over it. An
 	 * untrusted directory means no ledger (ipctb_ledger_status says so). */
-	int dfd = dir_open(true);
+	int dfd = ipctb__ledger_dir_open(true);
 	if (dfd < 0)
 		return;
-	int fd = file_open(dfd, getpid(), O_WRONLY | O_APPEND | O_CREAT);
+	int fd = ipctb__ledger_file_open(dfd, getpid(), O_WRONLY | O_APPEND | O_CREAT);
 	close(dfd);
 	if (fd < 0)
 		return;
@@ -229,7 +95,7 @@ static void drop_file_if_empty(void)
 	bool empty = mem.n == 0;
 	unlock();
 	if (empty)
-		file_unlink(getpid());
+		ipctb__ledger_file_unlink(getpid());
 }
 
 void ipctb__ledger_failed(enum ipctb_obj_kind kind)
@@ -309,7 +175,7 @@ size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)
 static int replay(int dfd, pid_t pid, struct ipctb_snapshot *live, int *intents)
 {
 	unsigned long here = ipc_ns();
-	int fd = file_open(dfd, pid, O_RDONLY);
+	int fd = ipctb__ledger_file_open(dfd, pid, O_RDONLY);
 	if (fd < 0)
 		return fd;
 	FILE *f = fdopen(fd, "re");
@@ -372,49 +238,17 @@ static int replay(int dfd, pid_t pid, struct ipctb_snapshot *live, int *intents)
 		*intents = 0;
 	return 0;
 }
-
-static pid_t file_pid(const char *fname)
-{
-	char *end;
-	long pid = strtol(fname, &end, 10);
-	if (end == fname || strcmp(end, ".ledger") != 0 || pid <= 0 || pid > INT_MAX)
-		return -1;
-	return (pid_t)pid;
-}
-
-/* The verified ledger directory for reading, or NULL (none, or not
- * trusted). dirfd() of it is the directory for file_open(). */
-static DIR *list_open(void)
-{
-	int fd = dir_open(false);
-	if (fd < 0) {
-		errno = -fd;
-		return NULL;
-	}
-	DIR *d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
-}
-
-/* Run `run` owns entries of its own id and of runs nested in it. */
-static bool run_owns(const char *have, const char *run)
-{
-	size_t n = strlen(run);
-	return strncmp(have, run, n) == 0 && (have[n] == '\0' || have[n] == '-');
-}
-
 /* live_only: only ledgers of running processes (a dead process's file may
  * be stale, or even from an earlier namespace with a reused inode). */
 static bool knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_only)
 {
-	DIR *d = list_open();
+	DIR *d = ipctb__ledger_list();
 	if (!d)
 		return false;
 	bool known = false;
 	struct dirent *e;
 	while (!known && (e = readdir(d))) {
-		pid_t pid = file_pid(e->d_name);
+		pid_t pid = ipctb__ledger_name_pid(e->d_name);
 		if (pid < 0 || (live_only && kill(pid, 0) < 0 && errno == ESRCH))
 			continue;
 		struct ipctb_snapshot live;
@@ -423,7 +257,7 @@ static bool knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_
 			continue;
 		for (size_t i = 0; i < live.n && !known; i++)
 			known = live.v[i].kind == kind && live.v[i].id == id &&
-				(!run || run_owns(live.v[i].name, run));
+				(!run || ipctb__ledger_run_owns(live.v[i].name, run));
 		ipctb_snapshot_free(&live);
 	}
 	closedir(d);
@@ -459,7 +293,7 @@ int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
 		memset(removed, 0, sizeof(*removed));
 	int count = 0, intents = 0;
 	struct ipctb_snapshot live;
-	int dfd = dir_open(false);
+	int dfd = ipctb__ledger_dir_open(false);
 	if (dfd >= 0 && replay(dfd, pid, &live, &intents) == 0) {
 		/* A ledger is data, not authority: ipctb_leak_remove checks
 		 * each object's name and owner again before it removes it. */
@@ -516,7 +350,7 @@ int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
 	}
 	if (dfd >= 0) {
 		char name[32];
-		if (file_name(pid, name, sizeof(name)))
+		if (ipctb__ledger_file_name(pid, name, sizeof(name)))
 			(void)unlinkat(dfd, name, 0);
 		close(dfd);
 	}
@@ -527,13 +361,13 @@ int ipctb_ledger_recover_all(struct ipctb_snapshot *removed)
 {
 	if (removed)
 		memset(removed, 0, sizeof(*removed));
-	DIR *d = list_open();
+	DIR *d = ipctb__ledger_list();
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	int total = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		pid_t pid = file_pid(e->d_name);
+		pid_t pid = ipctb__ledger_name_pid(e->d_name);
 		if (pid < 0 || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
 		struct ipctb_snapshot one;
@@ -554,12 +388,12 @@ int ipctb_ledger_orphans(struct ipctb_snapshot *out, int *files)
 	memset(out, 0, sizeof(*out));
 	if (files)
 		*files = 0;
-	DIR *d = list_open();
+	DIR *d = ipctb__ledger_list();
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		pid_t pid = file_pid(e->d_name);
+		pid_t pid = ipctb__ledger_name_pid(e->d_name);
 		if (pid < 0 || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
 		if (files)
@@ -594,13 +428,13 @@ static bool file_needed(int dfd, pid_t pid)
 
 int ipctb_ledger_leftover_files(struct ipctb_snapshot *s)
 {
-	DIR *d = list_open();
+	DIR *d = ipctb__ledger_list();
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	int r = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		pid_t pid = file_pid(e->d_name);
+		pid_t pid = ipctb__ledger_name_pid(e->d_name);
 		if (pid < 0 || file_needed(dirfd(d), pid))
 			continue;
 		struct ipctb_leak_obj o = {.kind = IPCTB_OBJ_FILE, .id = -1, .creator = pid};
@@ -620,55 +454,5 @@ int ipctb_ledger_leftover_files(struct ipctb_snapshot *s)
 		s->v[s->n++] = o;
 	}
 	closedir(d);
-	return r;
-}
-
-pid_t ipctb_ledger_file_pid(const char *path)
-{
-	const char *dir = ipctb_ledger_dir();
-	size_t n = strlen(dir);
-	if (!path || strncmp(path, dir, n) != 0 || path[n] != '/')
-		return -1;
-	return file_pid(path + n + 1);
-}
-
-bool ipctb_ledger_file_in_run(pid_t pid, const char *run)
-{
-	if (!run)
-		return true;
-	int dfd = dir_open(false);
-	if (dfd < 0)
-		return false;
-	int fd = file_open(dfd, pid, O_RDONLY);
-	close(dfd);
-	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	bool in = false;
-	char line[512];
-	while (!in && fgets(line, sizeof(line), f)) {
-		char op, name[320], have[32];
-		int kind;
-		long id;
-		if (sscanf(line, "%c %d %ld %319s %31s", &op, &kind, &id, name, have) == 5)
-			in = run_owns(have, run);
-	}
-	fclose(f);
-	return in;
-}
-
-int ipctb_ledger_remove_file(pid_t pid)
-{
-	char name[32];
-	int dfd = dir_open(false);
-	if (dfd < 0)
-		return dfd;
-	int r = 0;
-	if (!file_name(pid, name, sizeof(name)) || unlinkat(dfd, name, 0) < 0)
-		r = -errno;
-	close(dfd);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "ipctb/ledger.h"
 #include "leakcheck.h"
 
 void leakcheck_begin(struct leakcheck *lc, unsigned what)
@@ -22,6 +23,13 @@ void leakcheck_begin(struct leakcheck *lc, unsigned what)
 	cr_assert_eq(r, 0, "leak check: snapshot failed: %d", r);
 }
 
+static int pass_of(const struct ipctb_leak_obj *o)
+{
+	if (o->kind == IPCTB_OBJ_DIR)
+		return 1;
+	return ipctb_ledger_file_pid(o->name) > 0 ? 2 : 0;
+}
+
 int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len)
 {
 	struct ipctb_snapshot after, added;
@@ -36,11 +44,12 @@ int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len)
 		size_t off = (size_t)snprintf(msg, len, "leaked %d object(s):\n", n);
 		if (off < len)
 			ipctb_snapshot_format(&added, msg + off, len - off);
-		/* Remove them so a failing test still leaves nothing behind;
-		 * directories after what they hold. */
-		for (int pass = 0; pass < 2; pass++)
+		/* Remove them so a failing test still leaves nothing behind:
+		 * objects, then directories (after what they hold), then
+		 * ledger files (removing an object may write to one). */
+		for (int pass = 0; pass < 3; pass++)
 			for (size_t i = 0; i < added.n; i++)
-				if ((added.v[i].kind == IPCTB_OBJ_DIR) == (pass == 1))
+				if (pass_of(&added.v[i]) == pass)
 					(void)ipctb_leak_remove(&added.v[i]);
 	}
 	ipctb_snapshot_free(&added);

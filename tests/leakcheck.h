@@ -7,7 +7,10 @@
  * defines a Criterion test whose body runs between two snapshots of the
  * system's IPC tables and of the process's fds; anything of ours created in
  * between and still there afterwards fails the test with a message naming
- * each object (kind, name or id, creator pid), and is removed.
+ * each object (kind, name or id, creator pid), and is removed. The
+ * library's own files count: a private /tmp directory, or a ledger file
+ * that no process needs any more (a child that died leaving one: recover
+ * it with ipctb_ledger_recover()).
  *
  * A check inside Criterion's .fini cannot fail a test (its assertion is
  * printed and ignored), hence the wrapper.

@@ -168,6 +168,100 @@ CONTROL(LK_FIFO, fifo)
 CONTROL(LK_SOCK, socket_path)
 CONTROL(LK_FD, fd)
 
+/* The library's own files count as leaks. Negative control: a child of
+ * this test dies with an unresolved intent, leaving its ledger file; the
+ * check must name that file, and remove it. */
+Test(leak_control, ledger_file)
+{
+	struct leakcheck lc;
+	char msg[4096], want[400];
+	leakcheck_begin(&lc, IPCTB_SCAN_ALL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
+		_exit(0);
+	}
+	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
+	snprintf(want, sizeof(want), "file %s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
+	int n = leakcheck_collect(&lc, msg, sizeof(msg));
+	cr_assert_eq(n, 1, "the checker must report exactly the ledger file, got %d:\n%s", n, msg);
+	cr_assert(strstr(msg, want), "the report must name '%s':\n%s", want, msg);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
+	cr_assert_eq(access(path, F_OK), -1, "%s still there after the check", path);
+}
+
+/* Negative control: a private directory (as the fifo and unix_stream
+ * transports make) left behind is named and removed. */
+Test(leak_control, private_dir)
+{
+	struct leakcheck lc;
+	char msg[4096], dir[IPCTB_NAME_MAX], want[200];
+	leakcheck_begin(&lc, IPCTB_SCAN_ALL);
+	cr_assert_eq(ipctb_unique_name(dir, sizeof(dir), "/tmp/", "XXXXXX"), 0);
+	cr_assert_not_null(ipctb__sys_mkdtemp(dir));
+	snprintf(want, sizeof(want), "directory %s", dir);
+	int n = leakcheck_collect(&lc, msg, sizeof(msg));
+	cr_assert_eq(n, 1, "the checker must report exactly the directory, got %d:\n%s", n, msg);
+	cr_assert(strstr(msg, want), "the report must name '%s':\n%s", want, msg);
+	cr_assert_eq(access(dir, F_OK), -1, "%s still there after the check", dir);
+}
+
+/* The ledger directory is made 0700 whatever the umask, and is trusted;
+ * a file in it is 0600. */
+Test(leak, ledger_dir_private_under_any_umask)
+{
+	char dir[256], why[512];
+	snprintf(dir, sizeof(dir), "/tmp/ipctb-ledger-test-%ld", (long)getpid());
+	setenv("IPCTB_LEDGER_DIR", dir, 1);
+	mode_t old = umask(0277);
+	int id = ipctb__sys_msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+	umask(old);
+	cr_assert_geq(id, 0);
+	struct stat st;
+	char file[300];
+	snprintf(file, sizeof(file), "%s/%ld.ledger", dir, (long)getpid());
+	int rd = stat(dir, &st), rf = -1;
+	unsigned dmode = st.st_mode & 07777, fmode = 0;
+	if (stat(file, &st) == 0) {
+		rf = 0;
+		fmode = st.st_mode & 07777;
+	}
+	int status = ipctb_ledger_status(why, sizeof(why));
+	cr_assert_eq(ipctb__sys_msgctl(id, IPC_RMID, NULL), 0);
+	(void)rmdir(dir);
+	cr_assert_eq(rd, 0);
+	cr_assert_eq(dmode, 0700, "ledger dir mode %04o", dmode);
+	cr_assert_eq(rf, 0, "no ledger file %s", file);
+	cr_assert_eq(fmode, 0600, "ledger file mode %04o", fmode);
+	cr_assert_eq(status, 0, "%s", why);
+}
+
+/* A ledger directory that gives others access is refused, with a reason,
+ * and the library works on without it. */
+Test(leak, ledger_dir_refused_when_open_to_others)
+{
+	char dir[256], why[512];
+	snprintf(dir, sizeof(dir), "/tmp/ipctb-ledger-test-%ld", (long)getpid());
+	setenv("IPCTB_LEDGER_DIR", dir, 1);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	int status = ipctb_ledger_status(why, sizeof(why));
+	int id = ipctb__sys_msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+	char file[300];
+	snprintf(file, sizeof(file), "%s/%ld.ledger", dir, (long)getpid());
+	int made = access(file, F_OK);
+	if (id >= 0)
+		(void)ipctb__sys_msgctl(id, IPC_RMID, NULL);
+	(void)unlink(file);
+	(void)rmdir(dir);
+	cr_assert_eq(status, -EPERM, "status %d: %s", status, why);
+	cr_assert(strstr(why, "not trusted: mode 0777"), "%s", why);
+	cr_assert_geq(id, 0, "the library must work without a ledger");
+	cr_assert_eq(made, -1, "a ledger file was written in an untrusted directory");
+}
+
 /* A clean test passes the check (the checker does not cry wolf). */
 LEAK_TEST(leak, clean_channel_cycle_every_transport)
 {
@@ -364,4 +458,30 @@ Test(leak, tool_rejects_bad_flags)
 	cr_assert_eq(run_tool("leaks --snapshot a --since b", out, sizeof(out)), 2);
 	cr_assert_eq(run_tool("leaks --since /nonexistent/x", out, sizeof(out)), 2);
 	cr_assert_eq(run_tool("leaks --help", out, sizeof(out)), 0);
+}
+
+/* The per-run check (`ipctb leaks --run R`, as leak_run_check runs it)
+ * counts a leftover ledger file of the run, and --clean removes it. */
+Test(leak, tool_counts_a_leftover_ledger_file)
+{
+	char run[24], out[8192], args[128], want[400];
+	snprintf(run, sizeof(run), "F%ld", (long)getpid());
+	setenv("IPCTB_RUN_ID", run, 1);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
+		_exit(0);
+	}
+	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
+	snprintf(want, sizeof(want), "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
+	snprintf(args, sizeof(args), "leaks --run %s", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 1, "a leftover ledger must give exit 1:\n%s",
+		     out);
+	cr_assert(strstr(out, want), "the report must name %s:\n%s", want, out);
+	snprintf(args, sizeof(args), "leaks --run %s --clean", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 0, "%s", out);
+	snprintf(args, sizeof(args), "leaks --run %s", run);
+	cr_assert_eq(run_tool(args, out, sizeof(out)), 0, "still there after --clean:\n%s", out);
+	cr_assert_eq(access(want, F_OK), -1);
 }
