@@ -76,7 +76,9 @@ static int scan_sysv(struct ipctb_snapshot *s, const char *table, enum ipctb_obj
 		unsigned perms;
 		if (sscanf(line, "%ld %ld %o %ld %ld %ld", &key, &id, &perms, &a, &b, &c) < 3)
 			continue;
-		o.key = key;
+		/* The kernel prints key_t (32 bits) as a signed int: keep it
+		 * as the unsigned value, never sign-extended. */
+		o.key = (long)(uint32_t)key;
 		o.id = id;
 		if (kind == IPCTB_OBJ_SYSV_SHM)
 			o.creator = (pid_t)b; /* size, cpid */

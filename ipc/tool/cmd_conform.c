@@ -145,6 +145,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 		fprintf(stderr, "ipctb conform: out of memory\n");
 		goto done;
 	}
+	if (ipctb_tool_full_spelling("conform", argc, argv, opts) < 0)
+		goto done;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
