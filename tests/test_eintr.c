@@ -20,10 +20,12 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "ipctb/chan.h"
 #include "ipctb/ledger.h"
 #include "ipctb/shim.h"
@@ -153,6 +155,94 @@ static void storm_all(bool send)
 		  send ? "send" : "recv", out);
 	if (n == 0)
 		IPCTB_SKIP("no transport registered");
+}
+
+/* ---- negative control: a broken twin that retries EINTR blindly ---- */
+
+struct blind {
+	int fd[2];
+};
+
+static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+{
+	(void)o;
+	struct blind *b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (pipe2(b->fd, O_CLOEXEC) < 0) {
+		free(b);
+		return -errno;
+	}
+	ch->impl = b;
+	ch->max_msg = 64;
+	return 0;
+}
+
+static int blind_set_end(struct ipctb_chan *ch, enum ipctb_end end)
+{
+	(void)ch, (void)end;
+	return 0;
+}
+
+static int blind_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
+{
+	(void)flags;
+	struct blind *b = ch->impl;
+	for (;;) { /* the bug: EINTR retried without a look at the deadline */
+		if (ipctb__sys_write(b->fd[1], buf, len) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int blind_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
+{
+	(void)flags;
+	struct blind *b = ch->impl;
+	for (;;) { /* the same bug */
+		ssize_t n = ipctb__sys_read(b->fd[0], buf, cap);
+		if (n >= 0) {
+			*len = (size_t)n;
+			return 0;
+		}
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static void blind_close(struct ipctb_chan *ch)
+{
+	struct blind *b = ch->impl;
+	if (b) {
+		close(b->fd[0]);
+		close(b->fd[1]);
+		free(b);
+	}
+	ch->impl = NULL;
+}
+
+static const struct ipctb_chan_ops blind_ops = {
+    .name = "test_blind_eintr",
+    .summary = "test only: retries EINTR forever (broken twin)",
+    .caps = IPCTB_CAP_SHIM,
+    .max_msg = 64,
+    .create = blind_create,
+    .set_end = blind_set_end,
+    .send = blind_send,
+    .recv = blind_recv,
+    .close = blind_close,
+    .destroy = ipctb__chan_no_destroy,
+    .objects = ipctb__chan_no_objects,
+};
+
+/* The check above must catch a loop that ignores the deadline. */
+Test(eintr, control_blind_retry_caught, .timeout = 60)
+{
+	char out[1024] = "";
+	storm_one(&blind_ops, false, out, sizeof(out));
+	cr_assert_not_null(strstr(out, "test_blind_eintr recv: still inside the call"),
+			   "the broken twin was not caught: '%s'", out);
 }
 
 LEAK_TEST(eintr, recv_storm_times_out, .timeout = 60)
