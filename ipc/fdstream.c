@@ -65,8 +65,12 @@ static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, siz
 		}
 		if (w == 0)
 			return -EIO; /* no progress and no reason: never loop on it */
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(dl, nonblock ? IPCTB_NONBLOCK : 0);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (nonblock || (lazy && *done > 0))
 				return -EAGAIN;
@@ -301,8 +305,11 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 		 * and everything it sent has been handed out. */
 		if (n == 0 || errno == ECONNRESET)
 			return -EPIPE;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if ((r = ipctb__eintr_retry(&dl, flags)) < 0)
+				return r;
 			continue;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
@@ -362,8 +369,11 @@ static void absorb_pending(struct ipctb_chan *ch, struct ipctb__fdchan *c)
 		}
 		if (n == 0)
 			break;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if (ipctb__eintr_retry(&dl, 0) < 0)
+				return;
 			continue;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return;
 		if (!c->tcp || ipctb__wait_fd(c->rfd, POLLIN, -1, &dl) < 0)

@@ -100,6 +100,13 @@ int ipctb__deadline_left(const struct ipctb__deadline *d);
 bool ipctb__deadline_passed(const struct ipctb__deadline *d);
 /* The deadline as an absolute CLOCK_REALTIME time (for mq_timed*). */
 struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d);
+/*
+ * Called by a retry loop after EINTR: 0 to retry, or, once the call's
+ * deadline has passed, the call's answer: -ETIMEDOUT, or -EAGAIN when
+ * flags hold IPCTB_NONBLOCK (a call that may not wait never times out).
+ * A long signal storm must not hold a timed call past its timeout.
+ */
+int ipctb__eintr_retry(const struct ipctb__deadline *d, int flags) IPCTB_WUR;
 
 /*
  * Wait until fd has events (or POLLHUP/POLLERR) or the deadline passes,

@@ -74,7 +74,10 @@ static int scan_sysv(struct ipctb_snapshot *s, const struct sysv_cols *c)
 		 * remove; another user's object is none of our business. */
 		if ((uid_t)v[c->uid] != geteuid() || (uid_t)v[c->cuid] != geteuid())
 			continue;
-		struct ipctb_leak_obj o = {.kind = c->kind, .key = v[0], .id = v[1], .creator = -1};
+		/* The kernel prints key_t (32 bits) as a signed int: keep it
+		 * as the unsigned value, never sign-extended. */
+		struct ipctb_leak_obj o = {
+		    .kind = c->kind, .key = (long)(uint32_t)v[0], .id = v[1], .creator = -1};
 		if (c->cpid >= 0)
 			o.creator = (pid_t)v[c->cpid];
 		snprintf(o.name, sizeof(o.name), "%s id=%ld", c->table, o.id);

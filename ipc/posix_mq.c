@@ -148,8 +148,12 @@ static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 		/* The queue is O_NONBLOCK: no absolute timeout needed. */
 		if (ipctb__sys_mq_timedsend(p->q, len ? buf : "", len, 0, NULL) == 0)
 			return 0;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno != EAGAIN)
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
@@ -182,8 +186,12 @@ static int pmq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 			*len = (size_t)n;
 			return 0;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno != EAGAIN)
 			return -errno;
 		/* Empty after the lifeline broke: all was received. */

@@ -160,8 +160,12 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 	for (;;) {
 		if (ipctb__sys_msgsnd(q->id, q->tx, len, IPC_NOWAIT) == 0)
 			return 0;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EIDRM)
 			return -EPIPE;
 		if (errno == EINVAL)
@@ -197,8 +201,12 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 			*len = (size_t)n;
 			return 0;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EIDRM)
 			return -EPIPE;
 		if (errno == EINVAL)
@@ -209,8 +217,11 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 			 * receive would stumble on it. */
 			while (ipctb__sys_msgrcv(q->id, q->rx, ch->max_msg, 0,
 						 IPC_NOWAIT | MSG_NOERROR) < 0 &&
-			       errno == EINTR)
-				;
+			       errno == EINTR) {
+				int e = ipctb__eintr_retry(&dl, flags);
+				if (e < 0)
+					return e;
+			}
 			return -EMSGSIZE;
 		}
 		if (errno != ENOMSG)

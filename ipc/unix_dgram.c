@@ -95,8 +95,12 @@ static int dgram_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 			 * is a broken kernel or an injected short write, and
 			 * the truncated datagram cannot be taken back. */
 			return (size_t)n == len ? 0 : -EIO;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == ECONNREFUSED || errno == ECONNRESET || errno == EPIPE)
 			return -EPIPE;
 		if (errno != EAGAIN)
@@ -128,8 +132,12 @@ static int dgram_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
 			*len = (size_t)n;
 			return 0;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == ECONNREFUSED || errno == ECONNRESET)
 			return -EPIPE;
 		if (errno != EAGAIN)

@@ -97,8 +97,12 @@ static int seqp_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 			/* Records go whole; a short one was truncated on the
 			 * wire and cannot be completed. */
 			return (size_t)n == len + 1 ? 0 : -EIO;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == ECONNRESET || errno == ECONNREFUSED)
 			return -EPIPE;
 		if (errno != EAGAIN)
@@ -140,8 +144,12 @@ static int seqp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 		}
 		if (n == 0)
 			return -EPIPE;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(&dl, flags);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == ECONNRESET)
 			return -EPIPE;
 		if (errno != EAGAIN)

@@ -64,6 +64,13 @@ struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d)
 	return out;
 }
 
+int ipctb__eintr_retry(const struct ipctb__deadline *d, int flags)
+{
+	if (!d || !ipctb__deadline_passed(d))
+		return 0;
+	return (flags & IPCTB_NONBLOCK) ? -EAGAIN : -ETIMEDOUT;
+}
+
 int ipctb__wait_fd(int fd, short events, int life_fd, const struct ipctb__deadline *d)
 {
 	for (;;) {
@@ -73,9 +80,12 @@ int ipctb__wait_fd(int fd, short events, int life_fd, const struct ipctb__deadli
 		};
 		int r = ipctb__sys_poll(p, life_fd >= 0 ? 2 : 1, ipctb__deadline_left(d));
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			if (errno != EINTR)
+				return -errno;
+			int e = ipctb__eintr_retry(d, 0);
+			if (e < 0)
+				return e;
+			continue;
 		}
 		if (r == 0)
 			return -ETIMEDOUT;
@@ -182,8 +192,12 @@ int ipctb__write_all(int fd, const void *buf, size_t n, const struct ipctb__dead
 			n -= (size_t)w;
 			continue;
 		}
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR) {
+			int e = ipctb__eintr_retry(d, 0);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (w < 0 && errno == EAGAIN) {
 			int r = ipctb__wait_fd(fd, POLLOUT, -1, d);
 			if (r < 0)
@@ -207,8 +221,12 @@ int ipctb__read_all(int fd, void *buf, size_t n, const struct ipctb__deadline *d
 		}
 		if (r == 0)
 			return -EPIPE;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipctb__eintr_retry(d, 0);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN) {
 			int w = ipctb__wait_fd(fd, POLLIN, -1, d);
 			if (w < 0)

@@ -7,6 +7,9 @@
  * neither take the caller down nor outlive the run: the child reports
  * {result, message} through a pipe and leaves with _exit(); the parent
  * waits with a deadline, and on time-out kills the whole group and reaps.
+ * What the killed processes made is then removed through their ledgers
+ * (ipctb_ledger_recover), so that a case killed mid-way, or its peers,
+ * leave nothing behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,9 +21,13 @@
 #include <unistd.h>
 
 #include "ipctb/conform.h"
+#include "ipctb/ledger.h"
 #include "ipctb/shim.h"
 #include "proc.h"
 #include "ring.h"
+
+/* Processes of one case's group that recovery looks after. */
+#define GROUP_MAX 256
 
 /* The table lives beside the cases (conform_cases.c). */
 extern const struct ipctb_conform_case ipctb__conform_table[];
@@ -113,6 +120,50 @@ static _Noreturn void run_child(struct ipctb__proc *p, const struct ipctb_chan_o
 	ipctb__proc_exit(p, 0);
 }
 
+static bool listed(const pid_t *pids, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Remove what the killed processes of a case left: each has a ledger of
+ * its own. The case process itself is among them when it was killed, by
+ * us or by a crash. Returns the number of objects removed and names the
+ * first of them in what.
+ */
+static int recover_killed(pid_t *pids, size_t n, const struct ipctb__proc *p,
+			  const struct ipctb_snapshot *before, char *what, size_t wlen)
+{
+	if (WIFSIGNALED(p->status) && !listed(pids, n, p->pid) && n < GROUP_MAX)
+		pids[n++] = p->pid;
+	int total = 0;
+	what[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		struct ipctb_snapshot rm;
+		int r = ipctb_ledger_recover(pids[i], before, &rm);
+		if (r < 0)
+			continue;
+		total += r;
+		for (size_t k = 0; k < rm.n; k++) {
+			const struct ipctb_leak_obj *o = &rm.v[k];
+			size_t l = strlen(what);
+			if (l + 2 >= wlen)
+				break;
+			if (o->kind == IPCTB_OBJ_SYSV_MSG || o->kind == IPCTB_OBJ_SYSV_SHM ||
+			    o->kind == IPCTB_OBJ_SYSV_SEM)
+				snprintf(what + l, wlen - l, "%s%s id=%ld", l ? ", " : "",
+					 ipctb_obj_kind_str(o->kind), o->id);
+			else
+				snprintf(what + l, wlen - l, "%s%s", l ? ", " : "", o->name);
+		}
+		ipctb_snapshot_free(&rm);
+	}
+	return total;
+}
+
 static int missing_caps(const struct ipctb_chan_ops *ops, const struct ipctb_conform_case *c,
 			char *msg, size_t msglen)
 {
@@ -140,12 +191,18 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_confo
 	if (missing_caps(ops, c, msg, msglen))
 		return IPCTB_CONFORM_SKIP;
 
+	/* For recovery: SysV objects made between a killed process's intent
+	 * record and its creation record are found by comparison. */
+	struct ipctb_snapshot before;
+	if (ipctb_snapshot_take(&before, IPCTB_SCAN_SYSV) < 0)
+		memset(&before, 0, sizeof(before));
 	/* Whatever the caller buffered must not be written twice. */
 	fflush(NULL);
 	struct ipctb__proc p;
 	long long start = ipctb__now_ms();
 	int pid = ipctb__proc_spawn(&p, IPCTB_PROC_GROUP);
 	if (pid < 0) {
+		ipctb_snapshot_free(&before);
 		set_msg(msg, msglen, "fork: %s (%ld)", strerror(-pid), pid);
 		return IPCTB_CONFORM_FAIL;
 	}
@@ -157,10 +214,17 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_confo
 	int r = ipctb__proc_read(&p, &rep, sizeof(rep), timeout_ms);
 	long long left = timeout_ms - (ipctb__now_ms() - start);
 	/* After a report the child has nothing left to do but exit. */
-	int w = ipctb__proc_finish(&p, r == 0 ? 5000 : (left > 0 ? (int)left : 0));
-	char st[96];
+	pid_t killed[GROUP_MAX];
+	size_t nk = 0;
+	int w = ipctb__proc_finish_group(&p, r == 0 ? 5000 : (left > 0 ? (int)left : 0), killed,
+					 GROUP_MAX, &nk);
+	char st[96], left_behind[400];
+	int rec = recover_killed(killed, nk, &p, &before, left_behind, sizeof(left_behind));
+	ipctb_snapshot_free(&before);
 	if (r == -ETIMEDOUT || (r == -EPIPE && w == -ETIMEDOUT)) {
-		set_msg(msg, msglen, "%stimed out after %ld ms", "", timeout_ms);
+		if (msg && msglen)
+			snprintf(msg, msglen, "timed out after %d ms%s%s", timeout_ms,
+				 rec ? "; removed what it left: " : "", rec ? left_behind : "");
 		return IPCTB_CONFORM_FAIL;
 	}
 	if (r < 0) {

@@ -8,11 +8,13 @@
  * harness's own plumbing.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -205,6 +207,94 @@ int ipctb__proc_finish(struct ipctb__proc *p, int timeout_ms)
 	/* Whatever the child left running in its group goes with it. */
 	kill_group(p);
 	reap_blocking(p);
+	release(p);
+	return r;
+}
+
+/* The live (not yet exited) members of process group pgid, from /proc. */
+static size_t list_group(pid_t pgid, pid_t *pids, size_t cap)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while (n < cap && (e = readdir(d))) {
+		char *end, path[64], buf[512];
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t got = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = '\0';
+		/* "pid (comm) state ppid pgrp ...": comm may hold ')'. */
+		char *rp = strrchr(buf, ')'), state;
+		long ppid, pgrp;
+		if (!rp || sscanf(rp + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+			continue;
+		if (pgrp == pgid && state != 'Z' && state != 'X')
+			pids[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Pidfds of the listed processes other than self (-1 for self, or where
+ * pidfd_open failed), opened while they are stopped: a stopped process
+ * cannot exit, so its pid cannot name another process yet. */
+static void open_pidfds(pid_t self, const pid_t *pids, int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		long fd = pids[i] == self ? -1 : syscall(SYS_pidfd_open, pids[i], 0);
+		fds[i] = fd >= 0 ? (int)fd : -1;
+	}
+}
+
+/* Wait until the listed processes have exited (a pidfd works for any
+ * process, zombies included), at most until deadline; keeps in the list
+ * self (reaped by the caller) and those seen to exit, closes the fds. */
+static size_t wait_gone(pid_t self, pid_t *pids, int *fds, size_t n, long long deadline)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool gone = pids[i] == self ||
+			    (fds[i] >= 0 && ipctb__wait_readable(fds[i], left_ms(deadline)) == 1);
+		if (fds[i] >= 0)
+			close(fds[i]);
+		if (gone)
+			pids[kept++] = pids[i];
+	}
+	return kept;
+}
+
+int ipctb__proc_finish_group(struct ipctb__proc *p, int timeout_ms, pid_t *pids, size_t cap,
+			     size_t *n)
+{
+	*n = 0;
+	if (p->pid <= 0)
+		return -ECHILD;
+	long long deadline = ipctb__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int r = wait_exit(p, deadline) ? 0 : -ETIMEDOUT;
+	int *fds = cap ? calloc(cap, sizeof(*fds)) : NULL;
+	if (fds && !p->reaped) {
+		/* Stopped, no member can fork a process we would not list;
+		 * SIGKILL ends stopped processes all the same. The child is
+		 * not reaped yet, so its pid still names its group. */
+		(void)kill(-p->pid, SIGSTOP);
+		*n = list_group(p->pid, pids, cap);
+		open_pidfds(p->pid, pids, fds, *n);
+	}
+	kill_group(p);
+	reap_blocking(p);
+	if (fds)
+		*n = wait_gone(p->pid, pids, fds, *n, ipctb__now_ms() + 5000);
+	free(fds);
 	release(p);
 	return r;
 }

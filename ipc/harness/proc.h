@@ -57,6 +57,18 @@ int ipctb__proc_read(struct ipctb__proc *p, void *buf, size_t n, int timeout_ms)
  */
 int ipctb__proc_finish(struct ipctb__proc *p, int timeout_ms);
 
+/*
+ * Parent: ipctb__proc_finish(), and in pids[0..*n) the processes of the
+ * child's group (the child included) that had not exited when the group
+ * was killed: their ledgers (one per process) list what they left. The
+ * group is stopped before it is listed, so that no member forks past the
+ * list, and every listed process has exited when this returns (each wait
+ * bounded; one that cannot be waited for is left out of the list). At
+ * most cap are listed; a group of more leaves the rest unlisted.
+ */
+int ipctb__proc_finish_group(struct ipctb__proc *p, int timeout_ms, pid_t *pids, size_t cap,
+			     size_t *n);
+
 /* Parent: SIGKILL the child (and its group), reap it, close the pipe. */
 void ipctb__proc_kill(struct ipctb__proc *p);
 

@@ -31,7 +31,9 @@ static void help(FILE *f)
 	fprintf(f, "usage: ipctb conform [--transport NAME]... [--case NAME]... [--timeout MS]\n"
 		   "                     [--json] [--list-cases]\n\n"
 		   "Run the conformance suite: every case over every transport unless\n"
-		   "narrowed. Each case runs in its own process, killed after the time-out.\n\n"
+		   "narrowed. Each case runs in a process group of its own, killed after\n"
+		   "the time-out; what the killed processes made is then removed through\n"
+		   "their ledgers. Options must be spelled out in full.\n\n"
 		   "  --transport NAME  run over this transport (repeatable)\n"
 		   "  --case NAME       run this case (repeatable)\n"
 		   "  --timeout MS      time-out of one case run (default 60000)\n"
@@ -145,6 +147,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 		fprintf(stderr, "ipctb conform: out of memory\n");
 		goto done;
 	}
+	if (ipctb_tool_full_spelling("conform", argc, argv, opts) < 0)
+		goto done;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {

@@ -31,6 +31,8 @@ int ipctb_cmd_list(int argc, char **argv)
 	int names = 0, json = 0, c;
 	opterr = 0;
 	optind = 1;
+	if (ipctb_tool_full_spelling("list", argc, argv, opts) < 0)
+		return IPCTB_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':

@@ -21,7 +21,22 @@
 int ipctb_cmd_list(int argc, char **argv);
 int ipctb_cmd_conform(int argc, char **argv);
 
-/* s as a JSON string literal, quotes included. */
+struct option;
+
+/* Writers of untrusted strings (escape.c, which documents the escapes):
+ * s as a JSON string literal, quotes included, valid UTF-8 whatever s
+ * holds; s as text with control characters and bytes that are not UTF-8
+ * escaped (\xNN), so that it cannot drive a terminal. */
 void ipctb_json_str(FILE *f, const char *s);
+void ipctb_text_str(FILE *f, const char *s);
+/* Length of the valid UTF-8 sequence at s (code point in *cp), 0 if
+ * none starts there. */
+size_t ipctb_utf8_seq(const unsigned char *s, unsigned *cp);
+
+/* getopt_long accepts any unambiguous prefix of a long option ("--cl" for
+ * "--clean"). Call before it: reports (on stderr, as "ipctb <cmd>: ...")
+ * an option that is not one of opts spelled in full and returns -1, else
+ * 0. */
+int ipctb_tool_full_spelling(const char *cmd, int argc, char **argv, const struct option *opts);
 
 #endif
