@@ -219,8 +219,15 @@ static _Noreturn void exec_child(int o[2], int e[2], const char *const *argv, co
 {
 	dup2(o[1], 1);
 	dup2(e[1], 2);
-	if (tmpdir)
+	if (tmpdir) {
+		/* Its own ledger directory too: a --clean also recovers the
+		 * ledgers of every dead process, which must not reach into
+		 * tests running beside this one. */
+		char ledger[4096];
+		snprintf(ledger, sizeof(ledger), "%s/ledger", tmpdir);
 		setenv("TMPDIR", tmpdir, 1);
+		setenv("IPCTB_LEDGER_DIR", ledger, 1);
+	}
 	/* IPCTB_TOOL_UNDER_TEST runs the tests against another build of
 	 * the tool (an older one, to show that a test can fail). */
 	const char *tool = getenv("IPCTB_TOOL_UNDER_TEST");

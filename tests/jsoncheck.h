@@ -23,7 +23,8 @@ struct tool_run {
 };
 
 /* Run the tool (IPCTB_TOOL_PATH, or $IPCTB_TOOL_UNDER_TEST) with argv (NULL-terminated, without the
- * program name), with TMPDIR set to tmpdir when not NULL, at most
+ * program name), with TMPDIR set to tmpdir and IPCTB_LEDGER_DIR to
+ * tmpdir/ledger when tmpdir is not NULL, at most
  * timeout_ms. Returns 0, or -errno if it could not be started. */
 int tool_run(struct tool_run *r, const char *const *argv, const char *tmpdir, int timeout_ms);
 

@@ -63,7 +63,10 @@ static void plant(struct plant *p)
 
 static void unplant(struct plant *p)
 {
+	char ledger[300];
+	snprintf(ledger, sizeof(ledger), "%s/ledger", p->dir);
 	unlink(p->fifo);
+	rmdir(ledger); /* the tool's private ledger directory, if made */
 	rmdir(p->dir);
 }
 
