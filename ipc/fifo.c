@@ -27,8 +27,11 @@ static int make_fifo(struct ipctb__fdchan *c, void *ctx)
 	if (r < 0)
 		return -errno;
 	c->path_made = true;
-	/* The umask may have taken bits off 0600; it must be exactly that. */
-	return chmod(c->path, 0600) < 0 ? -errno : 0;
+	/* The umask may have taken bits off 0600; it must be exactly that.
+	 * AT_SYMLINK_NOFOLLOW: should a given path in a shared directory be
+	 * swapped for a symlink meanwhile, the chmod fails instead of
+	 * changing whatever the link points to. */
+	return fchmodat(AT_FDCWD, c->path, 0600, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)

@@ -246,18 +246,18 @@ static int nsem_fix_mode(const char *name)
 	else if (!(d.st_mode & S_ISVTX) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		r = ipctb__detail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod",
 				  leaf);
-	else if (fchmodat(dfd, leaf, 0600, 0) < 0)
+	else if (fchmodat(dfd, leaf, 0600, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -errno;
 	close(dfd);
 	return r;
 }
 
-/* One O_EXCL sem_open under one name; undone if its mode cannot be set. */
 struct nsem_try {
 	struct ipctb_nsem *n;
 	unsigned value;
 };
 
+/* One O_EXCL sem_open under one name; undone if its mode cannot be set. */
 static int nsem_try_open(const char *name, void *ctx)
 {
 	struct nsem_try *t = ctx;

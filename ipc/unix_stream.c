@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,7 +32,8 @@ static int bind_path(struct ipctb__fdchan *c, void *vctx)
 	if (r < 0)
 		return errno == EADDRINUSE ? -EEXIST : -errno;
 	c->path_made = true;
-	return chmod(c->path, 0600) < 0 ? -errno : 0;
+	/* Exactly 0600, never through a symlink swapped in (see fifo.c). */
+	return fchmodat(AT_FDCWD, c->path, 0600, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
