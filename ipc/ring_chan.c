@@ -294,6 +294,7 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 	struct ipctb__deadline d;
 	ipctb__deadline_init(&d, ch->timeout_ms);
 	struct want w = {ch, rc, 0};
+	bool gone = false;
 	for (;;) {
 		int e = sane(rc);
 		if (e < 0)
@@ -311,9 +312,16 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 		if (e != -EAGAIN)
 			return blame(rc, e);
 		/* Empty: only now does a gone peer mean EOF, so that every
-		 * message it sent is received first. */
-		if (peer_gone(ch, rc))
+		 * message it sent is received first. The ring was seen empty
+		 * before the peer was seen gone, and it may have published its
+		 * last messages in between: look once more (the acquire load
+		 * of its close flag makes them visible). */
+		if (gone)
 			return -EPIPE;
+		if (peer_gone(ch, rc)) {
+			gone = true;
+			continue;
+		}
 		if (flags & IPCTB_NONBLOCK)
 			return e;
 		if ((e = wait_once(&w, data_q(rc->ring.h), &d)) < 0)
