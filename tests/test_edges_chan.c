@@ -399,3 +399,33 @@ LEAK_TEST(edges, errdetail_cleared_by_a_successful_create)
 	ipctb_chan_destroy(ch);
 	cr_assert_str_empty(copy, "stale detail after a successful create: %s", copy);
 }
+
+/* Names a named transport cannot use give a clean error before anything is
+ * made: POSIX names are "/name" with no other slash; a path in a directory
+ * that does not exist fails with the kernel's error. */
+LEAK_TEST(edges, bad_names_of_named_transports, .timeout = 60)
+{
+	struct report rp = {"", 0};
+	char nodir[IPCTB_NAME_MAX];
+	snprintf(nodir, sizeof(nodir), "/nonexistent-%ld/%s.x", (long)getpid(),
+		 ipctb_name_prefix());
+	for (size_t i = 0; i < ipctb_transport_count(); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		if (!(ops->caps & IPCTB_CAP_NAMED))
+			continue;
+		bool fs = ops->caps & IPCTB_CAP_STREAM;
+		const char *bad[] = {fs ? nodir : "noslash", fs ? nodir : "/a/b"};
+		for (size_t k = 0; k < 2; k++) {
+			struct ipctb_chan_opts o = {.name = bad[k], .timeout_ms = T_MS};
+			struct ipctb_chan *ch = NULL;
+			int r = ipctb_chan_create_ops(ops, &o, &ch);
+			if (ch)
+				ipctb_chan_destroy(ch);
+			int want = fs ? -ENOENT : -EINVAL;
+			if (r != want)
+				note(&rp, ops->name, "name '%s' gave %s, expected %s", bad[k],
+				     ipctb_strerror(r), ipctb_strerror(want));
+		}
+	}
+	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
+}

@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -265,4 +267,84 @@ LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
 		cr_assert(ms[i] >= 990 && ms[i] < 5000, "%s(999 ms) took %ld ms", what[i], ms[i]);
 	}
 	cr_assert_eq(code, 0);
+}
+
+/* obj.h: the run id grammar [A-Za-z][A-Za-z0-9_-]{0,15}, at its length
+ * limit and one over, and the prefix without a run id. */
+LEAK_TEST(edges_names, run_id_grammar_and_length_limit)
+{
+	const char *old = getenv("IPCTB_RUN_ID");
+	char saved[64] = "";
+	if (old)
+		snprintf(saved, sizeof(saved), "%s", old);
+	static const struct {
+		const char *v;
+		int ok;
+	} cases[] = {
+	    {"abcdefghijklmnop", 1},
+	    {"abcdefghijklmnopq", 0},
+	    {"a", 1},
+	    {"Z9_-", 1},
+	    {"", 0},
+	    {"1abc", 0},
+	    {"ab.c", 0},
+	    {"ab/c", 0},
+	    {"-ab", 0},
+	};
+	int bad = -1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && bad < 0; i++) {
+		setenv("IPCTB_RUN_ID", cases[i].v, 1);
+		const char *r = ipctb_run_id();
+		if (cases[i].ok ? !r || strcmp(r, cases[i].v) != 0 : r != NULL)
+			bad = (int)i;
+	}
+	unsetenv("IPCTB_RUN_ID");
+	char want[32], got[48];
+	snprintf(want, sizeof(want), "ipctb.%ld", (long)getpid());
+	snprintf(got, sizeof(got), "%s", ipctb_name_prefix());
+	if (old)
+		setenv("IPCTB_RUN_ID", saved, 1);
+	cr_assert_eq(bad, -1, "run id '%s' %s", bad >= 0 ? cases[bad].v : "",
+		     bad >= 0 && cases[bad].ok ? "refused" : "accepted");
+	cr_assert_str_eq(got, want);
+}
+
+/* obj.h: a kind name for every kind; the mode of an object that is not
+ * there is -errno, of a kind without a mode -ENOTSUP, never a crash. */
+LEAK_TEST(edges_names, obj_kinds_and_modes_of_missing_objects)
+{
+	for (int k = IPCTB_OBJ_FIFO; k <= IPCTB_OBJ_FILE; k++)
+		cr_assert_str_neq(ipctb_obj_kind_str(k), "none", "kind %d", k);
+	cr_assert_str_eq(ipctb_obj_kind_str(IPCTB_OBJ_NONE), "none");
+	cr_assert_str_eq(ipctb_obj_kind_str((enum ipctb_obj_kind)99), "none");
+	char missing[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(missing, sizeof(missing), "/", "missing"), 0);
+	for (int k = IPCTB_OBJ_NONE; k <= IPCTB_OBJ_FILE + 1; k++) {
+		struct ipctb_obj o = {.kind = k, .id = -1};
+		snprintf(o.name, sizeof(o.name), "%s", missing);
+		unsigned mode = 12345;
+		int r = ipctb_obj_mode(&o, &mode);
+		int want = k == IPCTB_OBJ_NONE || k == IPCTB_OBJ_TCP_PORT || k > IPCTB_OBJ_FILE
+			       ? -ENOTSUP
+			       : 0;
+		if (want)
+			cr_assert_eq(r, want, "%s: %s", ipctb_obj_kind_str(k), ipctb_strerror(r));
+		else
+			cr_assert_lt(r, 0, "%s: a missing object gave %d", ipctb_obj_kind_str(k),
+				     r);
+		cr_assert_eq(mode, 12345, "%s: *mode written on failure", ipctb_obj_kind_str(k));
+	}
+}
+
+/* The mode of a SysV semaphore set (the one SysV kind no transport makes). */
+LEAK_TEST(edges_names, obj_mode_of_a_sysv_semaphore_set)
+{
+	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0640);
+	cr_assert_geq(id, 0, "semget: %s", strerror(errno));
+	struct ipctb_obj o = {.kind = IPCTB_OBJ_SYSV_SEM, .id = id};
+	unsigned mode = 0;
+	int r = ipctb_obj_mode(&o, &mode);
+	semctl(id, 0, IPC_RMID);
+	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
+	cr_assert_eq(mode, 0640, "mode %o", mode);
 }
