@@ -131,6 +131,16 @@ LEAK_TEST(edges_sync, nsem_bad_names_and_closed_handles)
 	cr_assert_eq(ipctb_nsem_close(&n), 0);
 	cr_assert_eq(ipctb_nsem_wait(&n, 10), -EBADF);
 	cr_assert_eq(ipctb_nsem_destroy(&n), 0); /* the name is still removed */
+	/* Opening a name nobody made, and unlinking one already gone. */
+	char missing[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(missing, sizeof(missing), "/", "missing"), 0);
+	cr_assert_eq(ipctb_nsem_open(&n, missing), -ENOENT);
+	struct ipctb_nsem a, b;
+	cr_assert_eq(ipctb_nsem_create(&a, NULL, 0), 0);
+	cr_assert_eq(ipctb_nsem_open(&b, a.name), 0);
+	cr_assert_eq(ipctb_nsem_destroy(&a), 0);
+	cr_assert_eq(ipctb_nsem_destroy(&b), -ENOENT);
+	ipctb_chan_close(NULL); /* ignored, as free(NULL) is */
 }
 
 /* The unique name needs its whole length plus the NUL: one byte less is
