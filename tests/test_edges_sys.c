@@ -210,6 +210,7 @@ struct held {
 	struct ipctb_pmutex m;
 	struct ipctb_pcond c;
 	struct ipctb_psem s;
+	volatile int flag;
 };
 
 /* A timeout just under a second makes the deadline's nanoseconds overflow
@@ -357,4 +358,34 @@ LEAK_TEST(edges_names, obj_mode_of_a_sysv_semaphore_set)
 	semctl(id, 0, IPC_RMID);
 	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
 	cr_assert_eq(mode, 0640, "mode %o", mode);
+}
+
+/* sync.h: a timeout <= 0 waits without a bound. Here a child sets the
+ * flag and signals; the test's own Criterion timeout bounds the run. */
+LEAK_TEST(edges_sync, pcond_wait_without_timeout, .timeout = 20)
+{
+	struct held *h =
+	    mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert(h != MAP_FAILED);
+	cr_assert_eq(ipctb_pmutex_init(&h->m), 0);
+	cr_assert_eq(ipctb_pcond_init(&h->c), 0);
+	cr_assert_eq(ipctb_pmutex_lock(&h->m, 0), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (ipctb_pmutex_lock(&h->m, 5000) != 0)
+			_exit(1);
+		h->flag = 1;
+		ipctb_pcond_signal(&h->c);
+		ipctb_pmutex_unlock(&h->m);
+		_exit(0);
+	}
+	int r = 0;
+	while (r == 0 && !h->flag)
+		r = ipctb_pcond_wait(&h->c, &h->m, 0);
+	ipctb_pmutex_unlock(&h->m);
+	int code = test_exit_code(test_reap(pid, 10000));
+	munmap(h, sizeof(*h));
+	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
+	cr_assert_eq(code, 0);
 }
