@@ -429,3 +429,30 @@ LEAK_TEST(edges, bad_names_of_named_transports, .timeout = 60)
 	}
 	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
 }
+
+/* chan.h: close "never fails"; with a message nobody will read still in
+ * the channel it must not wait for a reader either. */
+LEAK_TEST(edges, destroy_with_unread_messages_returns_at_once, .timeout = 60)
+{
+	struct report rp = {"", 0};
+	for (size_t i = 0; i < ipctb_transport_count(); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		struct ipctb_chan *ch;
+		int r = open_chan(ops, 0, &ch);
+		if (r != 0) {
+			note(&rp, ops->name, "create: %s", ipctb_strerror(r));
+			continue;
+		}
+		int s1 = ipctb_chan_send(ch, "first", 5, 0);
+		int s2 = ipctb_chan_send(ch, "second", 6, IPCTB_NONBLOCK);
+		long t0 = now_ms();
+		int d = ipctb_chan_destroy(ch);
+		long ms = now_ms() - t0;
+		if (s1 || s2 || d)
+			note(&rp, ops->name, "send %s, send %s, destroy %s", ipctb_strerror(s1),
+			     ipctb_strerror(s2), ipctb_strerror(d));
+		if (ms > 1000)
+			note(&rp, ops->name, "destroy with unread messages took %ld ms", ms);
+	}
+	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
+}
