@@ -115,11 +115,6 @@ static void send_on_full(struct report *rp, const struct ipctb_chan_ops *ops)
 		long t0 = now_ms();
 		r = ipctb_chan_send(ch, buf, m, 0);
 		check_timed_out(rp, ops->name, "blocking send on a full channel", r, now_ms() - t0);
-		/* Nothing was drained: the next send cannot succeed either
-		 * (a stream that timed out mid-frame keeps that error). */
-		r = ipctb_chan_send(ch, buf, m, IPCTB_NONBLOCK);
-		if (r >= 0)
-			note(rp, ops->name, "a send on a still full channel succeeded");
 	}
 	free(buf);
 	ipctb_chan_destroy(ch);
