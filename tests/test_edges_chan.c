@@ -456,3 +456,49 @@ LEAK_TEST(edges, destroy_with_unread_messages_returns_at_once, .timeout = 60)
 	}
 	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
 }
+
+/* chan.h: timeout_ms <= 0 waits without a bound. A forked peer sends one
+ * message and closes: the unbounded recv gets it, then -EPIPE (the peer's
+ * close ends the wait; the test's Criterion timeout bounds the run). */
+static void forever_roundtrip(struct report *rp, const struct ipctb_chan_ops *ops)
+{
+	struct ipctb_chan_opts o = {.timeout_ms = 0};
+	struct ipctb_chan *ch;
+	int r = ipctb_chan_create_ops(ops, &o, &ch);
+	if (r != 0) {
+		note(rp, ops->name, "create without timeout: %s", ipctb_strerror(r));
+		return;
+	}
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int ok = ipctb_chan_set_end(ch, IPCTB_END_TX) == 0 &&
+			 ipctb_chan_send(ch, "forever", 7, 0) == 0;
+		ipctb_chan_close(ch);
+		_exit(ok ? 0 : 1);
+	}
+	char buf[16];
+	size_t got = 0;
+	int e = ipctb_chan_set_end(ch, IPCTB_END_RX);
+	int r1 = e ? e : ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0);
+	size_t got1 = got;
+	int r2 = e || !(ops->caps & IPCTB_CAP_PEER_CLOSE)
+		     ? -EPIPE
+		     : ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0);
+	int code = test_exit_code(test_reap(pid, 10000));
+	ipctb_chan_destroy(ch);
+	if (code != 0 || r1 != 0 || got1 != 7 || r2 != -EPIPE)
+		note(rp, ops->name, "child exit %d; recv %s (%zu bytes); then %s (expected %s)",
+		     code, ipctb_strerror(r1), got1, ipctb_strerror(r2), ipctb_strerror(-EPIPE));
+}
+
+LEAK_TEST(edges, no_timeout_waits_until_data_or_peer_close, .timeout = 60)
+{
+	struct report rp = {"", 0};
+	for (size_t i = 0; i < ipctb_transport_count(); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		if (ops->caps & IPCTB_CAP_FORK)
+			forever_roundtrip(&rp, ops);
+	}
+	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
+}
