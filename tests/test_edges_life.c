@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/msg.h>
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
@@ -197,4 +198,30 @@ LEAK_TEST(edges, no_timeout_waits_until_data_or_peer_close, .timeout = 60)
 			forever_roundtrip(&rp, ops);
 	}
 	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
+}
+
+/* A SysV queue removed by someone else under a channel: send and recv say
+ * -EPIPE (the queue is gone), at once, for blocking calls too, and the
+ * channel can still be destroyed. */
+LEAK_TEST(edges, sysv_queue_removed_underneath_gives_epipe, .timeout = 30)
+{
+	struct ipctb_chan *ch;
+	cr_assert_eq(open_chan(ipctb_transport_find("sysv_msg"), 0, &ch), 0);
+	struct ipctb_obj objs[4];
+	int n = ipctb_chan_objects(ch, objs, 4);
+	int removed = 0;
+	for (int i = 0; i < n && i < 4; i++)
+		if (objs[i].kind == IPCTB_OBJ_SYSV_MSG && msgctl(objs[i].id, IPC_RMID, NULL) == 0)
+			removed++;
+	char buf[8];
+	size_t got = 0;
+	long t0 = now_ms();
+	int s = ipctb_chan_send(ch, "gone", 4, 0);
+	int r = ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0);
+	long ms = now_ms() - t0;
+	(void)ipctb_chan_destroy(ch); /* its own IPC_RMID now fails: no matter */
+	cr_assert_eq(removed, 1, "%d queues among %d objects", removed, n);
+	cr_assert_eq(s, -EPIPE, "send: %s", ipctb_strerror(s));
+	cr_assert_eq(r, -EPIPE, "recv: %s", ipctb_strerror(r));
+	cr_assert_lt(ms, T_MS, "took %ld ms: waited instead of seeing the queue gone", ms);
 }
