@@ -22,41 +22,7 @@
 
 #include "ipctb/ipctb.h"
 #include "leakcheck.h"
-
-enum { T_MS = 150 }; /* the channel timeout these tests wait out */
-
-struct report {
-	char text[4096];
-	int failed;
-};
-
-__attribute__((format(printf, 3, 4))) static void note(struct report *rp, const char *tr,
-						       const char *fmt, ...)
-{
-	size_t l = strlen(rp->text);
-	int w = snprintf(rp->text + l, sizeof(rp->text) - l, "\n  %s: ", tr);
-	if (w > 0 && (size_t)w < sizeof(rp->text) - l) {
-		va_list ap;
-		va_start(ap, fmt);
-		l += (size_t)w;
-		vsnprintf(rp->text + l, sizeof(rp->text) - l, fmt, ap);
-		va_end(ap);
-	}
-	rp->failed++;
-}
-
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static int open_chan(const struct ipctb_chan_ops *ops, size_t max_msg, struct ipctb_chan **ch)
-{
-	struct ipctb_chan_opts o = {.max_msg = max_msg, .timeout_ms = T_MS};
-	return ipctb_chan_create_ops(ops, &o, ch);
-}
+#include "test_edges_util.h"
 
 /* A blocking call that cannot complete gives -ETIMEDOUT after about the
  * channel's timeout: at least T_MS, well under T_MS + 2 s. */
@@ -319,83 +285,4 @@ LEAK_TEST(edges, registry_name_length_limit)
 	cr_assert_null(ipctb_transport_find(n33));
 	cr_assert_null(ipctb_transport_at(ipctb_transport_count()));
 	cr_assert_null(ipctb_transport_find(NULL));
-}
-
-/* Whether each object of ch exists now: mode readable (obj.h). Objects
- * without a mode to read (memfd, TCP port) count as present. */
-static int objects_present(struct ipctb_chan *ch, struct ipctb_obj *objs, int n, char *why,
-			   size_t len)
-{
-	for (int i = 0; i < n; i++) {
-		unsigned mode;
-		int r = ipctb_obj_mode(&objs[i], &mode);
-		if (r != 0 && objs[i].kind != IPCTB_OBJ_MEMFD &&
-		    objs[i].kind != IPCTB_OBJ_TCP_PORT) {
-			snprintf(why, len, "%s %s/%d: %s", ipctb_obj_kind_str(objs[i].kind),
-				 objs[i].name, objs[i].id, ipctb_strerror(r));
-			return 0;
-		}
-	}
-	return 1;
-}
-
-/* chan.h: ipctb_chan_destroy() removes named objects only in the creating
- * process; anywhere else it only closes. A forked child that destroys its
- * copy must leave the creator's objects in place. */
-static void destroy_in_child(struct report *rp, const struct ipctb_chan_ops *ops)
-{
-	struct ipctb_chan *ch;
-	struct ipctb_obj objs[8];
-	char why[300] = "";
-	int r = open_chan(ops, 0, &ch);
-	if (r != 0) {
-		note(rp, ops->name, "create: %s", ipctb_strerror(r));
-		return;
-	}
-	int n = ipctb_chan_objects(ch, objs, 8);
-	if (n < 0 || n > 8 || !objects_present(ch, objs, n, why, sizeof(why))) {
-		note(rp, ops->name, "objects before the fork: %d %s", n, why);
-		ipctb_chan_destroy(ch);
-		return;
-	}
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		ipctb_chan_destroy(ch); /* not the creator: closes only */
-		_exit(0);
-	}
-	int code = test_exit_code(test_reap(pid, 10000));
-	if (code != 0)
-		note(rp, ops->name, "the child's destroy: exit %d", code);
-	else if (!objects_present(ch, objs, n, why, sizeof(why)))
-		note(rp, ops->name, "a child's destroy removed the creator's %s", why);
-	ipctb_chan_destroy(ch);
-}
-
-LEAK_TEST(edges, destroy_outside_the_creator_only_closes, .timeout = 60)
-{
-	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		if (ops->caps & IPCTB_CAP_FORK)
-			destroy_in_child(&rp, ops);
-	}
-	cr_assert_eq(rp.failed, 0, "%d failure(s):%s", rp.failed, rp.text);
-}
-
-/* error.h: ipctb_errdetail() is "" when there is nothing to add; a
- * successful create leaves no stale detail of an earlier failure. */
-LEAK_TEST(edges, errdetail_cleared_by_a_successful_create)
-{
-	const struct ipctb_chan_ops *ops = ipctb_transport_find("pipe");
-	cr_assert_not_null(ops);
-	struct ipctb_chan *ch = NULL;
-	cr_assert_eq(open_chan(ops, ops->max_msg + 1, &ch), -EMSGSIZE);
-	cr_assert_neq(ipctb_errdetail()[0], '\0', "a refused max_msg has a detail");
-	cr_assert_eq(open_chan(ops, 0, &ch), 0);
-	const char *d = ipctb_errdetail();
-	char copy[256];
-	snprintf(copy, sizeof(copy), "%s", d);
-	ipctb_chan_destroy(ch);
-	cr_assert_str_empty(copy, "stale detail after a successful create: %s", copy);
 }

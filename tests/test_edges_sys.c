@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -129,6 +131,16 @@ LEAK_TEST(edges_sync, nsem_bad_names_and_closed_handles)
 	cr_assert_eq(ipctb_nsem_close(&n), 0);
 	cr_assert_eq(ipctb_nsem_wait(&n, 10), -EBADF);
 	cr_assert_eq(ipctb_nsem_destroy(&n), 0); /* the name is still removed */
+	/* Opening a name nobody made, and unlinking one already gone. */
+	char missing[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(missing, sizeof(missing), "/", "missing"), 0);
+	cr_assert_eq(ipctb_nsem_open(&n, missing), -ENOENT);
+	struct ipctb_nsem a, b;
+	cr_assert_eq(ipctb_nsem_create(&a, NULL, 0), 0);
+	cr_assert_eq(ipctb_nsem_open(&b, a.name), 0);
+	cr_assert_eq(ipctb_nsem_destroy(&a), 0);
+	cr_assert_eq(ipctb_nsem_destroy(&b), -ENOENT);
+	ipctb_chan_close(NULL); /* ignored, as free(NULL) is */
 }
 
 /* The unique name needs its whole length plus the NUL: one byte less is
@@ -198,6 +210,7 @@ struct held {
 	struct ipctb_pmutex m;
 	struct ipctb_pcond c;
 	struct ipctb_psem s;
+	volatile int flag;
 };
 
 /* A timeout just under a second makes the deadline's nanoseconds overflow
@@ -264,5 +277,115 @@ LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
 			     ipctb_strerror(r[i]), ms[i]);
 		cr_assert(ms[i] >= 990 && ms[i] < 5000, "%s(999 ms) took %ld ms", what[i], ms[i]);
 	}
+	cr_assert_eq(code, 0);
+}
+
+/* obj.h: the run id grammar [A-Za-z][A-Za-z0-9_-]{0,15}, at its length
+ * limit and one over, and the prefix without a run id. */
+LEAK_TEST(edges_names, run_id_grammar_and_length_limit)
+{
+	const char *old = getenv("IPCTB_RUN_ID");
+	char saved[64] = "";
+	if (old)
+		snprintf(saved, sizeof(saved), "%s", old);
+	static const struct {
+		const char *v;
+		int ok;
+	} cases[] = {
+	    {"abcdefghijklmnop", 1},
+	    {"abcdefghijklmnopq", 0},
+	    {"a", 1},
+	    {"Z9_-", 1},
+	    {"", 0},
+	    {"1abc", 0},
+	    {"ab.c", 0},
+	    {"ab/c", 0},
+	    {"-ab", 0},
+	};
+	int bad = -1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && bad < 0; i++) {
+		setenv("IPCTB_RUN_ID", cases[i].v, 1);
+		const char *r = ipctb_run_id();
+		if (cases[i].ok ? !r || strcmp(r, cases[i].v) != 0 : r != NULL)
+			bad = (int)i;
+	}
+	unsetenv("IPCTB_RUN_ID");
+	char want[32], got[48];
+	snprintf(want, sizeof(want), "ipctb.%ld", (long)getpid());
+	snprintf(got, sizeof(got), "%s", ipctb_name_prefix());
+	if (old)
+		setenv("IPCTB_RUN_ID", saved, 1);
+	cr_assert_eq(bad, -1, "run id '%s' %s", bad >= 0 ? cases[bad].v : "",
+		     bad >= 0 && cases[bad].ok ? "refused" : "accepted");
+	cr_assert_str_eq(got, want);
+}
+
+/* obj.h: a kind name for every kind; the mode of an object that is not
+ * there is -errno, of a kind without a mode -ENOTSUP, never a crash. */
+LEAK_TEST(edges_names, obj_kinds_and_modes_of_missing_objects)
+{
+	for (int k = IPCTB_OBJ_FIFO; k <= IPCTB_OBJ_FILE; k++)
+		cr_assert_str_neq(ipctb_obj_kind_str(k), "none", "kind %d", k);
+	cr_assert_str_eq(ipctb_obj_kind_str(IPCTB_OBJ_NONE), "none");
+	cr_assert_str_eq(ipctb_obj_kind_str((enum ipctb_obj_kind)99), "none");
+	char missing[IPCTB_NAME_MAX];
+	cr_assert_eq(ipctb_unique_name(missing, sizeof(missing), "/", "missing"), 0);
+	for (int k = IPCTB_OBJ_NONE; k <= IPCTB_OBJ_FILE + 1; k++) {
+		struct ipctb_obj o = {.kind = k, .id = -1};
+		snprintf(o.name, sizeof(o.name), "%s", missing);
+		unsigned mode = 12345;
+		int r = ipctb_obj_mode(&o, &mode);
+		int want = k == IPCTB_OBJ_NONE || k == IPCTB_OBJ_TCP_PORT || k > IPCTB_OBJ_FILE
+			       ? -ENOTSUP
+			       : 0;
+		if (want)
+			cr_assert_eq(r, want, "%s: %s", ipctb_obj_kind_str(k), ipctb_strerror(r));
+		else
+			cr_assert_lt(r, 0, "%s: a missing object gave %d", ipctb_obj_kind_str(k),
+				     r);
+		cr_assert_eq(mode, 12345, "%s: *mode written on failure", ipctb_obj_kind_str(k));
+	}
+}
+
+/* The mode of a SysV semaphore set (the one SysV kind no transport makes). */
+LEAK_TEST(edges_names, obj_mode_of_a_sysv_semaphore_set)
+{
+	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0640);
+	cr_assert_geq(id, 0, "semget: %s", strerror(errno));
+	struct ipctb_obj o = {.kind = IPCTB_OBJ_SYSV_SEM, .id = id};
+	unsigned mode = 0;
+	int r = ipctb_obj_mode(&o, &mode);
+	semctl(id, 0, IPC_RMID);
+	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
+	cr_assert_eq(mode, 0640, "mode %o", mode);
+}
+
+/* sync.h: a timeout <= 0 waits without a bound. Here a child sets the
+ * flag and signals; the test's own Criterion timeout bounds the run. */
+LEAK_TEST(edges_sync, pcond_wait_without_timeout, .timeout = 20)
+{
+	struct held *h =
+	    mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert(h != MAP_FAILED);
+	cr_assert_eq(ipctb_pmutex_init(&h->m), 0);
+	cr_assert_eq(ipctb_pcond_init(&h->c), 0);
+	cr_assert_eq(ipctb_pmutex_lock(&h->m, 0), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (ipctb_pmutex_lock(&h->m, 5000) != 0)
+			_exit(1);
+		h->flag = 1;
+		ipctb_pcond_signal(&h->c);
+		ipctb_pmutex_unlock(&h->m);
+		_exit(0);
+	}
+	int r = 0;
+	while (r == 0 && !h->flag)
+		r = ipctb_pcond_wait(&h->c, &h->m, 0);
+	ipctb_pmutex_unlock(&h->m);
+	int code = test_exit_code(test_reap(pid, 10000));
+	munmap(h, sizeof(*h));
+	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
 	cr_assert_eq(code, 0);
 }
