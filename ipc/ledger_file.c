@@ -43,19 +43,19 @@ static int dir_trusted(int fd, const char *path)
 		return -errno;
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: not a directory", path);
+			 "ledger directory %.160s not trusted: not a directory", path);
 		return -ENOTDIR;
 	}
 	if (st.st_uid != geteuid()) {
 		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: owner uid %u, not %u", path,
+			 "ledger directory %.160s not trusted: owner uid %u, not %u", path,
 			 (unsigned)st.st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 	if (st.st_mode & 077) {
 		snprintf(refused, sizeof(refused),
-			 "ledger directory %s not trusted: mode %04o gives access to others", path,
-			 (unsigned)(st.st_mode & 07777));
+			 "ledger directory %.160s not trusted: mode %04o gives access to others",
+			 path, (unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	/* Ours and private: we may need to write it whatever the umask was. */
@@ -80,7 +80,7 @@ int ipctb__ledger_dir_open(bool create)
 		int e = errno;
 		if (e == ELOOP || e == ENOTDIR)
 			snprintf(refused, sizeof(refused),
-				 "ledger directory %s not trusted: a link or not a directory",
+				 "ledger directory %.160s not trusted: a link or not a directory",
 				 path);
 		return e == ELOOP || e == ENOTDIR ? -EPERM : -e;
 	}

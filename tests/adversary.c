@@ -134,6 +134,10 @@ static int enter_namespace(void)
 		adv_say("no private mount+IPC namespace here: unshare: %s", strerror(errno));
 		return ADV_SKIP;
 	}
+#ifdef IPCTB_TOOL_PATH
+	/* The private /tmp below hides a build tree that lives under /tmp. */
+	(void)test_tool_pin(IPCTB_TOOL_PATH);
+#endif
 	/* Keep our mounts from propagating back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("adv-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
@@ -259,7 +263,7 @@ int adv_tool(const char *const *argv, char *out, size_t len, int timeout_ms)
 	if (pid == 0) {
 		if (dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(127);
-		execv(tool, (char *const *)args);
+		test_tool_exec(tool, (char *const *)args);
 		_exit(127);
 	}
 	close(p[1]);

@@ -238,7 +238,7 @@ static _Noreturn void exec_child(int o[2], int e[2], const char *const *argv, co
 	for (; argv[k - 1] && k < 31; k++)
 		args[k] = argv[k - 1];
 	args[k] = NULL;
-	execv(tool, (char *const *)args);
+	test_tool_exec(tool, (char *const *)args);
 	_exit(127);
 }
 

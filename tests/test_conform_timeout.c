@@ -138,7 +138,9 @@ static int private_world(void)
 {
 	if (ipctb_private_ns() < 0)
 		return -1;
-	/* Our own /tmp: the ledger directory and private dirs live there. */
+	/* Our own /tmp: the ledger directory and private dirs live there. It
+	 * hides a build tree under /tmp, so the tool is opened first. */
+	(void)test_tool_pin(IPCTB_TOOL_PATH);
 	if (mount("ipctb-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		return -1;
 	return 0;

@@ -2,6 +2,8 @@
 /* Helpers shared by the Criterion suites (see testutil.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,4 +49,30 @@ unsigned test_seed(const char *what, unsigned def)
 	printf("%s: seed=%u (replay with IPCTB_SEED=%u)\n", what, seed, seed);
 	fflush(stdout);
 	return seed;
+}
+
+static int pinned_fd = -1;
+static char pinned_path[4096];
+
+int test_tool_pin(const char *path)
+{
+	if (pinned_fd >= 0 && strcmp(pinned_path, path) == 0)
+		return 0;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pinned_fd >= 0)
+		close(pinned_fd);
+	pinned_fd = fd;
+	snprintf(pinned_path, sizeof(pinned_path), "%s", path);
+	return 0;
+}
+
+void test_tool_exec(const char *path, char *const argv[])
+{
+	extern char **environ;
+	/* An ELF file runs from a close-on-exec O_PATH fd. */
+	if (pinned_fd >= 0 && strcmp(pinned_path, path) == 0)
+		execveat(pinned_fd, "", argv, environ, AT_EMPTY_PATH);
+	execv(path, argv);
 }

@@ -21,6 +21,14 @@
 int test_reap(pid_t pid, int timeout_ms);
 /* The exit code of a wait status, or -1 if it did not exit normally. */
 int test_exit_code(int status);
+/*
+ * Tests that mount a private /tmp hide the build tree when the checkout
+ * lives under /tmp (a CI clone may). test_tool_pin() opens an executable
+ * (O_PATH) before such a mount; test_tool_exec() then runs the pinned file
+ * with execveat, else path with execv. Returns only on failure.
+ */
+int test_tool_pin(const char *path);
+void test_tool_exec(const char *path, char *const argv[]);
 /* A randomized test's seed: IPCTB_SEED if set, else def; printed with how
  * to replay it. */
 unsigned test_seed(const char *what, unsigned def);
