@@ -90,9 +90,23 @@ static uint32_t name_random(void)
 	return v ^ atomic_fetch_add(&fallback, 0x9e3779b9u);
 }
 
+/* TAG of the name grammar (obj.h): a name with another tag would not be
+ * recognised, hence never cleaned, by the leak checker. */
+static bool tag_ok(const char *tag)
+{
+	size_t n = 0;
+	for (; tag[n]; n++)
+		if (!((tag[n] >= 'a' && tag[n] <= 'z') || (tag[n] >= 'A' && tag[n] <= 'Z') ||
+		      (tag[n] >= '0' && tag[n] <= '9') || tag[n] == '_' || tag[n] == '-'))
+			return false;
+	return n >= 1 && n <= 32;
+}
+
 int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag)
 {
 	static atomic_uint counter;
+	if (tag && !tag_ok(tag))
+		return ipctb__detail(-EINVAL, "name tag '%.40s' is not [A-Za-z0-9_-]{1,32}", tag);
 	unsigned n = atomic_fetch_add(&counter, 1);
 	/* The random part makes a name unguessable, so another user cannot
 	 * plant it in advance to make our create fail with EEXIST. */

@@ -162,6 +162,19 @@ LEAK_TEST(edges_names, unique_name_buffer_exact_and_one_short)
 	cr_assert_eq(ipctb_unique_name(buf, 0, "/", "edge"), -ENAMETOOLONG);
 }
 
+/* A tag outside the grammar would make a name the cleaner never matches. */
+LEAK_TEST(edges_names, unique_name_tag_grammar)
+{
+	char buf[IPCTB_NAME_MAX];
+	const char *t32 = "abcdefghijklmnopqrstuvwxyz_-0123";
+	cr_assert_eq(ipctb_unique_name(buf, sizeof(buf), "/", t32), 0, "a 32-byte tag");
+	cr_assert_eq(ipctb_unique_name(buf, sizeof(buf), "/", "X"), 0, "a 1-byte tag");
+	const char *bad[] = {"", "abcdefghijklmnopqrstuvwxyz_-01234", "a.b", "a/b", "a b", "\xff"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ipctb_unique_name(buf, sizeof(buf), "/", bad[i]), -EINVAL,
+			     "tag '%s' accepted", bad[i]);
+}
+
 /* The check allows exactly the limit and refuses one more. */
 LEAK_TEST(edges_limits, check_at_the_limit_and_one_above)
 {

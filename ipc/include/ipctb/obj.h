@@ -51,7 +51,7 @@ const char *ipctb_run_id(void);
  * A fresh unique name "<lead><prefix>.<seq>.<rand>.<tag>" (lead is "/" for
  * POSIX names, or a directory with trailing slash; rand is 8 lower-case hex
  * digits from getrandom, so that nobody can plant the name beforehand).
- * Returns 0 or -ENAMETOOLONG.
+ * Returns 0, -ENAMETOOLONG, or -EINVAL for a tag outside TAG below.
  *
  * The name grammar, which the leak cleaner matches anchored:
  *   NAME := "ipctb." [RUN "."] PID "." SEQ "." RAND "." TAG
