@@ -98,8 +98,6 @@ void ipctb__deadline_init(struct ipctb__deadline *d, int timeout_ms);
 /* Milliseconds left for poll(): -1 forever, 0 when passed. */
 int ipctb__deadline_left(const struct ipctb__deadline *d);
 bool ipctb__deadline_passed(const struct ipctb__deadline *d);
-/* The deadline as an absolute CLOCK_REALTIME time (for mq_timed*). */
-struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d);
 /*
  * Called by a retry loop after EINTR: 0 to retry, or, once the call's
  * deadline has passed, the call's answer: -ETIMEDOUT, or -EAGAIN when
@@ -138,11 +136,6 @@ void ipctb__lifeline_close(struct ipctb__lifeline *l);
 
 /* Close fd (ignoring EINTR, see close(2)) and set it to -1. */
 void ipctb__close_fd(int *fd);
-int ipctb__set_nonblock(int fd, bool on);
-/* Full write/read on a blocking or non-blocking fd with a deadline;
- * returns 0 or -errno (-EPIPE on EOF mid-way for read). */
-int ipctb__write_all(int fd, const void *buf, size_t n, const struct ipctb__deadline *d);
-int ipctb__read_all(int fd, void *buf, size_t n, const struct ipctb__deadline *d);
 
 /*
  * Size a socket's send buffer for records of up to `rec` bytes (payload

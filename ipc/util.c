@@ -49,21 +49,6 @@ bool ipctb__deadline_passed(const struct ipctb__deadline *d)
 	return !d->forever && ipctb__deadline_left(d) == 0;
 }
 
-struct timespec ipctb__deadline_realtime(const struct ipctb__deadline *d)
-{
-	struct timespec now, mono, out;
-	clock_gettime(CLOCK_REALTIME, &now);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	long long ns =
-	    (long long)(d->at.tv_sec - mono.tv_sec) * 1000000000LL + (d->at.tv_nsec - mono.tv_nsec);
-	if (ns < 0)
-		ns = 0;
-	ns += now.tv_nsec;
-	out.tv_sec = now.tv_sec + (time_t)(ns / 1000000000LL);
-	out.tv_nsec = (long)(ns % 1000000000LL);
-	return out;
-}
-
 int ipctb__eintr_retry(const struct ipctb__deadline *d, int flags)
 {
 	if (!d || !ipctb__deadline_passed(d))
@@ -169,73 +154,6 @@ void ipctb__close_fd(int *fd)
 	if (*fd >= 0)
 		(void)ipctb__sys_close(*fd);
 	*fd = -1;
-}
-
-int ipctb__set_nonblock(int fd, bool on)
-{
-	int fl = ipctb__sys_fcntl(fd, F_GETFL, 0);
-	if (fl < 0)
-		return -errno;
-	int nfl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-	if (nfl != fl && ipctb__sys_fcntl(fd, F_SETFL, nfl) < 0)
-		return -errno;
-	return 0;
-}
-
-int ipctb__write_all(int fd, const void *buf, size_t n, const struct ipctb__deadline *d)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t w = ipctb__sys_write(fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR) {
-			int e = ipctb__eintr_retry(d, 0);
-			if (e < 0)
-				return e;
-			continue;
-		}
-		if (w < 0 && errno == EAGAIN) {
-			int r = ipctb__wait_fd(fd, POLLOUT, -1, d);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		return w < 0 ? -errno : -EIO;
-	}
-	return 0;
-}
-
-int ipctb__read_all(int fd, void *buf, size_t n, const struct ipctb__deadline *d)
-{
-	char *p = buf;
-	while (n > 0) {
-		ssize_t r = ipctb__sys_read(fd, p, n);
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-			continue;
-		}
-		if (r == 0)
-			return -EPIPE;
-		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(d, 0);
-			if (e < 0)
-				return e;
-			continue;
-		}
-		if (errno == EAGAIN) {
-			int w = ipctb__wait_fd(fd, POLLIN, -1, d);
-			if (w < 0)
-				return w;
-			continue;
-		}
-		return -errno;
-	}
-	return 0;
 }
 
 static _Thread_local char detail[512];
