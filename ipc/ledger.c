@@ -95,7 +95,7 @@ static void drop_file_if_empty(void)
 	bool empty = mem.n == 0;
 	unlock();
 	if (empty)
-		ipctb__ledger_file_unlink(getpid());
+		(void)!ipctb_ledger_remove_file(getpid());
 }
 
 void ipctb__ledger_failed(enum ipctb_obj_kind kind)

@@ -143,17 +143,6 @@ int ipctb__ledger_file_open(int dfd, pid_t pid, int flags)
 	return fd;
 }
 
-void ipctb__ledger_file_unlink(pid_t pid)
-{
-	char name[32];
-	int dfd = ipctb__ledger_dir_open(false);
-	if (dfd < 0)
-		return;
-	if (ipctb__ledger_file_name(pid, name, sizeof(name)))
-		(void)unlinkat(dfd, name, 0);
-	close(dfd);
-}
-
 pid_t ipctb__ledger_name_pid(const char *fname)
 {
 	char *end;

@@ -23,7 +23,6 @@ bool ipctb__ledger_file_name(pid_t pid, char *buf, size_t len);
  * flags plus O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, and only if it is a plain
  * file of our euid with one link. Returns the fd or -errno. */
 int ipctb__ledger_file_open(int dfd, pid_t pid, int flags);
-void ipctb__ledger_file_unlink(pid_t pid);
 /* The pid of a ledger file name "<pid>.ledger", or -1. */
 pid_t ipctb__ledger_name_pid(const char *fname);
 /* Run `run` owns records of its own id and of runs nested in it. */
