@@ -62,6 +62,22 @@ static int victim(struct ipctb_chan *ch, enum ipctb_end end)
 	return 0;
 }
 
+/* The negative control's sender: it trusts the capacity in the shared
+ * header instead of its own copy, as naive reference code would, and
+ * touches the byte the peer's value points at. */
+static int naive_victim(struct ipctb_chan *ch, enum ipctb_end end)
+{
+	struct ipctb__ring_chan *rc = ch->impl;
+	if (ipctb_chan_set_end(ch, end) != 0)
+		return 2;
+	volatile const unsigned char *data = rc->ring.data;
+	uint64_t cap = ((volatile struct ipctb__ring_hdr *)rc->ring.h)->capacity;
+	(void)data[cap - 1];
+	return 0;
+}
+
+typedef int (*victim_fn)(struct ipctb_chan *ch, enum ipctb_end end);
+
 static void describe(int st, char *why, size_t len)
 {
 	if (st < 0)
@@ -85,7 +101,8 @@ static struct ipctb_chan *new_chan(void)
 
 /* Write len bytes of v at off of the header, run both victims, reap them.
  * 0 when both exited 0 in time, else -1 with why set. */
-static int attack(size_t off, const void *v, size_t len, char *why, size_t wlen)
+static int attack_with(victim_fn sender, size_t off, const void *v, size_t len, char *why,
+		       size_t wlen)
 {
 	struct ipctb_chan *ch = new_chan();
 	struct ipctb__ring_chan *rc = ch->impl;
@@ -93,7 +110,7 @@ static int attack(size_t off, const void *v, size_t len, char *why, size_t wlen)
 	fflush(NULL);
 	pid_t tx = fork();
 	if (tx == 0)
-		_exit(victim(ch, IPCTB_END_TX));
+		_exit(sender(ch, IPCTB_END_TX));
 	pid_t rx = tx < 0 ? -1 : fork();
 	if (rx == 0)
 		_exit(victim(ch, IPCTB_END_RX));
@@ -108,6 +125,11 @@ static int attack(size_t off, const void *v, size_t len, char *why, size_t wlen)
 		return 0;
 	snprintf(why, wlen, "sender %s, receiver %s", a, b);
 	return -1;
+}
+
+static int attack(size_t off, const void *v, size_t len, char *why, size_t wlen)
+{
+	return attack_with(victim, off, v, len, why, wlen);
 }
 
 static void sweep(const char *what, unsigned seed, int random)
@@ -339,4 +361,17 @@ LEAK_TEST(ring_hostile, posix_truncated_while_the_receiver_sleeps)
 	cr_assert_eq(t, 0, "ftruncate");
 	cr_assert(pid > 0 && test_exit_code(st) == 0,
 		  "receiver asleep when its POSIX segment was truncated: %s", why);
+}
+
+/* Negative control of the detector: a sender that trusts the header's
+ * capacity dies when the peer makes it huge, and attack() must say so. */
+LEAK_TEST(ring_hostile, control_naive_victim_is_caught)
+{
+	uint64_t huge = (uint64_t)1 << 62;
+	char why[256] = "";
+	int r = attack_with(naive_victim, offsetof(struct ipctb__ring_hdr, capacity), &huge,
+			    sizeof(huge), why, sizeof(why));
+	cr_assert_eq(r, -1, "a sender reading past its mapping went unnoticed");
+	cr_assert(strstr(why, "sender died of signal") || strstr(why, "sender exited"),
+		  "detector message: %s", why);
 }
