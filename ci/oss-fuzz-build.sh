@@ -39,13 +39,18 @@ if echo 'int x;' | "$CC" -x c -c -o /dev/null - \
 	cflags+=("-fsanitize-coverage-ignorelist=$ign")
 fi
 
-echo "oss-fuzz-build: library (ipc/*.c) with $CC ${cflags[*]}"
+# The library's sources come from the one list CMake reads as well.
+echo "oss-fuzz-build: library (ipc/sources.txt) with $CC ${cflags[*]}"
 objs=()
-for f in "$SRC"/ipc/*.c; do
-	o="$WORK/obj/lib_$(basename "${f%.c}").o"
+while IFS= read -r rel; do
+	case $rel in '' | '#'*) continue ;; esac
+	f="$SRC/ipc/$rel"
+	[ -f "$f" ] || { echo "oss-fuzz-build: $f listed in ipc/sources.txt is missing" >&2; exit 1; }
+	o="$WORK/obj/lib_$(echo "${rel%.c}" | tr / _).o"
 	"$CC" "${cflags[@]}" -c "$f" -o "$o"
 	objs+=("$o")
-done
+done <"$SRC/ipc/sources.txt"
+[ ${#objs[@]} -gt 0 ] || { echo "oss-fuzz-build: no sources in ipc/sources.txt" >&2; exit 1; }
 rm -f "$WORK/libipctb.a"
 ar rcs "$WORK/libipctb.a" "${objs[@]}"
 

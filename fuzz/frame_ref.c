@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The reference oracle of fuzz_frame_stream: the library's own one-shot
- * decoder (ipc/frame.c, included as it is) under other names, in a
+ * decoder (ipc/core/frame.c, included as it is) under other names, in a
  * translation unit that cov_ignore.txt leaves without coverage
  * instrumentation. The stream target checks the incremental decoder
  * against it; tracing the oracle's comparisons as well cost about a tenth
@@ -21,4 +21,4 @@
 
 #include "frame_ref.h"
 
-#include "../ipc/frame.c"
+#include "../ipc/core/frame.c"

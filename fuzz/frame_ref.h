@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The one-shot decoder of ipc/frame.c under another name (frame_ref.c). */
+/* The one-shot decoder of ipc/core/frame.c under another name (frame_ref.c). */
 #ifndef IPCTB_FUZZ_FRAME_REF_H
 #define IPCTB_FUZZ_FRAME_REF_H
 

@@ -2,7 +2,7 @@
 /*
  * Fuzz target: ipctb__ring_pop_region, ipctb__ring_open, ipctb__ring_pop
  * and ipctb__ring_validate (the consumer side of the shared-memory ring,
- * ipc/ring.c), fed by a hostile peer; ipctb__ring_push as the honest one.
+ * ipc/engine/ring.c), fed by a hostile peer; ipctb__ring_push as the honest one.
  *
  * A ring is laid out with ipctb__ring_init in an exact-size heap region
  * (so ASan sees any access outside it), then the input, read as a stream
@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 #define MAX_OPS 512
 #define MODEL_MAX 128

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target: ipctb__ring_chan_send and ipctb__ring_chan_recv (the shm
- * ring channel, ipc/ring_chan.c: waits, wake-ups, close flags) over a
+ * ring channel, ipc/engine/ring_chan.c: waits, wake-ups, close flags) over a
  * header written by a hostile peer.
  *
  * The ring lives in an exact-size heap region (so that ASan sees any read
@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "fuzz_common.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 #define MAXMSG 256
 #define BOUND_MS 1000

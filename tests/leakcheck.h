@@ -10,7 +10,7 @@
  * each object (kind, name or id, creator pid), and is removed. The
  * library's own files count: a private /tmp directory, or a ledger file
  * that no process needs any more (a child that died leaving one: recover
- * it with ipctb_ledger_recover()).
+ * it with ipctb_recover()).
  *
  * A check inside Criterion's .fini cannot fail a test (its assertion is
  * printed and ignored), hence the wrapper.

@@ -9,7 +9,7 @@
  * BOTH processes: the child sends its count through a pipe.
  *
  * Built twice. ring_wake links the real ring; ring_wake_broken links the
- * twin of ipc/ring_chan.c compiled with IPCTB__RING_BROKEN_NO_WAKE (it
+ * twin of ipc/engine/ring_chan.c compiled with IPCTB__RING_BROKEN_NO_WAKE (it
  * never wakes its peer) and runs fewer messages: its ctest entry passes
  * only if this program prints the lost-wake-up message, which proves the
  * check can fire. Exit 0 pass, 1 fail, 77 skip.
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 #ifdef IPCTB__RING_BROKEN_NO_WAKE
 enum { STREAM = 300, ROUNDS = 6 };

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #include "adversary.h"
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "ipctb/leak.h"
 
 /* What the attacker made, in memory shared with root. */
@@ -78,8 +79,8 @@ static int recovery(void *arg)
 	int away = given_away();
 	if (away < 0)
 		return adv_fail("cannot give a queue away: %s", strerror(errno));
-	adv_step("ipctb_ledger_recover");
-	int n = ipctb_ledger_recover(pid, &before, &removed);
+	adv_step("ipctb_recover");
+	int n = ipctb_recover(pid, &before, &removed);
 	char list[2048];
 	ipctb_snapshot_format(&removed, list, sizeof(list));
 	adv_say("recover(%ld) = %d, removed:\n%s", (long)pid, n, list);

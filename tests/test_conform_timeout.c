@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "harness/proc.h"
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/conform.h"
 #include "ipctb/ledger.h"
 #include "jsoncheck.h"

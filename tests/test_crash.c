@@ -3,7 +3,7 @@
  * Crash leak test: a process using the library is SIGKILLed at a chosen
  * system call — any call of a create/use/destroy cycle, or right after a
  * create returned and before the library recorded it — and its supervisor
- * must then remove everything it left (ipctb_ledger_recover). The kill
+ * must then remove everything it left (ipctb_recover). The kill
  * points come from a seeded generator: the seed is printed, and
  * IPCTB_SEED=<n> replays the same sequence.
  *
@@ -22,8 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "leakcheck.h"
 
 #define ROUNDS 200
@@ -169,7 +170,7 @@ static void crash_rounds(bool ns)
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 			killed++;
 		struct ipctb_snapshot removed;
-		int n = ipctb_ledger_recover(pid, &before, &removed);
+		int n = ipctb_recover(pid, &before, &removed);
 		cr_assert_geq(n, 0);
 		ipctb_snapshot_free(&removed);
 		cr_assert_eq(ipctb_snapshot_take(&after, IPCTB_SCAN_ALL & ~IPCTB_SCAN_FDS), 0);
@@ -233,7 +234,7 @@ Test(crash, control_no_recovery_leaks, .timeout = 60)
 	cr_assert_eq(added.v[0].kind, IPCTB_OBJ_SYSV_MSG);
 	/* Now recovery removes it, through the intent left in the ledger. */
 	struct ipctb_snapshot removed;
-	int nrec = ipctb_ledger_recover(pid, &before, &removed);
+	int nrec = ipctb_recover(pid, &before, &removed);
 	char rmsg[1024];
 	ipctb_snapshot_format(&removed, rmsg, sizeof(rmsg));
 	cr_assert_eq(nrec, 1, "recover gave %d:\n%s", nrec, rmsg);

@@ -25,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/chan.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "ipctb/shim.h"
 #include "leakcheck.h"
 
@@ -115,7 +116,7 @@ static void storm_one(const struct ipctb_chan_ops *ops, bool send, char *out, si
 	if (pid > 0 && st == -1) {
 		/* Killed mid-call: remove what its channel made. */
 		struct ipctb_snapshot gone;
-		if (ipctb_ledger_recover(pid, &before, &gone) >= 0)
+		if (ipctb_recover(pid, &before, &gone) >= 0)
 			ipctb_snapshot_free(&gone);
 		snprintf(out + l, outlen - l,
 			 "\n  %s %s: still inside the call after %d ms of EINTR storm (timeout %d "

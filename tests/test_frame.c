@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/ipctb.h"
 #include "leakcheck.h"
 #include "testutil.h"

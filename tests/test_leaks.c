@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys/sys.h"
 #include "ipctb/ledger.h"
 #include "leakcheck.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Negative control of the process-shared tests: linked with a twin of
- * ipc/sync.c built with IPCTB__SYNC_BROKEN_PRIVATE (unnamed primitives
+ * ipc/engine/sync.c built with IPCTB__SYNC_BROKEN_PRIVATE (unnamed primitives
  * initialised process-private), it runs one scenario of test_pshared_scn.c,
  * named by its argument, and passes only if the scenario FAILS, printing
  * "detector fired:" and the scenario's message (ctest matches it).

@@ -3,7 +3,7 @@
  * Contention scenarios for the process-shared primitives of sync.h, run by
  * the Criterion suite (tests/test_pshared.c) over the real library and by
  * the negative control (tests/test_pshared_broken.c) over a twin of
- * ipc/sync.c built with IPCTB__SYNC_BROKEN_PRIVATE, whose unnamed
+ * ipc/engine/sync.c built with IPCTB__SYNC_BROKEN_PRIVATE, whose unnamed
  * primitives are process-private: there each scenario must fail.
  *
  * Every scenario forks its workers, waits for each at most a bounded time,

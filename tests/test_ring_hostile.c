@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A hostile peer against the shm ring channel (ipc/ring_chan.c): the
+ * A hostile peer against the shm ring channel (ipc/engine/ring_chan.c): the
  * header of the shared region, synchronization words included, is
  * scribbled byte by byte (every offset with 0x00, 0xff and a seeded random
  * byte), field by field with targeted values, and all at once while the
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
-#include "ring.h"
+#include "engine/ring.h"
 #include "leakcheck.h"
 
 #define HDR sizeof(struct ipctb__ring_hdr)

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys/sys.h"
 #include "leakcheck.h"
 
 static int p[2];

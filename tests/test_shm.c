@@ -27,8 +27,9 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
-#include "ring.h"
+#include "engine/ring.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "leakcheck.h"
 
 static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
@@ -237,7 +238,7 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 		ipctb_seg_detach(&s);
 	/* The child's ledger lists what we removed behind its back: as a
 	 * supervisor would, recover the dead child (drops its file). */
-	(void)ipctb_ledger_recover(pid, NULL, NULL);
+	(void)ipctb_recover(pid, NULL, NULL);
 	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(gone, "the child's object was there");
@@ -267,7 +268,7 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 		ipctb_seg_detach(&s);
 		ipctb_seg_destroy(&s);
 	}
-	(void)ipctb_ledger_recover(pid, NULL, NULL); /* the child's ledger file */
+	(void)ipctb_recover(pid, NULL, NULL); /* the child's ledger file */
 	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(id >= 0, "the child's segment was there");
@@ -317,7 +318,7 @@ LEAK_TEST(seg, sysv_limits_named)
 					  cases[i].want));
 		int code = test_exit_code(test_reap(pid, 5000));
 		/* Its namespace took its segments; its ledger file stays. */
-		(void)ipctb_ledger_recover(pid, NULL, NULL);
+		(void)ipctb_recover(pid, NULL, NULL);
 		if (code == 77)
 			IPCTB_SKIP("cannot make an IPC namespace or set %s", cases[i].path);
 		cr_assert_eq(code, 0, "%s: child step %d failed", cases[i].want, code);

@@ -22,6 +22,7 @@
 
 #include "ipctb/ipctb.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "leakcheck.h"
 
 static void *shared_map(size_t n)
@@ -344,7 +345,7 @@ LEAK_TEST(nsem, excl_collision_with_child)
 	int d = r2 == 0 ? ipctb_nsem_destroy(&o) : r2;
 	if (sem_exists(name)) /* cleanup whatever happened */
 		sem_unlink(name);
-	(void)ipctb_ledger_recover(pid, NULL, NULL); /* the child's ledger file */
+	(void)ipctb_recover(pid, NULL, NULL); /* the child's ledger file */
 	cr_assert_eq(test_exit_code(st), 0);
 	cr_assert_eq(r1, -EEXIST);
 	cr_assert_eq(r2, 0);

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "ipctb/ipctb.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 #define MSGS 200000
 #define MAXLEN 600

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A copy of the incremental frame decoder (ipc/frame.c) for the fuzzing
+ * A copy of the incremental frame decoder (ipc/core/frame.c) for the fuzzing
  * negative control only. Built with -DFZ_OFF_BY_ONE, its length check lets
  * a frame one byte longer than the payload buffer through, so the body
  * copy writes one byte past the buffer: the bug a short fuzz run must find

@@ -8,7 +8,7 @@
  * {result, message} through a pipe and leaves with _exit(); the parent
  * waits with a deadline, and on time-out kills the whole group and reaps.
  * What the killed processes made is then removed through their ledgers
- * (ipctb_ledger_recover), so that a case killed mid-way, or its peers,
+ * (ipctb_recover), so that a case killed mid-way, or its peers,
  * leave nothing behind.
  */
 #define _GNU_SOURCE
@@ -22,9 +22,10 @@
 
 #include "ipctb/conform.h"
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "ipctb/shim.h"
 #include "proc.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 /* Processes of one case's group that recovery looks after. */
 #define GROUP_MAX 256
@@ -143,7 +144,7 @@ static int recover_killed(pid_t *pids, size_t n, const struct ipctb__proc *p,
 	what[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct ipctb_snapshot rm;
-		int r = ipctb_ledger_recover(pids[i], before, &rm);
+		int r = ipctb_recover(pids[i], before, &rm);
 		if (r < 0)
 			continue;
 		total += r;

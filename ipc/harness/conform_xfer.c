@@ -14,7 +14,7 @@
 
 #include "proc.h"
 #include "conform_util.h"
-#include "ring.h"
+#include "engine/ring.h"
 
 static int send_one(struct ipctb_chan *ch, const struct plan *p, size_t i, uint8_t *buf, char *why,
 		    size_t n)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ipctb/ledger.h"
+#include "ipctb/recover.h"
 #include "ipctb/leak.h"
 #include "tool.h"
 #include "tool_leaks.h"
@@ -84,14 +85,6 @@ static int read_snapshot(const char *file, struct ipctb_snapshot *s)
 	int kind;
 	long id, key;
 	while (fscanf(f, "%d %ld %ld", &kind, &id, &key) == 3) {
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 32;
-			void *v = realloc(s->v, nc * sizeof(*s->v));
-			if (!v)
-				break;
-			s->v = v;
-			s->cap = nc;
-		}
 		/* key_t is 32 bits; a snapshot of an older tool may hold it
 		 * sign-extended. */
 		struct ipctb_leak_obj o = {.kind = (enum ipctb_obj_kind)kind,
@@ -99,7 +92,11 @@ static int read_snapshot(const char *file, struct ipctb_snapshot *s)
 					   .key = (long)(uint32_t)key,
 					   .creator = -1};
 		snprintf(o.name, sizeof(o.name), "%s id=%ld", ipctb_obj_kind_str(o.kind), id);
-		s->v[s->n++] = o;
+		if (ipctb_snapshot_add(s, &o) < 0) {
+			fclose(f);
+			ipctb_snapshot_free(s);
+			return -ENOMEM;
+		}
 	}
 	fclose(f);
 	s->scanned = IPCTB_SCAN_SYSV;
@@ -123,15 +120,12 @@ static void add(struct ipctb_snapshot *s, const struct ipctb_leak_obj *o)
 		if (s->v[i].kind == o->kind && s->v[i].id == o->id &&
 		    strcmp(s->v[i].name, o->name) == 0)
 			return;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 32;
-		void *v = realloc(s->v, nc * sizeof(*s->v));
-		if (!v)
-			return;
-		s->v = v;
-		s->cap = nc;
+	/* A report that silently drops a leak would be a lie: out of
+	 * memory, the check fails. */
+	if (ipctb_snapshot_add(s, o) < 0) {
+		fprintf(stderr, "ipctb leaks: out of memory listing the leftovers\n");
+		exit(2);
 	}
-	s->v[s->n++] = *o;
 }
 
 struct args {
@@ -314,7 +308,7 @@ static int clean_all(const struct ipctb_snapshot *found, int *err, struct ipctb_
 				if (err[i] < 0 && !gone(err[i]))
 					failed++;
 			}
-	if (ipctb_ledger_recover_all(rec) < 0)
+	if (ipctb_recover_all(rec) < 0)
 		memset(rec, 0, sizeof(*rec));
 	return failed;
 }

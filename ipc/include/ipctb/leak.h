@@ -56,6 +56,10 @@ struct ipctb_snapshot {
  * ipctb_snapshot_free(). Returns 0 or -errno. */
 int ipctb_snapshot_take(struct ipctb_snapshot *s, unsigned what) IPCTB_WUR;
 void ipctb_snapshot_free(struct ipctb_snapshot *s);
+/* Append a copy of o to s (a snapshot, or a set zeroed by the caller):
+ * the one growable set of objects that the scanner, the ledger, recovery
+ * and the tool fill. Returns 0, -EINVAL or -ENOMEM (s unchanged). */
+int ipctb_snapshot_add(struct ipctb_snapshot *s, const struct ipctb_leak_obj *o) IPCTB_WUR;
 
 /* Objects of `after` not in `before` into *added (freshly initialized).
  * With ours_only, named objects without the "ipctb." prefix and fds are

@@ -55,25 +55,10 @@ size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap);
  * (created under run id `run`, when not NULL). */
 bool ipctb_ledger_knows(enum ipctb_obj_kind kind, long id, const char *run);
 
-/*
- * Remove what process `pid` (which must be dead) left: every live object in
- * its ledger file, every named object whose name carries its pid, and, if
- * its file holds an unresolved intent and `before` (a snapshot taken before
- * the process started, may be NULL) is given, every SysV object created
- * since `before` by our uid that no other ledger claims. Writes what it
- * removed to *removed (freshly initialized; may be NULL). Deletes the file.
- * Returns the number of objects removed or -errno.
- */
-int ipctb_ledger_recover(pid_t pid, const struct ipctb_snapshot *before,
-			 struct ipctb_snapshot *removed);
-
 /* Objects still live in the ledger files of processes that are dead
  * (candidates for leftovers), into *out (freshly initialized). Also counts
  * those files in *files (may be NULL). Returns 0 or -errno. */
 int ipctb_ledger_orphans(struct ipctb_snapshot *out, int *files);
-
-/* ipctb_ledger_recover() for every ledger file whose process is dead. */
-int ipctb_ledger_recover_all(struct ipctb_snapshot *removed);
 
 /* The library's own leftovers: ledger files no process needs any more (the
  * process is dead, or the file lists nothing live or pending), appended to

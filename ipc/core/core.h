@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interface of the core layer (ipc/core/): error details, the
+ * frame codec's CRC internals, names, object sets and the channel
+ * dispatch's helpers. The core calls no other layer of the library and
+ * makes no system call through the shim; every other layer may use it.
+ * Not installed.
+ */
+#ifndef IPCTB_CORE_CORE_H
+#define IPCTB_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipctb/ipctb.h"
+#include "ipctb/leak.h"
+
+/* The CRC32C without the SSE4.2 instruction, and whether
+ * ipctb_crc32c uses that instruction on this CPU (frame.c). */
+uint32_t ipctb__crc32c_table(uint32_t crc, const void *buf, size_t len);
+int ipctb__crc32c_hw(void);
+
+/* Set the thread's error detail (printf-style); returns err unchanged
+ * (error.c). ipctb_chan_create_ops clears it before each create. */
+int ipctb__detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ipctb__detail_clear(void);
+
+/*
+ * Create an object under a generated name (obj.c). try(name, ctx) makes
+ * the object and returns 0 or -errno. A generated name is random, so a
+ * taken one (-EEXIST) means someone planted it: try again with a fresh
+ * name, at most IPCTB_NAME_TRIES times, then -EEXIST with an errdetail
+ * naming `what`. When given is set, name already holds the caller's
+ * name: it is tried once, and -EEXIST is the answer.
+ */
+int ipctb__create_named(char *name, size_t len, bool given, const char *lead, const char *tag,
+			const char *what, int (*try_fn)(const char *name, void *ctx), void *ctx);
+
+/* The parts of a name of the library's grammar (ipctb/obj.h), matched
+ * whole on the base name of `name` (obj.c): false if it is not one. */
+struct ipctb__name_parts {
+	const char *run; /* NULL when the name has none */
+	size_t run_len;
+	pid_t pid;
+};
+bool ipctb__name_parse(const char *name, struct ipctb__name_parts *np);
+
+/* For transports without named kernel objects: destroy and objects that
+ * have nothing to do (chan.c). */
+int ipctb__chan_no_destroy(struct ipctb_chan *ch);
+int ipctb__chan_no_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transport shm_sysv: the SPSC message ring (ring.h) in a SysV shared
+ * memory segment (shmget). opts.key, when set, is the segment's key
+ * (IPC_EXCL, so a taken key is -EEXIST); destroy removes the id.
+ */
+#include "engine/ring.h"
+#include "transport/transports.h"
+
+static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+{
+	return ipctb__ring_chan_create(ch, IPCTB_SEG_SYSV, o);
+}
+
+const struct ipctb_chan_ops ipctb__shm_sysv_ops = {
+    .name = "shm_sysv",
+    .summary = "SPSC ring in a SysV shared memory segment",
+    .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |
+	    IPCTB_CAP_SHM | IPCTB_CAP_SYSV_KEY,
+    .max_msg = 1024 * 1024,
+    .create = create,
+    .set_end = ipctb__ring_chan_set_end,
+    .send = ipctb__ring_chan_send,
+    .recv = ipctb__ring_chan_recv,
+    .close = ipctb__ring_chan_close,
+    .destroy = ipctb__ring_chan_destroy,
+    .objects = ipctb__ring_chan_objects,
+};
