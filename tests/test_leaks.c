@@ -296,6 +296,37 @@ Test(leak, ledger_tracks_live_objects)
 	cr_assert(!ipctb_ledger_knows(IPCTB_OBJ_SYSV_MSG, id, NULL));
 }
 
+/* More live objects than any fixed table would hold: every one is listed,
+ * each removal is recorded, and the file goes only with the last one
+ * (a cap of 256 once hid the rest and dropped the file too early). */
+LEAK_TEST(leak, ledger_has_no_cap)
+{
+	enum { N = 300 };
+	static int ids[N];
+	size_t before = ipctb_ledger_live(NULL, 0);
+	char why[256];
+	int made = 0;
+	for (; made < N; made++) {
+		ids[made] = ipctb__sys_msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+		if (ids[made] < 0)
+			break;
+	}
+	size_t live = ipctb_ledger_live(NULL, 0);
+	bool known_last = made > 0 && ipctb_ledger_knows(IPCTB_OBJ_SYSV_MSG, ids[made - 1], NULL);
+	/* Remove all but the last; the file must still list that one. */
+	for (int i = 0; i < made - 1; i++)
+		(void)ipctb__sys_msgctl(ids[i], IPC_RMID, NULL);
+	bool still_known = made > 0 && ipctb_ledger_knows(IPCTB_OBJ_SYSV_MSG, ids[made - 1], NULL);
+	if (made > 0)
+		(void)ipctb__sys_msgctl(ids[made - 1], IPC_RMID, NULL);
+	cr_assert_eq(made, N, "msgget %d failed: %s", made, strerror(errno));
+	cr_assert_eq(live, before + N, "ledger lists %zu of %d live objects", live - before, N);
+	cr_assert(known_last, "the %dth object is not in the ledger file", N);
+	cr_assert(still_known, "the ledger file forgot a live object after 299 removals");
+	cr_assert_eq(ipctb_ledger_live(NULL, 0), before);
+	cr_assert_eq(ipctb_ledger_status(why, sizeof(why)), 0, "%s", why);
+}
+
 /* Whether this process's ledger lists (kind, id) or (kind, name) as live. */
 static bool ledger_lists(enum ipctb_obj_kind kind, long id, const char *name)
 {

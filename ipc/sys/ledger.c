@@ -23,13 +23,15 @@
 #include "sys/leak_internal.h"
 #include "sys/sys.h"
 
-#define LIVE_MAX 256
-
+/* This process's live objects, in memory: a set that grows with them (a
+ * fixed cap would make every object past it invisible to
+ * ipctb_ledger_live, and its removal unrecorded). Out of memory, an entry
+ * is counted in `lost` and ipctb_ledger_status() reports it. */
 static struct {
 	atomic_flag lock;
 	pid_t owner; /* the process these entries belong to */
-	size_t n;
-	struct ipctb_leak_obj v[LIVE_MAX];
+	struct ipctb_snapshot set;
+	size_t lost;
 } mem = {.lock = ATOMIC_FLAG_INIT};
 
 static void lock(void)
@@ -48,8 +50,11 @@ static void own_locked(void)
 {
 	pid_t me = getpid();
 	if (mem.owner != me) {
+		/* The parent's set is the parent's: the child starts empty (the
+		 * memory is the child's copy, so it is its to free). */
 		mem.owner = me;
-		mem.n = 0;
+		ipctb_snapshot_free(&mem.set);
+		mem.lost = 0;
 	}
 }
 static void append(char op, enum ipctb_obj_kind kind, long id, const char *name)
@@ -86,7 +91,7 @@ static void drop_file_if_empty(void)
 {
 	lock();
 	own_locked();
-	bool empty = mem.n == 0;
+	bool empty = mem.set.n == 0 && mem.lost == 0;
 	unlock();
 	if (empty)
 		(void)!ipctb_ledger_remove_file(getpid());
@@ -104,14 +109,10 @@ void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name)
 {
 	lock();
 	own_locked();
-	if (mem.n < LIVE_MAX) {
-		struct ipctb_leak_obj *o = &mem.v[mem.n++];
-		memset(o, 0, sizeof(*o));
-		o->kind = kind;
-		o->id = id;
-		o->creator = mem.owner;
-		snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
-	}
+	struct ipctb_leak_obj o = {.kind = kind, .id = id, .creator = mem.owner};
+	snprintf(o.name, sizeof(o.name), "%s", name ? name : "");
+	if (ipctb_snapshot_add(&mem.set, &o) < 0)
+		mem.lost++;
 	unlock();
 	append('+', kind, id, name);
 }
@@ -131,21 +132,26 @@ static bool entry_match(const struct ipctb_leak_obj *o, enum ipctb_obj_kind kind
 
 void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name)
 {
-	bool found = false, empty = false;
+	bool found = false, empty = false, lost;
 	lock();
 	own_locked();
-	for (size_t i = 0; i < mem.n; i++) {
-		if (entry_match(&mem.v[i], kind, id, name)) {
-			kind = mem.v[i].kind;
-			mem.v[i] = mem.v[--mem.n];
+	struct ipctb_snapshot *set = &mem.set;
+	for (size_t i = 0; i < set->n; i++) {
+		if (entry_match(&set->v[i], kind, id, name)) {
+			kind = set->v[i].kind;
+			set->v[i] = set->v[--set->n];
 			found = true;
 			break;
 		}
 	}
-	empty = mem.n == 0;
+	lost = mem.lost > 0;
+	empty = set->n == 0 && !lost;
 	unlock();
-	if (!found)
-		return; /* not made by this process: its maker's file says so */
+	/* Not made by this process: its maker's file says so. Unless an entry
+	 * was lost: then the file may list it, and the removal must be there
+	 * too (a replay ignores the removal of what it does not list). */
+	if (!found && !lost)
+		return;
 	append('-', kind, id, name);
 	/* Nothing of ours is left alive: drop the file so that a clean run
 	 * leaves no ledger behind. */
@@ -153,13 +159,22 @@ void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name)
 		drop_file_if_empty();
 }
 
+size_t ipctb__ledger_lost(void)
+{
+	lock();
+	own_locked();
+	size_t n = mem.lost;
+	unlock();
+	return n;
+}
+
 size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)
 {
 	lock();
 	own_locked();
-	size_t n = mem.n;
+	size_t n = mem.set.n;
 	for (size_t i = 0; i < n && i < cap; i++)
-		out[i] = mem.v[i];
+		out[i] = mem.set.v[i];
 	unlock();
 	return n;
 }

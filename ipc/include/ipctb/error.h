@@ -41,9 +41,12 @@ enum ipctb_errno {
 const char *ipctb_strerror(int err);
 
 /*
- * Detail of the last error of this thread, when the library has more to
- * say than the code (for example which /proc limit was exceeded).
- * Empty string when there is none. Valid until the next library call.
+ * Detail of an error of this thread, when the library has more to say
+ * than the code (for example which /proc limit was exceeded). A failing
+ * call sets it when it has something to say; only channel creation
+ * clears it first, so after any other call an older detail may still be
+ * there: read it right after a call that failed, and only then. Empty
+ * string when nothing was ever set. Valid until the next library call.
  */
 const char *ipctb_errdetail(void);
 

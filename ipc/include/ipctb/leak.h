@@ -61,17 +61,22 @@ void ipctb_snapshot_free(struct ipctb_snapshot *s);
  * and the tool fill. Returns 0, -EINVAL or -ENOMEM (s unchanged). */
 int ipctb_snapshot_add(struct ipctb_snapshot *s, const struct ipctb_leak_obj *o) IPCTB_WUR;
 
-/* Objects of `after` not in `before` into *added (freshly initialized).
- * With ours_only, named objects without the "ipctb." prefix and fds are
- * kept only if ... (see ipctb_leak_is_ours). */
+/* Objects of `after` not in `before` into *added (freshly initialized;
+ * free it). Two entries are one object when their kinds match and, for
+ * SysV, their id and key, for an fd its number and target, else the name.
+ * *added counts as scanned only what both snapshots scanned. */
 int ipctb_snapshot_diff(const struct ipctb_snapshot *before, const struct ipctb_snapshot *after,
 			struct ipctb_snapshot *added) IPCTB_WUR;
 
-/* Keep only the objects of the test bed: prefixed names, ledger-known SysV
- * ids; `run` (may be NULL) narrows to one run id. */
+/* Keep only the objects of the test bed: names of the library's grammar
+ * (matched whole, ipctb_name_in_run), its ledger files, SysV ids that a
+ * ledger lists (every SysV object of ours inside ipctb_private_ns()), and
+ * fds; `run` (may be NULL) narrows names and ledgers to one run id. */
 void ipctb_snapshot_filter_ours(struct ipctb_snapshot *s, const char *run);
 
-/* "kind name/id (creator pid N)" lines into buf; returns length. */
+/* One line per object into buf ("sysv-shm id=N key=0x... creator=P",
+ * "fd N -> target", "posix-shm /name creator=P"), as
+ * ipctb_leak_obj_format() writes them; returns the length written. */
 size_t ipctb_snapshot_format(const struct ipctb_snapshot *s, char *buf, size_t len);
 /* One object, e.g. "sysv-msg id=5 key=0x0 creator=123". */
 size_t ipctb_leak_obj_format(const struct ipctb_leak_obj *o, char *buf, size_t len);

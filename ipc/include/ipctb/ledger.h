@@ -40,15 +40,16 @@
 const char *ipctb_ledger_dir(void);
 
 /*
- * Whether the ledger directory can be used: 0 if it is trusted or not made
- * yet, -EPERM (or -ENOTDIR) if it exists but is not trusted, another -errno
- * if it cannot be read. why (may be NULL) receives one line, e.g. "ledger
+ * Whether the ledger can be used: 0 if its directory is trusted or not
+ * made yet, -EPERM (or -ENOTDIR) if it exists but is not trusted, -ENOMEM
+ * if records of this process could not be kept in memory (its file still
+ * has them), another -errno if the directory cannot be read. why (may be NULL) receives one line, e.g. "ledger
  * directory /tmp/ipctb-ledger-0 not trusted: owner uid 65534, not 0".
  */
 int ipctb_ledger_status(char *why, size_t len) IPCTB_WUR;
 
-/* Objects this process created and has not removed. Returns their number
- * (may exceed cap; only cap are written). */
+/* Objects this process created and has not removed, however many. Returns
+ * their number (may exceed cap; only cap are written). */
 size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap);
 
 /* True if a ledger file of any process lists this SysV object as live
