@@ -43,8 +43,9 @@ const char *ipctb_ledger_dir(void);
  * Whether the ledger can be used: 0 if its directory is trusted or not
  * made yet, -EPERM (or -ENOTDIR) if it exists but is not trusted, -ENOMEM
  * if records of this process could not be kept in memory (its file still
- * has them), another -errno if the directory cannot be read. why (may be NULL) receives one line, e.g. "ledger
- * directory /tmp/ipctb-ledger-0 not trusted: owner uid 65534, not 0".
+ * has them), another -errno if the directory cannot be read. why (may
+ * be NULL) receives one line, e.g. "ledger directory /tmp/ipctb-ledger-0
+ * not trusted: owner uid 65534, not 0".
  */
 int ipctb_ledger_status(char *why, size_t len) IPCTB_WUR;
 
