@@ -159,13 +159,21 @@ void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name)
 		drop_file_if_empty();
 }
 
-size_t ipctb__ledger_lost(void)
+int ipctb_ledger_status(char *why, size_t len)
 {
 	lock();
 	own_locked();
-	size_t n = mem.lost;
+	size_t lost = mem.lost;
 	unlock();
-	return n;
+	if (lost) {
+		if (why && len)
+			snprintf(why, len,
+				 "%zu ledger record(s) of this process not kept in memory "
+				 "(out of memory): ipctb_ledger_live() misses them",
+				 lost);
+		return -ENOMEM;
+	}
+	return ipctb__ledger_dir_status(why, len);
 }
 
 size_t ipctb_ledger_live(struct ipctb_leak_obj *out, size_t cap)

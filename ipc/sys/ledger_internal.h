@@ -40,8 +40,7 @@ int ipctb__ledger_replay(int dfd, pid_t pid, struct ipctb_snapshot *live, int *i
  * dead process's file may be stale. */
 bool ipctb__ledger_knows(enum ipctb_obj_kind kind, long id, const char *run, bool live_only);
 
-/* Records of this process that its in-memory set could not keep (out of
- * memory); ipctb_ledger_status() reports them. */
-size_t ipctb__ledger_lost(void);
+/* ipctb_ledger_status() of the directory alone (ledger_file.c). */
+int ipctb__ledger_dir_status(char *why, size_t len);
 
 #endif
