@@ -178,6 +178,13 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 		return corrupt("record length exceeds the bytes published");
 	*len = n;
 	if (n <= cap) {
+#ifdef IPCTB__RING_BROKEN_DOUBLE_FETCH
+		/* The broken twin of the double-fetch negative control
+		 * (fuzz/CMakeLists.txt), never the library: the length is
+		 * fetched a second time after it was checked, so a peer's write
+		 * in between decides how much is copied. */
+		memcpy(&n, r->data + off, 4);
+#endif
 		/* n <= max_msg < cap of the ring: at most one wrap. */
 		off = (off + 4) & mask;
 		size_t first = n < r->cap - off ? n : (size_t)(r->cap - off);
