@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The one-shot decoder of ipc/core/frame.c under another name (frame_ref.c). */
+/* An independent one-shot frame decoder, the oracle of fuzz_frame_stream
+ * (frame_ref.c): same contract and verdicts as ipctb_frame_decode, no code
+ * shared with ipc/core/frame.c. */
 #ifndef IPCTB_FUZZ_FRAME_REF_H
 #define IPCTB_FUZZ_FRAME_REF_H
+
+#include <stddef.h>
 
 #include "ipctb/frame.h"
 

@@ -13,8 +13,9 @@
  * poisoned memory (see fz_chunk) so ASan sees any read past it; the payload
  * buffer ends at poisoned memory too (fz_payload_buf).
  * Whatever the split, the incremental decoder must deliver the same frames,
- * then the same error (or the same need for more), as the one-shot decoder
- * (the library's own, built without coverage as frame_ref.c).
+ * then the same error (or the same need for more), as the reference
+ * one-shot decoder of frame_ref.c, which shares no code with ipc/frame.c
+ * (so a bug in the library's header parser cannot hide in the oracle).
  */
 #include <stdbool.h>
 #include <string.h>

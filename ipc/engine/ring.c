@@ -27,6 +27,17 @@ _Static_assert(offsetof(struct ipctb__ring_hdr, head) == 64 &&
 
 #define MIN_CAP ((uint64_t)64 * 1024)
 
+/* The order of the producer's publish of tail. The tsan preset's negative
+ * control (tsan_ring_negative_control in tests/CMakeLists.txt) builds a
+ * twin of this file with IPCTB__RING_BROKEN_RELAXED_PUBLISH, never the
+ * library: tail is then stored relaxed, nothing orders the record's bytes
+ * before it, and ThreadSanitizer must report the copies as a data race. */
+#ifdef IPCTB__RING_BROKEN_RELAXED_PUBLISH
+#define PUBLISH_ORDER memory_order_relaxed
+#else
+#define PUBLISH_ORDER memory_order_release
+#endif
+
 static uint64_t rec_size(uint64_t n)
 {
 	return (4 + n + 7) & ~(uint64_t)7;
@@ -146,7 +157,7 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 		memcpy(r->data + off, buf, first);
 	if (len > first)
 		memcpy(r->data, (const unsigned char *)buf + first, len - first);
-	atomic_store_explicit(&r->h->tail, tail + need, memory_order_release);
+	atomic_store_explicit(&r->h->tail, tail + need, PUBLISH_ORDER);
 	return 0;
 }
 
@@ -178,6 +189,13 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 		return corrupt("record length exceeds the bytes published");
 	*len = n;
 	if (n <= cap) {
+#ifdef IPCTB__RING_BROKEN_DOUBLE_FETCH
+		/* The broken twin of the double-fetch negative control
+		 * (fuzz/CMakeLists.txt), never the library: the length is
+		 * fetched a second time after it was checked, so a peer's write
+		 * in between decides how much is copied. */
+		memcpy(&n, r->data + off, 4);
+#endif
 		/* n <= max_msg < cap of the ring: at most one wrap. */
 		off = (off + 4) & mask;
 		size_t first = n < r->cap - off ? n : (size_t)(r->cap - off);

@@ -7,12 +7,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -293,6 +295,68 @@ bad:
 	return CONFORM_FAIL;
 }
 
+/* SIGKILL the peer pr once its thread tid is seen asleep in the kernel
+ * (in the call named by in), so that its death hits a blocked call, not
+ * one that is about to start. */
+static int kill_asleep(struct ipctb_conform_ctx *ctx, struct ipctb__proc *pr, pid_t tid,
+		       const char *who, const char *in)
+{
+	struct ipctb__thread_look lk;
+	int r = ipctb__thread_wait_asleep(pr->pid, tid, ctx->timeout_ms, &lk);
+	ipctb__proc_kill(pr);
+	if (r < 0)
+		return fail(ctx,
+			    "%s never seen blocked in %s within %d ms (%s; last state %c, "
+			    "wchan %s)",
+			    who, in, ctx->timeout_ms, es(r), lk.state, lk.wchan),
+		       -1;
+	return 0;
+}
+
+/* Case C, parent side: recv (EPIPE expected) while a thread of ours kills
+ * the writer pr once this thread sleeps; pr is reaped. */
+static int reader_sees_writer_killed(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch,
+				     struct ipctb__proc *pr)
+{
+	int r = ipctb_chan_set_end(ch, IPCTB_END_RX);
+	char c = 0;
+	if (r < 0 || ipctb__proc_read(pr, &c, 1, ctx->timeout_ms) < 0 || !c) {
+		ipctb__proc_kill(pr);
+		return fail(ctx, "writer did not start (set_end: %s)", es(r)), -1;
+	}
+	struct ipctb__sleep_killer k;
+	r = ipctb__sleep_killer_start(&k, ipctb__gettid(), pr->pid, ctx->timeout_ms);
+	if (r < 0) {
+		ipctb__proc_kill(pr);
+		return fail(ctx, "killer thread: %s", es(r)), -1;
+	}
+	int got = expect_epipe_recv(ctx, ch, "writer killed while the reader waited");
+	int kr = ipctb__sleep_killer_join(&k);
+	if (kr == 0)
+		(void)ipctb__proc_finish(pr, ctx->timeout_ms);
+	else
+		ipctb__proc_kill(pr);
+	if (got < 0 && kr == -ECANCELED)
+		return -1; /* recv returned without blocking: its failure says how */
+	if (kr == -ECANCELED)
+		return fail(ctx, "recv gave EPIPE while the writer lived (it never blocked)"), -1;
+	if (kr < 0)
+		return fail(ctx,
+			    "the reader was never seen blocked in recv, the writer was not "
+			    "killed (%s; last state %c, wchan %s)",
+			    es(kr), k.seen.state, k.seen.wchan),
+		       -1;
+	if (got < 0)
+		return -1;
+	if (!WIFSIGNALED(pr->status) || WTERMSIG(pr->status) != SIGKILL) {
+		char st[64];
+		return fail(ctx, "writer was not killed: %s",
+			    ipctb__proc_status_str(pr->status, st, sizeof(st))),
+		       -1;
+	}
+	return 0;
+}
+
 int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 {
 	struct ipctb_chan *ch = NULL;
@@ -301,7 +365,8 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 	size_t got;
 	int r;
 
-	/* A: the reader is killed (blocked in recv); the writer gets EPIPE. */
+	/* A: the reader is killed while blocked in recv (seen asleep in the
+	 * kernel first); the writer gets EPIPE. */
 	if (ipctb__cf_open(ctx, NULL, &ch) < 0)
 		return CONFORM_FAIL;
 	fflush(NULL);
@@ -311,23 +376,23 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 		goto bad;
 	}
 	if (pid == 0) {
-		char c = ipctb_chan_set_end(ch, IPCTB_END_RX) == 0;
-		(void)ipctb__proc_report(&pr, &c, 1);
+		/* The thread that will receive says who it is (0: no end). */
+		int32_t tid = ipctb_chan_set_end(ch, IPCTB_END_RX) == 0 ? ipctb__gettid() : 0;
+		(void)ipctb__proc_report(&pr, &tid, sizeof(tid));
 		/* Blocks here until killed (or the time-out, then the
 		 * writer's sends fail: EPIPE after we exit). */
-		if (c && ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0) < 0)
-			c = 0;
-		ipctb__proc_exit(&pr, 0);
+		int code = tid && ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0) < 0;
+		ipctb__proc_exit(&pr, code);
 	}
-	char c = 0;
+	int32_t tid = 0;
 	r = ipctb_chan_set_end(ch, IPCTB_END_TX);
-	if (r < 0 || ipctb__proc_read(&pr, &c, 1, ctx->timeout_ms) < 0 || !c) {
+	if (r < 0 || ipctb__proc_read(&pr, &tid, sizeof(tid), ctx->timeout_ms) < 0 || !tid) {
 		ipctb__proc_kill(&pr);
 		fail(ctx, "reader did not start (set_end: %s)", es(r));
 		goto bad;
 	}
-	ipctb__proc_kill(&pr);
-	if (send_until_epipe(ctx, ch, "reader killed") < 0)
+	if (kill_asleep(ctx, &pr, tid, "reader", "recv on an empty channel") < 0 ||
+	    send_until_epipe(ctx, ch, "reader killed") < 0)
 		goto bad;
 	drop_chan(&ch);
 
@@ -362,7 +427,10 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 			ipctb__proc_kill(&pr);
 			goto bad;
 		}
-	ipctb__proc_kill(&pr);
+	/* The writer refills the channel and blocks in send; a forked
+	 * child has one thread, whose id is the pid. */
+	if (kill_asleep(ctx, &pr, pid, "writer", "send on a full channel") < 0)
+		goto bad;
 	long long deadline = ipctb__now_ms() + ctx->timeout_ms;
 	for (;; i++) {
 		r = ipctb_chan_recv(ch, buf, sizeof(buf), &got, 0);
@@ -388,7 +456,8 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 	}
 	drop_chan(&ch);
 
-	/* C: the writer dies while the reader is blocked in recv. */
+	/* C: the writer is killed while the reader (this thread) is blocked
+	 * in recv: a thread of ours kills it once /proc shows us asleep. */
 	if (ipctb__cf_open(ctx, NULL, &ch) < 0)
 		return CONFORM_FAIL;
 	fflush(NULL);
@@ -398,22 +467,14 @@ int ipctb__case_peer_died(struct ipctb_conform_ctx *ctx)
 		goto bad;
 	}
 	if (pid == 0) {
-		c = ipctb_chan_set_end(ch, IPCTB_END_TX) == 0;
+		char c = ipctb_chan_set_end(ch, IPCTB_END_TX) == 0;
 		(void)ipctb__proc_report(&pr, &c, 1);
-		raise(SIGKILL);
-		ipctb__proc_exit(&pr, 0);
+		/* Waits to be killed, bounded; exit 3 says it never was. */
+		(void)poll(NULL, 0, ctx->timeout_ms + 1000);
+		ipctb__proc_exit(&pr, 3);
 	}
-	r = ipctb_chan_set_end(ch, IPCTB_END_RX);
-	c = 0;
-	if (r < 0 || ipctb__proc_read(&pr, &c, 1, ctx->timeout_ms) < 0 || !c) {
-		ipctb__proc_kill(&pr);
-		fail(ctx, "writer did not start (set_end: %s)", es(r));
+	if (reader_sees_writer_killed(ctx, ch, &pr) < 0)
 		goto bad;
-	}
-	if (expect_epipe_recv(ctx, ch, "writer died while the reader waited") < 0) {
-		ipctb__proc_kill(&pr);
-		goto bad;
-	}
 	(void)ipctb__proc_finish(&pr, ctx->timeout_ms);
 	drop_chan(&ch);
 	return CONFORM_PASS;

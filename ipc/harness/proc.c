@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Child processes for the harnesses: fork with a report pipe, bounded
- * waits, kill and reap on time-out (see proc.h).
+ * waits, kill and reap on time-out, and proof from /proc that a thread
+ * sleeps in the kernel before a peer is killed (see proc.h).
  *
  * These helpers call the kernel directly, not through the ipctb__sys_*
  * shim: a case that injects faults into the library must not break the
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,4 +320,119 @@ const char *ipctb__proc_status_str(int status, char *buf, size_t len)
 	else
 		snprintf(buf, len, "wait status 0x%x", (unsigned)status);
 	return buf;
+}
+
+/* ---- threads asleep in the kernel ---------------------------------------- */
+
+pid_t ipctb__gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* A small /proc file into buf (NUL-terminated): its length or -errno. */
+static int read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t got;
+	do
+		got = read(fd, buf, cap - 1);
+	while (got < 0 && errno == EINTR);
+	int e = got < 0 ? -errno : 0;
+	close(fd);
+	if (e)
+		return e;
+	buf[got] = '\0';
+	return (int)got;
+}
+
+static int thread_look(pid_t pid, pid_t tid, struct ipctb__thread_look *lk)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	int r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	/* "tid (comm) state ...": comm may hold ')'. */
+	char *rp = strrchr(buf, ')');
+	if (!rp || sscanf(rp + 1, " %c", &lk->state) != 1)
+		return -EPROTO;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, (int)tid);
+	if (read_small(path, lk->wchan, sizeof(lk->wchan)) < 0)
+		lk->wchan[0] = '\0'; /* not shown to us: the state decides alone */
+	lk->wchan[strcspn(lk->wchan, "\n")] = '\0';
+	return 0;
+}
+
+/* The poll loop of ipctb__thread_wait_asleep; stops early (-ECANCELED)
+ * once *stop is set. */
+static int wait_asleep(pid_t pid, pid_t tid, long long deadline, _Atomic int *stop,
+		       struct ipctb__thread_look *last)
+{
+	int zero_run = 0;
+	*last = (struct ipctb__thread_look){.state = '?'};
+	for (;;) {
+		if (stop && atomic_load_explicit(stop, memory_order_acquire))
+			return -ECANCELED;
+		int r = thread_look(pid, tid, last);
+		if (r < 0)
+			return r;
+		if (last->state == 'Z' || last->state == 'X')
+			return -ESRCH;
+		/* 'S' is an interruptible sleep; the wait channel confirms it
+		 * is in a kernel wait. A kernel that names no wait channels
+		 * says "0" for every thread: three looks in a row of 'S' with
+		 * "0" are taken as asleep there. */
+		bool named = last->wchan[0] == '\0' || strcmp(last->wchan, "0") != 0;
+		zero_run = last->state == 'S' && !named ? zero_run + 1 : 0;
+		if (last->state == 'S' && (named || zero_run >= 3))
+			return 0;
+		if (ipctb__now_ms() >= deadline)
+			return -ETIMEDOUT;
+		/* Polling /proc with a deadline, not a sleep as synchronization. */
+		struct timespec nap = {0, 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
+}
+
+int ipctb__thread_wait_asleep(pid_t pid, pid_t tid, int timeout_ms, struct ipctb__thread_look *last)
+{
+	long long deadline = ipctb__now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	return wait_asleep(pid, tid, deadline, NULL, last);
+}
+
+static void *killer_main(void *arg)
+{
+	struct ipctb__sleep_killer *k = arg;
+	long long deadline = ipctb__now_ms() + (k->timeout_ms > 0 ? k->timeout_ms : 0);
+	k->result = wait_asleep(getpid(), k->tid, deadline, &k->done, &k->seen);
+	/* Join sets done before it blocks in pthread_join: a sleep seen
+	 * after done may be that one, not the call's. */
+	if (k->result == 0 && atomic_load_explicit(&k->done, memory_order_acquire))
+		k->result = -ECANCELED;
+	/* The victim is an unreaped child: its pid names no other process. */
+	if (k->result == 0 && kill(k->victim, SIGKILL) < 0)
+		k->result = -errno;
+	return NULL;
+}
+
+int ipctb__sleep_killer_start(struct ipctb__sleep_killer *k, pid_t tid, pid_t victim,
+			      int timeout_ms)
+{
+	k->tid = tid;
+	k->victim = victim;
+	k->timeout_ms = timeout_ms;
+	atomic_init(&k->done, 0);
+	k->result = -EINPROGRESS;
+	k->seen = (struct ipctb__thread_look){.state = '?'};
+	int e = pthread_create(&k->th, NULL, killer_main, k);
+	return -e;
+}
+
+int ipctb__sleep_killer_join(struct ipctb__sleep_killer *k)
+{
+	atomic_store_explicit(&k->done, 1, memory_order_release);
+	int e = pthread_join(k->th, NULL);
+	return e ? -e : k->result;
 }

@@ -15,6 +15,7 @@
 #ifndef IPCTB_HARNESS_PROC_H
 #define IPCTB_HARNESS_PROC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -74,6 +75,53 @@ void ipctb__proc_kill(struct ipctb__proc *p);
 
 /* "exited with status N", "killed by signal N (NAME)" for a wait status. */
 const char *ipctb__proc_status_str(int status, char *buf, size_t len);
+
+/*
+ * What /proc says about one thread: its state letter from
+ * /proc/<pid>/task/<tid>/stat ('R', 'S', 'D', 'Z', ...) and its wait
+ * channel from .../wchan (the kernel function it sleeps in, "0" while it
+ * runs; "" where the kernel does not show it to us).
+ */
+struct ipctb__thread_look {
+	char state;
+	char wchan[64];
+};
+
+/*
+ * Poll /proc (every millisecond, at most timeout_ms) until thread tid of
+ * process pid sleeps in the kernel: state 'S' with a wait channel other
+ * than "0" (where wchan cannot be read, or the kernel names none and says
+ * "0" in three looks in a row: the state alone). Returns 0,
+ * -ETIMEDOUT (never seen asleep), -ESRCH (the thread is gone or a zombie)
+ * or -errno; *last holds the last look either way.
+ */
+int ipctb__thread_wait_asleep(pid_t pid, pid_t tid, int timeout_ms,
+			      struct ipctb__thread_look *last);
+
+/*
+ * A thread of the caller that SIGKILLs a child once a thread of the caller
+ * sleeps in the kernel (ipctb__thread_wait_asleep), so that the child dies
+ * while the caller is provably blocked. Start it right before the call
+ * that should block; join it once that call has returned (join tells the
+ * thread to stop looking). Join returns 0 (killed while tid slept),
+ * -ECANCELED (the call returned first: not killed), -ETIMEDOUT or -errno
+ * (not killed). Lifetime: a successful start must be joined exactly once.
+ */
+struct ipctb__sleep_killer {
+	pid_t tid;			/* the thread that is to block */
+	pid_t victim;			/* an unreaped child of the caller */
+	int timeout_ms;			/* the longest wait for tid to sleep */
+	_Atomic int done;		/* set by join: stop looking */
+	int result;			/* after join */
+	struct ipctb__thread_look seen; /* after join: tid's last look */
+	pthread_t th;
+};
+int ipctb__sleep_killer_start(struct ipctb__sleep_killer *k, pid_t tid, pid_t victim,
+			      int timeout_ms);
+int ipctb__sleep_killer_join(struct ipctb__sleep_killer *k);
+
+/* The caller's thread id (gettid). */
+pid_t ipctb__gettid(void);
 
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines and durations. */
 long long ipctb__now_ms(void);
