@@ -24,19 +24,6 @@
 static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
 static const char *const kind_names[] = {"", "sysv", "posix", "memfd"};
 
-static int attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min)
-{
-	switch (src->kind) {
-	case IPCTB_SEG_SYSV:
-		return ipctb_seg_attach_sysv(dst, src->shmid, min);
-	case IPCTB_SEG_POSIX:
-		return ipctb_seg_attach_posix(dst, src->obj.name, min);
-	case IPCTB_SEG_MEMFD:
-		return ipctb_seg_attach_memfd(dst, src->fd, min);
-	}
-	return -EINVAL;
-}
-
 /* A segment of an odd size (not a page multiple): attaching it needing
  * exactly its size works, needing one byte more gives -IPCTB_ESIZE. */
 LEAK_TEST(edges_seg, attach_min_size_exact_and_one_over)
@@ -48,8 +35,8 @@ LEAK_TEST(edges_seg, attach_min_size_exact_and_one_over)
 			size_t sz = sizes[j];
 			struct ipctb_seg s, t, u;
 			cr_assert_eq(ipctb_seg_create(&s, kinds[i], sz, NULL), 0, "%s %zu", k, sz);
-			int exact = attach_like(&t, &s, sz);
-			int over = attach_like(&u, &s, sz + 1);
+			int exact = test_seg_attach_like(&t, &s, sz);
+			int over = test_seg_attach_like(&u, &s, sz + 1);
 			if (exact == 0)
 				ipctb_seg_detach(&t);
 			if (over == 0)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipctb/shm.h"
 #include "testutil.h"
 
 int test_reap(pid_t pid, int timeout_ms)
@@ -40,6 +41,36 @@ int test_reap(pid_t pid, int timeout_ms)
 int test_exit_code(int status)
 {
 	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int test_wait_byte(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	char c;
+	ssize_t n;
+	if (r != 1)
+		return 0;
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+int test_seg_attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min)
+{
+	switch (src->kind) {
+	case IPCTB_SEG_SYSV:
+		return ipctb_seg_attach_sysv(dst, src->shmid, min);
+	case IPCTB_SEG_POSIX:
+		return ipctb_seg_attach_posix(dst, src->obj.name, min);
+	case IPCTB_SEG_MEMFD:
+		return ipctb_seg_attach_memfd(dst, src->fd, min);
+	}
+	return -EINVAL;
 }
 
 unsigned test_seed(const char *what, unsigned def)

@@ -29,6 +29,15 @@ int test_exit_code(int status);
  */
 int test_tool_pin(const char *path);
 void test_tool_exec(const char *path, char *const argv[]);
+/* Wait at most timeout_ms for one byte on fd and read it: 1 if one came
+ * (a child's "ready" or a parent's "go"), 0 on time-out, EOF or error. */
+int test_wait_byte(int fd, int timeout_ms);
+
+struct ipctb_seg;
+/* Attach to the segment src as another participant would: by its shmid,
+ * its POSIX name or its memfd, needing at least min bytes. 0 or -errno. */
+int test_seg_attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min);
+
 /* A randomized test's seed: IPCTB_SEED if set, else def; printed with how
  * to replay it. */
 unsigned test_seed(const char *what, unsigned def);
