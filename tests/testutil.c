@@ -5,13 +5,17 @@
 #include <fcntl.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipctb/leak.h"
 #include "ipctb/shm.h"
 #include "testutil.h"
 
@@ -106,4 +110,50 @@ void test_tool_exec(const char *path, char *const argv[])
 	if (pinned_fd >= 0 && strcmp(pinned_path, path) == 0)
 		execveat(pinned_fd, "", argv, environ, AT_EMPTY_PATH);
 	execv(path, argv);
+}
+
+/* One mount of the private world; the step is named for the caller. */
+static int ns_mount(const char *src, const char *target, const char *type, unsigned long flags,
+		    const char *opts, const char *what, const char **step)
+{
+	*step = what;
+	return mount(src, target, type, flags, opts) < 0 ? -errno : 0;
+}
+
+int test_private_ns(unsigned flags, const char *shm_opts, const char **step)
+{
+	const unsigned long nosuid = MS_NOSUID | MS_NODEV;
+	char opts[128];
+	snprintf(opts, sizeof(opts), "mode=1777%s%s", shm_opts ? "," : "",
+		 shm_opts ? shm_opts : "");
+	int r;
+	if (flags & TEST_NS_MARKED) {
+		*step = "ipctb_private_ns()";
+		if ((r = ipctb_private_ns()) < 0)
+			return r;
+		/* Its /dev/shm has no size limit: one on top that has. */
+		if (shm_opts && (r = ns_mount("ipctb-test", "/dev/shm", "tmpfs", nosuid, opts,
+					      "mount tmpfs on /dev/shm", step)) < 0)
+			return r;
+	} else {
+		*step = "unshare(CLONE_NEWNS|CLONE_NEWIPC)";
+		if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+			return -errno;
+		if ((r = ns_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL,
+				  "mount --make-rprivate /", step)) < 0 ||
+		    (r = ns_mount("ipctb-test", "/dev/shm", "tmpfs", nosuid, opts,
+				  "mount tmpfs on /dev/shm", step)) < 0)
+			return r;
+		if (flags & TEST_NS_MQUEUE) {
+			(void)mkdir("/dev/mqueue", 0755);
+			if ((r = ns_mount("ipctb-test", "/dev/mqueue", "mqueue", nosuid | MS_NOEXEC,
+					  NULL, "mount mqueue on /dev/mqueue", step)) < 0)
+				return r;
+		}
+	}
+	if ((flags & TEST_NS_TMP) && (r = ns_mount("ipctb-test", "/tmp", "tmpfs", nosuid,
+						   "mode=1777", "mount tmpfs on /tmp", step)) < 0)
+		return r;
+	*step = "";
+	return 0;
 }

@@ -38,6 +38,28 @@ struct ipctb_seg;
  * its POSIX name or its memfd, needing at least min bytes. 0 or -errno. */
 int test_seg_attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min);
 
+/*
+ * A private world for a test's child, so that what it makes, plants or
+ * breaks vanishes with it: fresh IPC and mount namespaces, mounts kept from
+ * propagating back, and a fresh tmpfs on /dev/shm (mode 1777, plus shm_opts
+ * such as "size=256k" when not NULL). Flags add to it:
+ *   TEST_NS_MQUEUE  a fresh mqueue on /dev/mqueue;
+ *   TEST_NS_TMP     a fresh tmpfs on /tmp, which hides a build tree under
+ *                   /tmp (pin the tool first: test_tool_pin);
+ *   TEST_NS_MARKED  made by ipctb_private_ns() (mqueue included), so that
+ *                   the library counts every SysV object of ours in it as
+ *                   ours (leak.h); without it the namespace is one the
+ *                   library must not trust (the adversarial tests).
+ * Returns 0 or -errno, with *step naming the step that failed: the caller
+ * reports a skip, since the machine does not allow it.
+ */
+enum test_ns_flags {
+	TEST_NS_MQUEUE = 1u << 0,
+	TEST_NS_TMP = 1u << 1,
+	TEST_NS_MARKED = 1u << 2,
+};
+int test_private_ns(unsigned flags, const char *shm_opts, const char **step);
+
 /* A randomized test's seed: IPCTB_SEED if set, else def; printed with how
  * to replay it. */
 unsigned test_seed(const char *what, unsigned def);
