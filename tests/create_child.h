@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipctb/ipctb.h"
 #include "testutil.h"
 
 struct child_rep {
@@ -69,6 +70,23 @@ static inline int child_private_ns(const char *shm_opts, bool mq, struct child_r
 		snprintf(rep->msg, sizeof(rep->msg), "%s: %s", step, strerror(-r));
 	}
 	return r;
+}
+
+/* A word sent and received back on ch, then ch destroyed; what went
+ * wrong is added to rep under the transport's name. */
+static inline void child_roundtrip_destroy(struct child_rep *rep, const char *tr,
+					   struct ipctb_chan *ch, const char *word)
+{
+	char buf[64];
+	size_t len = 0, want = strlen(word);
+	int r = ipctb_chan_send(ch, word, want, 0);
+	if (r == 0)
+		r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
+	if (r < 0 || len != want)
+		rep_fail(rep, "%s: send/recv gave %d (%s), %zu bytes", tr, r, ipctb_strerror(r),
+			 len);
+	if ((r = ipctb_chan_destroy(ch)) < 0)
+		rep_fail(rep, "%s: destroy gave %d", tr, r);
 }
 
 /* Entries of a directory other than . and .. (names into buf), or -errno. */

@@ -241,33 +241,12 @@ LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
 	ms[2] = ms_since(&t0);
 	ipctb_pmutex_unlock(&h->m);
 	/* The mutex, held by a child until the parent has timed out. */
-	int up[2], down[2];
-	cr_assert_eq(pipe(up), 0);
-	cr_assert_eq(pipe(down), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		char c;
-		if (ipctb_pmutex_lock(&h->m, 1000) != 0 || write(up[1], "L", 1) != 1)
-			_exit(1);
-		struct pollfd p = {.fd = down[0], .events = POLLIN};
-		int ok = poll(&p, 1, 10000) == 1 && read(down[0], &c, 1) == 1;
-		ipctb_pmutex_unlock(&h->m);
-		_exit(ok ? 0 : 2);
-	}
-	char c;
-	struct pollfd p = {.fd = up[0], .events = POLLIN};
-	int locked = poll(&p, 1, 10000) == 1 && read(up[0], &c, 1) == 1;
+	struct test_holder holder;
+	int locked = test_holder_start(&holder, &h->m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[3] = locked ? ipctb_pmutex_lock(&h->m, 999) : -ECHILD;
 	ms[3] = ms_since(&t0);
-	if (write(down[1], "U", 1) != 1)
-		r[3] = -EPIPE;
-	int code = test_exit_code(test_reap(pid, 10000));
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	int code = test_holder_stop(&holder);
 	ipctb_nsem_destroy(&n);
 	ipctb_psem_destroy(&h->s);
 	munmap(h, sizeof(*h));

@@ -3,7 +3,7 @@
  * Helpers shared by the channel edge tests (test_edges_chan.c,
  * test_edges_life.c): a failure report that names every transport that
  * broke a promise, a monotonic clock in ms, and a channel with the short
- * timeout these tests wait out.
+ * timeout these tests wait out (open_noted notes a create that failed).
  */
 #ifndef TEST_EDGES_UTIL_H
 #define TEST_EDGES_UTIL_H
@@ -49,6 +49,19 @@ static inline int open_chan(const struct ipctb_chan_ops *ops, size_t max_msg,
 {
 	struct ipctb_chan_opts o = {.max_msg = max_msg, .timeout_ms = T_MS};
 	return ipctb_chan_create_ops(ops, &o, ch);
+}
+
+/* A channel of ops for the tests' loops, or NULL after noting why not. */
+static inline struct ipctb_chan *open_noted(struct report *rp, const struct ipctb_chan_ops *ops,
+					    size_t max_msg)
+{
+	struct ipctb_chan *ch;
+	int r = open_chan(ops, max_msg, &ch);
+	if (r != 0) {
+		note(rp, ops->name, "create: %s", ipctb_strerror(r));
+		return NULL;
+	}
+	return ch;
 }
 
 #endif

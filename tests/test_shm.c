@@ -95,21 +95,33 @@ LEAK_TEST(seg, attach_too_small_is_refused)
 	}
 }
 
+/* Children that make a segment of the given name or key and leave it. */
+static int posix_child(void *name)
+{
+	struct ipctb_seg c;
+	struct ipctb_seg_opts o = {.name = name};
+	if (ipctb_seg_create(&c, IPCTB_SEG_POSIX, pagesz(), &o) != 0)
+		return 1;
+	ipctb_seg_detach(&c); /* leave the name for the parent */
+	return 0;
+}
+
+static int sysv_child(void *key)
+{
+	struct ipctb_seg c;
+	struct ipctb_seg_opts o = {.key = *(key_t *)key};
+	if (ipctb_seg_create(&c, IPCTB_SEG_SYSV, pagesz(), &o) != 0)
+		return 1;
+	ipctb_seg_detach(&c);
+	return 0;
+}
+
 LEAK_TEST(seg, posix_name_collision_with_child)
 {
 	char name[IPCTB_NAME_MAX];
 	cr_assert_eq(ipctb_unique_name(name, sizeof(name), "/", "coll"), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		struct ipctb_seg c;
-		struct ipctb_seg_opts o = {.name = name};
-		if (ipctb_seg_create(&c, IPCTB_SEG_POSIX, pagesz(), &o) != 0)
-			_exit(1);
-		ipctb_seg_detach(&c); /* leave the name for the parent */
-		_exit(0);
-	}
-	int st = test_reap(pid, 5000);
+	pid_t pid;
+	int code = test_in_child(posix_child, name, 5000, &pid);
 	struct ipctb_seg s;
 	struct ipctb_seg_opts o = {.name = name};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_POSIX, pagesz(), &o);
@@ -119,7 +131,7 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 	/* The child's ledger lists what we removed behind its back: as a
 	 * supervisor would, recover the dead child (drops its file). */
 	(void)ipctb_ledger_recover(pid, NULL, NULL);
-	cr_assert_eq(test_exit_code(st), 0);
+	cr_assert_eq(code, 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(gone, "the child's object was there");
 }
@@ -127,17 +139,8 @@ LEAK_TEST(seg, posix_name_collision_with_child)
 LEAK_TEST(seg, sysv_key_collision_with_child)
 {
 	key_t key = (key_t)(0x1b000000 | (getpid() & 0xffffff));
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		struct ipctb_seg c;
-		struct ipctb_seg_opts o = {.key = key};
-		if (ipctb_seg_create(&c, IPCTB_SEG_SYSV, pagesz(), &o) != 0)
-			_exit(1);
-		ipctb_seg_detach(&c);
-		_exit(0);
-	}
-	int st = test_reap(pid, 5000);
+	pid_t pid;
+	int code = test_in_child(sysv_child, &key, 5000, &pid);
 	struct ipctb_seg s;
 	struct ipctb_seg_opts o = {.key = key};
 	int r = ipctb_seg_create(&s, IPCTB_SEG_SYSV, pagesz(), &o);
@@ -149,54 +152,53 @@ LEAK_TEST(seg, sysv_key_collision_with_child)
 		ipctb_seg_destroy(&s);
 	}
 	(void)ipctb_ledger_recover(pid, NULL, NULL); /* the child's ledger file */
-	cr_assert_eq(test_exit_code(st), 0);
+	cr_assert_eq(code, 0);
 	cr_assert_eq(r, -EEXIST);
 	cr_assert(id >= 0, "the child's segment was there");
 }
 
+/* A limit lowered in a fresh IPC namespace, and a create it refuses. */
+struct limit_case {
+	const char *path, *val;
+	size_t size;
+	int pre; /* segments made first */
+	const char *want;
+};
+
 /* Child in a fresh IPC namespace: lower one limit, check the refusal. */
-static int limit_child(const char *path, const char *val, size_t size, int precreate,
-		       const char *want)
+static int limit_child(void *arg)
 {
+	const struct limit_case *c = arg;
 	if (unshare(CLONE_NEWIPC) < 0)
 		return 77;
-	FILE *f = fopen(path, "we");
+	FILE *f = fopen(c->path, "we");
 	if (!f)
 		return 77;
-	int ok = fprintf(f, "%s\n", val) > 0;
+	int ok = fprintf(f, "%s\n", c->val) > 0;
 	if (fclose(f) != 0 || !ok)
 		return 77;
 	struct ipctb_seg pre, s;
-	for (int i = 0; i < precreate; i++)
+	for (int i = 0; i < c->pre; i++)
 		if (ipctb_seg_create(&pre, IPCTB_SEG_SYSV, pagesz(), NULL) != 0)
 			return 2;
-	int r = ipctb_seg_create(&s, IPCTB_SEG_SYSV, size, NULL);
+	int r = ipctb_seg_create(&s, IPCTB_SEG_SYSV, c->size, NULL);
 	if (r != -IPCTB_ELIMIT)
 		return 3;
-	if (!strstr(ipctb_errdetail(), want))
+	if (!strstr(ipctb_errdetail(), c->want))
 		return 4;
 	return 0; /* the namespace and its segments die with us */
 }
 
 LEAK_TEST(seg, sysv_limits_named)
 {
-	struct {
-		const char *path, *val;
-		size_t size;
-		int pre;
-		const char *want;
-	} cases[] = {
+	static const struct limit_case cases[] = {
 	    {"/proc/sys/kernel/shmmax", "4096", 8192, 0, "SHMMAX"},
 	    {"/proc/sys/kernel/shmmni", "1", 4096, 1, "SHMMNI"},
 	    {"/proc/sys/kernel/shmall", "2", 3 * 4096, 0, "SHMALL"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		pid_t pid = fork();
-		cr_assert(pid >= 0);
-		if (pid == 0)
-			_exit(limit_child(cases[i].path, cases[i].val, cases[i].size, cases[i].pre,
-					  cases[i].want));
-		int code = test_exit_code(test_reap(pid, 5000));
+		pid_t pid;
+		int code = test_in_child(limit_child, (void *)&cases[i], 5000, &pid);
 		/* Its namespace took its segments; its ledger file stays. */
 		(void)ipctb_ledger_recover(pid, NULL, NULL);
 		if (code == 77)

@@ -17,6 +17,7 @@
 
 #include "ipctb/leak.h"
 #include "ipctb/shm.h"
+#include "ipctb/sync.h"
 #include "testutil.h"
 
 int test_reap(pid_t pid, int timeout_ms)
@@ -77,6 +78,18 @@ int test_seg_attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, siz
 	return -EINVAL;
 }
 
+int test_in_child(int (*fn)(void *arg), void *arg, int timeout_ms, pid_t *pid)
+{
+	fflush(NULL); /* what stdio holds must not be written twice */
+	pid_t c = fork();
+	cr_assert_geq(c, 0, "fork: %s", strerror(errno));
+	if (c == 0)
+		_exit(fn(arg));
+	if (pid)
+		*pid = c;
+	return test_exit_code(test_reap(c, timeout_ms));
+}
+
 unsigned test_seed(const char *what, unsigned def)
 {
 	const char *env = getenv("IPCTB_SEED");
@@ -110,6 +123,41 @@ void test_tool_exec(const char *path, char *const argv[])
 	if (pinned_fd >= 0 && strcmp(pinned_path, path) == 0)
 		execveat(pinned_fd, "", argv, environ, AT_EMPTY_PATH);
 	execv(path, argv);
+}
+
+int test_holder_start(struct test_holder *h, struct ipctb_pmutex *m)
+{
+	int up[2], down[2];
+	cr_assert_eq(pipe2(up, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(down, O_CLOEXEC), 0);
+	fflush(NULL);
+	h->pid = fork();
+	cr_assert_geq(h->pid, 0, "fork: %s", strerror(errno));
+	if (h->pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		if (ipctb_pmutex_lock(m, 1000) != 0)
+			_exit(1);
+		if (write(up[1], "L", 1) != 1)
+			_exit(2);
+		int told = test_wait_byte(down[0], 10000);
+		ipctb_pmutex_unlock(m);
+		_exit(told ? 0 : 3);
+	}
+	close(up[1]);
+	close(down[0]);
+	h->up = up[0];
+	h->down = down[1];
+	return test_wait_byte(h->up, 10000);
+}
+
+int test_holder_stop(struct test_holder *h)
+{
+	int told = write(h->down, "U", 1) == 1;
+	int code = test_exit_code(test_reap(h->pid, 10000));
+	close(h->up);
+	close(h->down);
+	return told ? code : -1;
 }
 
 /* One mount of the private world; the step is named for the caller. */

@@ -21,6 +21,11 @@
 int test_reap(pid_t pid, int timeout_ms);
 /* The exit code of a wait status, or -1 if it did not exit normally. */
 int test_exit_code(int status);
+/* Run fn(arg) in a forked child that leaves with _exit(fn(arg)) (never a
+ * cr_ assertion), reaped within timeout_ms (test_reap). Its exit code, or
+ * -1 if it did not exit normally; its pid into *pid when not NULL (to
+ * recover its ledger, say). */
+int test_in_child(int (*fn)(void *arg), void *arg, int timeout_ms, pid_t *pid);
 /*
  * Tests that mount a private /tmp hide the build tree when the checkout
  * lives under /tmp (a CI clone may). test_tool_pin() opens an executable
@@ -37,6 +42,21 @@ struct ipctb_seg;
 /* Attach to the segment src as another participant would: by its shmid,
  * its POSIX name or its memfd, needing at least min bytes. 0 or -errno. */
 int test_seg_attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min);
+
+/*
+ * A child that holds the process-shared mutex m (in memory it shares with
+ * this process) until told to let go, so that this process can time out on
+ * it. test_holder_start returns 1 once the child holds m, 0 if it did not
+ * say so in time; either way test_holder_stop then lets go, reaps the child
+ * and returns its exit code (0: it held m and was told to let go).
+ */
+struct ipctb_pmutex;
+struct test_holder {
+	pid_t pid;
+	int up, down; /* "I hold it" comes up, "let go" goes down */
+};
+int test_holder_start(struct test_holder *h, struct ipctb_pmutex *m);
+int test_holder_stop(struct test_holder *h);
 
 /*
  * A private world for a test's child, so that what it makes, plants or
