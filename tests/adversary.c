@@ -22,13 +22,6 @@
 static int report_fd = -1;
 static struct timespec step_start;
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 static void vreport(const char *lead, const char *fmt, va_list ap)
 {
 	char line[1024];
@@ -59,7 +52,7 @@ void adv_step(const char *fmt, ...)
 
 long adv_step_ms(void)
 {
-	return now_ms() - (step_start.tv_sec * 1000L + step_start.tv_nsec / 1000000L);
+	return test_ms_since(&step_start);
 }
 
 void adv_say(const char *fmt, ...)
@@ -81,10 +74,10 @@ int adv_fail(const char *fmt, ...)
 
 /* Read fd into buf (keeping the first len-1 bytes, draining the rest)
  * until EOF or the deadline. Returns false on the deadline. */
-static bool drain(int fd, char *buf, size_t len, size_t *off, long deadline)
+static bool drain(int fd, char *buf, size_t len, size_t *off, long long deadline)
 {
 	for (;;) {
-		long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 		if (left <= 0)
 			return false;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -114,14 +107,14 @@ static int collect(pid_t pid, int fd, char *buf, size_t len, int timeout_ms)
 	size_t off = 0;
 	if (len)
 		buf[0] = '\0';
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = test_now_ms() + timeout_ms;
 	bool eof = drain(fd, buf, len, &off, deadline);
-	long left = deadline - now_ms();
+	long long left = deadline - test_now_ms();
 	int st = test_reap(pid, eof && left > 0 ? (int)left : 0);
 	if (st == -1) {
 		/* What the dead child had written names its last step. */
 		(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-		(void)drain(fd, buf, len, &off, now_ms() + 100);
+		(void)drain(fd, buf, len, &off, test_now_ms() + 100);
 	}
 	close(fd);
 	return st;

@@ -199,13 +199,6 @@ LEAK_TEST(edges_limits, bad_arguments)
 	cr_assert_eq(ipctb_sysv_count("nosuch"), -EINVAL, "%d", ipctb_sysv_count("nosuch"));
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 struct held {
 	struct ipctb_pmutex m;
 	struct ipctb_pcond c;
@@ -231,21 +224,21 @@ LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[0] = ipctb_psem_wait(&h->s, 999);
-	ms[0] = ms_since(&t0);
+	ms[0] = test_ms_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[1] = ipctb_nsem_wait(&n, 999);
-	ms[1] = ms_since(&t0);
+	ms[1] = test_ms_since(&t0);
 	cr_assert_eq(ipctb_pmutex_lock(&h->m, 1000), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[2] = ipctb_pcond_wait(&h->c, &h->m, 999);
-	ms[2] = ms_since(&t0);
+	ms[2] = test_ms_since(&t0);
 	ipctb_pmutex_unlock(&h->m);
 	/* The mutex, held by a child until the parent has timed out. */
 	struct test_holder holder;
 	int locked = test_holder_start(&holder, &h->m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[3] = locked ? ipctb_pmutex_lock(&h->m, 999) : -ECHILD;
-	ms[3] = ms_since(&t0);
+	ms[3] = test_ms_since(&t0);
 	int code = test_holder_stop(&holder);
 	ipctb_nsem_destroy(&n);
 	ipctb_psem_destroy(&h->s);

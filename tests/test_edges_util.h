@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ipctb/ipctb.h"
+#include "testutil.h"
 
 enum { T_MS = 150 }; /* the channel timeout these tests wait out */
 
@@ -39,9 +40,7 @@ __attribute__((format(printf, 3, 4))) static inline void note(struct report *rp,
 
 static inline long now_ms(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+	return (long)test_now_ms();
 }
 
 static inline int open_chan(const struct ipctb_chan_ops *ops, size_t max_msg,

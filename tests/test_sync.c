@@ -31,13 +31,6 @@ static void *shared_map(size_t n)
 	return p;
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 struct shared_counter {
 	struct ipctb_pmutex m;
 	long counter;
@@ -119,7 +112,7 @@ LEAK_TEST(pmutex, lock_timeout)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = got ? ipctb_pmutex_lock(&s->m, 150) : -1;
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	int code = test_holder_stop(&holder);
 	cr_assert(got, "child never took the lock");
 	cr_assert_eq(r, -ETIMEDOUT);
@@ -143,7 +136,7 @@ LEAK_TEST(pcond, wait_timeout)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = ipctb_pcond_wait(&s->c, &s->m, 120);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	cr_assert_eq(r, -ETIMEDOUT);
 	cr_assert(ms >= 110 && ms < 3000, "waited %ld ms", ms);
 	/* The mutex is held again after a timeout. */
@@ -181,7 +174,7 @@ LEAK_TEST(psem, timed_wait_and_trywait)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr_assert_eq(ipctb_psem_wait(s, 120), -ETIMEDOUT);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	cr_assert(ms >= 110 && ms < 3000, "waited %ld ms", ms);
 	cr_assert_eq(ipctb_psem_trywait(s), -EAGAIN);
 	cr_assert_eq(ipctb_psem_post(s), 0);
@@ -217,7 +210,7 @@ LEAK_TEST(psem, wait_retries_eintr)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = ipctb_psem_wait(&s, 250);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);

@@ -34,6 +34,11 @@ int test_in_child(int (*fn)(void *arg), void *arg, int timeout_ms, pid_t *pid);
  */
 int test_tool_pin(const char *path);
 void test_tool_exec(const char *path, char *const argv[]);
+struct timespec;
+/* CLOCK_MONOTONIC in ms; and the ms since t0, a CLOCK_MONOTONIC time. */
+long long test_now_ms(void);
+long test_ms_since(const struct timespec *t0);
+
 /* Wait at most timeout_ms for one byte on fd and read it: 1 if one came
  * (a child's "ready" or a parent's "go"), 0 on time-out, EOF or error. */
 int test_wait_byte(int fd, int timeout_ms);
