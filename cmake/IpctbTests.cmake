@@ -6,46 +6,41 @@
 
 set(IPCTB_DISCOVER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ipctb_discover.cmake")
 
-# ipctb_criterion_tests(<target> LABELS <l...> TIMEOUT <s> [PER_TRANSPORT])
-function(ipctb_criterion_tests tgt)
-  cmake_parse_arguments(A "PER_TRANSPORT" "TIMEOUT" "LABELS" ${ARGN})
-  if(NOT A_TIMEOUT)
-    set(A_TIMEOUT 60)
-  endif()
-  set(inc "${CMAKE_CURRENT_BINARY_DIR}/${tgt}_tests.cmake")
-  set(mode "criterion")
-  if(A_PER_TRANSPORT)
-    set(mode "criterion-per-transport")
-  endif()
+# The include file that ctest reads to discover one binary's tests.
+function(_ipctb_discovery inc mode prefix bin labels timeout)
   file(GENERATE OUTPUT "${inc}" CONTENT
 "set(IPCTB_D_MODE \"${mode}\")
-set(IPCTB_D_PREFIX \"${tgt}\")
-set(IPCTB_D_BIN \"$<TARGET_FILE:${tgt}>\")
+set(IPCTB_D_PREFIX \"${prefix}\")
+set(IPCTB_D_BIN \"${bin}\")
 set(IPCTB_D_TOOL \"$<TARGET_FILE:ipctb_tool>\")
-set(IPCTB_D_LABELS \"${A_LABELS}\")
-set(IPCTB_D_TIMEOUT \"${A_TIMEOUT}\")
+set(IPCTB_D_LABELS \"${labels}\")
+set(IPCTB_D_TIMEOUT \"${timeout}\")
 set(IPCTB_D_RUN \"${IPCTB_RUN_ID_FOR_TESTS}\")
 include(\"${IPCTB_DISCOVER_SCRIPT}\")
 ")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${inc}")
 endfunction()
 
+# ipctb_criterion_tests(<target> LABELS <l...> TIMEOUT <s> [PER_TRANSPORT])
+function(ipctb_criterion_tests tgt)
+  cmake_parse_arguments(A "PER_TRANSPORT" "TIMEOUT" "LABELS" ${ARGN})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 60)
+  endif()
+  set(mode "criterion")
+  if(A_PER_TRANSPORT)
+    set(mode "criterion-per-transport")
+  endif()
+  _ipctb_discovery("${CMAKE_CURRENT_BINARY_DIR}/${tgt}_tests.cmake" "${mode}" "${tgt}"
+                   "$<TARGET_FILE:${tgt}>" "${A_LABELS}" "${A_TIMEOUT}")
+endfunction()
+
 # Plain conformance runner for presets without Criterion (tsan): one entry
 # per transport x case, each `ipctb conform --transport T --case C`.
 function(ipctb_tool_conform_tests)
   cmake_parse_arguments(A "" "TIMEOUT" "LABELS" ${ARGN})
-  set(inc "${CMAKE_CURRENT_BINARY_DIR}/ipctb_conform_tests.cmake")
-  file(GENERATE OUTPUT "${inc}" CONTENT
-"set(IPCTB_D_MODE \"tool\")
-set(IPCTB_D_PREFIX \"conform\")
-set(IPCTB_D_BIN \"$<TARGET_FILE:ipctb_tool>\")
-set(IPCTB_D_TOOL \"$<TARGET_FILE:ipctb_tool>\")
-set(IPCTB_D_LABELS \"${A_LABELS}\")
-set(IPCTB_D_TIMEOUT \"${A_TIMEOUT}\")
-set(IPCTB_D_RUN \"${IPCTB_RUN_ID_FOR_TESTS}\")
-include(\"${IPCTB_DISCOVER_SCRIPT}\")
-")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${inc}")
+  _ipctb_discovery("${CMAKE_CURRENT_BINARY_DIR}/ipctb_conform_tests.cmake" "tool" "conform"
+                   "$<TARGET_FILE:ipctb_tool>" "${A_LABELS}" "${A_TIMEOUT}")
 endfunction()
 
 # Every test added with add_test() in the calling directory joins the

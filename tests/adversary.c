@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,13 +21,6 @@
 /* The scenario's report pipe (write end), inherited by its children. */
 static int report_fd = -1;
 static struct timespec step_start;
-
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
 
 static void vreport(const char *lead, const char *fmt, va_list ap)
 {
@@ -60,7 +52,7 @@ void adv_step(const char *fmt, ...)
 
 long adv_step_ms(void)
 {
-	return now_ms() - (step_start.tv_sec * 1000L + step_start.tv_nsec / 1000000L);
+	return test_ms_since(&step_start);
 }
 
 void adv_say(const char *fmt, ...)
@@ -82,10 +74,10 @@ int adv_fail(const char *fmt, ...)
 
 /* Read fd into buf (keeping the first len-1 bytes, draining the rest)
  * until EOF or the deadline. Returns false on the deadline. */
-static bool drain(int fd, char *buf, size_t len, size_t *off, long deadline)
+static bool drain(int fd, char *buf, size_t len, size_t *off, long long deadline)
 {
 	for (;;) {
-		long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 		if (left <= 0)
 			return false;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -115,14 +107,14 @@ static int collect(pid_t pid, int fd, char *buf, size_t len, int timeout_ms)
 	size_t off = 0;
 	if (len)
 		buf[0] = '\0';
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = test_now_ms() + timeout_ms;
 	bool eof = drain(fd, buf, len, &off, deadline);
-	long left = deadline - now_ms();
+	long long left = deadline - test_now_ms();
 	int st = test_reap(pid, eof && left > 0 ? (int)left : 0);
 	if (st == -1) {
 		/* What the dead child had written names its last step. */
 		(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-		(void)drain(fd, buf, len, &off, now_ms() + 100);
+		(void)drain(fd, buf, len, &off, test_now_ms() + 100);
 	}
 	close(fd);
 	return st;
@@ -130,24 +122,16 @@ static int collect(pid_t pid, int fd, char *buf, size_t len, int timeout_ms)
 
 static int enter_namespace(void)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
-		adv_say("no private mount+IPC namespace here: unshare: %s", strerror(errno));
-		return ADV_SKIP;
-	}
 #ifdef IPCTB_TOOL_PATH
 	/* The private /tmp below hides a build tree that lives under /tmp. */
 	(void)test_tool_pin(IPCTB_TOOL_PATH);
 #endif
-	/* Keep our mounts from propagating back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("adv-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
-	    mount("adv-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
-		adv_say("no private /tmp or /dev/shm here: mount: %s", strerror(errno));
-		return ADV_SKIP;
-	}
-	(void)mkdir("/dev/mqueue", 0755);
-	if (mount("adv-mq", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		adv_say("no private /dev/mqueue here: mount: %s", strerror(errno));
+	/* Not ipctb_private_ns(): the library must not count this namespace
+	 * as its own (test_adv_sysv.c checks that it does not). */
+	const char *step;
+	int r = test_private_ns(TEST_NS_MQUEUE | TEST_NS_TMP, NULL, &step);
+	if (r < 0) {
+		adv_say("no private world here: %s: %s", step, strerror(-r));
 		return ADV_SKIP;
 	}
 	/* Everything the scenario sees is the namespace's own. */

@@ -23,11 +23,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipctb/ipctb.h"
 #include "testutil.h"
 
 struct child_rep {
@@ -63,27 +63,30 @@ static inline void rep_fail(struct child_rep *rep, const char *fmt, ...)
  */
 static inline int child_private_ns(const char *shm_opts, bool mq, struct child_rep *rep)
 {
-	char opts[128];
-	snprintf(opts, sizeof(opts), "mode=1777%s%s", shm_opts ? "," : "",
-		 shm_opts ? shm_opts : "");
-	const char *step = "unshare(CLONE_NEWNS|CLONE_NEWIPC)";
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
-		goto fail;
-	step = "mount --make-rprivate /";
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		goto fail;
-	step = "mount tmpfs on /dev/shm";
-	if (mount("ipctb-test", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-		goto fail;
-	step = "mount mqueue on /dev/mqueue";
-	if (mq && mount("ipctb-test", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV, NULL) < 0)
-		goto fail;
-	return 0;
-fail:;
-	int e = errno;
-	rep->skip = 1;
-	snprintf(rep->msg, sizeof(rep->msg), "%s: %s", step, strerror(e));
-	return -e;
+	const char *step;
+	int r = test_private_ns(mq ? TEST_NS_MQUEUE : 0, shm_opts, &step);
+	if (r < 0) {
+		rep->skip = 1;
+		snprintf(rep->msg, sizeof(rep->msg), "%s: %s", step, strerror(-r));
+	}
+	return r;
+}
+
+/* A word sent and received back on ch, then ch destroyed; what went
+ * wrong is added to rep under the transport's name. */
+static inline void child_roundtrip_destroy(struct child_rep *rep, const char *tr,
+					   struct ipctb_chan *ch, const char *word)
+{
+	char buf[64];
+	size_t len = 0, want = strlen(word);
+	int r = ipctb_chan_send(ch, word, want, 0);
+	if (r == 0)
+		r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
+	if (r < 0 || len != want)
+		rep_fail(rep, "%s: send/recv gave %d (%s), %zu bytes", tr, r, ipctb_strerror(r),
+			 len);
+	if ((r = ipctb_chan_destroy(ch)) < 0)
+		rep_fail(rep, "%s: destroy gave %d", tr, r);
 }
 
 /* Entries of a directory other than . and .. (names into buf), or -errno. */

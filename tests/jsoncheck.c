@@ -208,13 +208,6 @@ bool json_valid(const char *s, size_t n, char *why, size_t whylen)
 	return j.i == n ? true : bad(&j, "trailing bytes");
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static _Noreturn void exec_child(int o[2], int e[2], const char *const *argv, const char *tmpdir)
 {
 	dup2(o[1], 1);
@@ -248,7 +241,7 @@ static void drain(struct tool_run *r, int ofd, int efd, long long deadline)
 	struct pollfd p[2] = {{.fd = ofd, .events = POLLIN}, {.fd = efd, .events = POLLIN}};
 	char sink[4096];
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		long long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 		if (left <= 0)
 			return;
 		int n = poll(p, 2, (int)left);
@@ -293,9 +286,9 @@ int tool_run(struct tool_run *r, const char *const *argv, const char *tmpdir, in
 	close(o[1]);
 	close(e[1]);
 	if (pid > 0) {
-		long long deadline = now_ms() + timeout_ms;
+		long long deadline = test_now_ms() + timeout_ms;
 		drain(r, o[0], e[0], deadline);
-		long long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 		int st = test_reap(pid, left > 0 ? (int)left : 0);
 		r->code = test_exit_code(st);
 	}

@@ -34,7 +34,21 @@ void leakcheck_begin(struct leakcheck *lc, unsigned what);
 int leakcheck_collect(struct leakcheck *lc, char *msg, size_t len);
 /* leakcheck_collect, then fail the test if anything leaked. */
 void leakcheck_end(struct leakcheck *lc);
-/* Criterion .fini: frees the snapshot of a test that failed or skipped
+/*
+ * A mark inside a test, for a loop whose every round must leave nothing
+ * (failure injection, a create that fails half-way): leakcheck_mark()
+ * notes what of ours exists now, leakcheck_since_mark() fails the test if
+ * anything was added since (objects and fds of this test's run, as the
+ * per-test check sees them, and mappings of IPC objects, which the
+ * library's snapshot does not list), naming each, after removing it.
+ * One mark at a time; `what` says where the test stands (printf format).
+ */
+void leakcheck_mark(void);
+void leakcheck_since_mark(const char *what, ...) __attribute__((format(printf, 1, 2)));
+/* The same without failing, for a test that must clean up first: how many
+ * objects, fds and mappings were added (described in msg). */
+int leakcheck_count_since_mark(char *msg, size_t len);
+/* Criterion .fini: frees the snapshots of a test that failed or skipped
  * before leakcheck_end (a cr_ assertion leaves the body by longjmp). */
 void leakcheck_fini(void);
 extern struct leakcheck leakcheck_current;

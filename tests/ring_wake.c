@@ -26,6 +26,7 @@
 
 #include "ipctb/ipctb.h"
 #include "engine/ring.h"
+#include "seqmsg.h"
 
 #ifdef IPCTB__RING_BROKEN_NO_WAKE
 enum { STREAM = 300, ROUNDS = 6 };
@@ -33,35 +34,6 @@ enum { STREAM = 300, ROUNDS = 6 };
 enum { STREAM = 30000, ROUNDS = 3000 };
 #endif
 #define MAXLEN 1024
-
-static uint32_t fnv(const unsigned char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-static size_t make_msg(unsigned char *m, uint32_t s)
-{
-	size_t plen = (s * 2654435761u) % (MAXLEN - 8);
-	for (size_t i = 0; i < plen; i++)
-		m[8 + i] = (unsigned char)(s + i * 13);
-	uint32_t c = fnv(m + 8, plen);
-	memcpy(m, &s, 4);
-	memcpy(m + 4, &c, 4);
-	return 8 + plen;
-}
-
-static int check_msg(const unsigned char *m, size_t n, uint32_t s)
-{
-	uint32_t seq, sum;
-	if (n < 8)
-		return -1;
-	memcpy(&seq, m, 4);
-	memcpy(&sum, m + 4, 4);
-	return seq == s && sum == fnv(m + 8, n - 8) ? 0 : -1;
-}
 
 /* Wait at most ms for pid, then SIGKILL it; always reaps. The status, or
  * -1 when it had to be killed. */
@@ -90,7 +62,7 @@ static int child(struct ipctb_chan *s, struct ipctb_chan *ping, struct ipctb_cha
 	    ipctb_chan_set_end(pong, IPCTB_END_TX))
 		return 2;
 	for (uint32_t i = 0; i < STREAM; i++)
-		if (ipctb_chan_send(s, m, make_msg(m, i), 0) != 0)
+		if (ipctb_chan_send(s, m, seqmsg_make(m, MAXLEN, i), 0) != 0)
 			return 3;
 	ipctb_chan_close(s);
 	for (int i = 0; i < ROUNDS; i++)
@@ -110,16 +82,16 @@ static int parent(struct ipctb_chan *s, struct ipctb_chan *ping, struct ipctb_ch
 		return fprintf(stderr, "set_end failed\n"), -1;
 	for (uint32_t i = 0; i < STREAM; i++) {
 		int e = ipctb_chan_recv(s, m, sizeof(m), &n, 0);
-		if (e || check_msg(m, n, i))
+		if (e || seqmsg_check(m, n, i))
 			return fprintf(stderr, "stream message %u: %s\n", i, ipctb_strerror(e)), -1;
 	}
 	int e = ipctb_chan_recv(s, m, sizeof(m), &n, 0);
 	if (e != -EPIPE)
 		return fprintf(stderr, "after the stream: %s, not EPIPE\n", ipctb_strerror(e)), -1;
 	for (uint32_t i = 0; i < ROUNDS; i++) {
-		size_t len = make_msg(m, i);
+		size_t len = seqmsg_make(m, MAXLEN, i);
 		if ((e = ipctb_chan_send(ping, m, len, 0)) != 0 ||
-		    (e = ipctb_chan_recv(pong, r, sizeof(r), &n, 0)) != 0 || check_msg(r, n, i))
+		    (e = ipctb_chan_recv(pong, r, sizeof(r), &n, 0)) != 0 || seqmsg_check(r, n, i))
 			return fprintf(stderr, "round %u: %s\n", i, ipctb_strerror(e)), -1;
 	}
 	return 0;

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -136,14 +135,11 @@ struct report {
 
 static int private_world(void)
 {
-	if (ipctb_private_ns() < 0)
-		return -1;
 	/* Our own /tmp: the ledger directory and private dirs live there. It
 	 * hides a build tree under /tmp, so the tool is opened first. */
 	(void)test_tool_pin(IPCTB_TOOL_PATH);
-	if (mount("ipctb-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-		return -1;
-	return 0;
+	const char *step;
+	return test_private_ns(TEST_NS_MARKED | TEST_NS_TMP, NULL, &step) < 0 ? -1 : 0;
 }
 
 static int count_ledgers(void)

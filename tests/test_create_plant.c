@@ -98,15 +98,7 @@ static void use_transport(struct child_rep *rep, const struct ipctb_chan_ops *op
 			 ipctb_errdetail());
 		return;
 	}
-	char buf[16];
-	size_t len = 0;
-	r = ipctb_chan_send(ch, "planted", 7, 0);
-	if (r == 0)
-		r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
-	if (r < 0 || len != 7)
-		rep_fail(rep, "%s: send/recv gave %d (%s)", ops->name, r, ipctb_strerror(r));
-	if ((r = ipctb_chan_destroy(ch)) < 0)
-		rep_fail(rep, "%s: destroy gave %d", ops->name, r);
+	child_roundtrip_destroy(rep, ops->name, ch, "planted");
 }
 
 static void use_sync_and_segments(struct child_rep *rep)

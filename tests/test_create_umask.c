@@ -66,16 +66,7 @@ static void check_transport(struct child_rep *rep, const struct ipctb_chan_ops *
 	int n = ipctb_chan_objects(ch, objs, 8);
 	for (int i = 0; i < n && i < 8; i++)
 		check_mode(rep, ops->name, &objs[i]);
-	char buf[16];
-	size_t len = 0;
-	r = ipctb_chan_send(ch, "umask", 5, 0);
-	if (r == 0)
-		r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
-	if (r < 0 || len != 5)
-		rep_fail(rep, "%s: send/recv gave %d (%s), %zu bytes", ops->name, r,
-			 ipctb_strerror(r), len);
-	if ((r = ipctb_chan_destroy(ch)) < 0)
-		rep_fail(rep, "%s: destroy gave %d", ops->name, r);
+	child_roundtrip_destroy(rep, ops->name, ch, "umask");
 }
 
 static void check_sync_and_segments(struct child_rep *rep, bool given)

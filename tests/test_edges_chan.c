@@ -40,16 +40,13 @@ LEAK_TEST(edges, recv_on_empty_times_out, .timeout = 60)
 	struct report rp = {"", 0};
 	for (size_t i = 0; i < ipctb_transport_count(); i++) {
 		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		struct ipctb_chan *ch;
-		int r = open_chan(ops, 0, &ch);
-		if (r != 0) {
-			note(&rp, ops->name, "create: %s", ipctb_strerror(r));
+		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
+		if (!ch)
 			continue;
-		}
 		char buf[16];
 		size_t len = 99;
 		long t0 = now_ms();
-		r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
+		int r = ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
 		check_timed_out(&rp, ops->name, "blocking recv on an empty channel", r,
 				now_ms() - t0);
 		if (len != 0)
@@ -62,12 +59,10 @@ LEAK_TEST(edges, recv_on_empty_times_out, .timeout = 60)
 /* Fill with non-blocking sends until -EAGAIN, then one blocking send. */
 static void send_on_full(struct report *rp, const struct ipctb_chan_ops *ops)
 {
-	struct ipctb_chan *ch;
-	int r = open_chan(ops, 0, &ch);
-	if (r != 0) {
-		note(rp, ops->name, "create: %s", ipctb_strerror(r));
+	struct ipctb_chan *ch = open_noted(rp, ops, 0);
+	if (!ch)
 		return;
-	}
+	int r = 0;
 	size_t m = ipctb_chan_max_msg(ch) < 4096 ? ipctb_chan_max_msg(ch) : 4096;
 	char *buf = calloc(1, m);
 	cr_assert_not_null(buf);
@@ -140,12 +135,9 @@ LEAK_TEST(edges, recv_buffer_exact_and_one_short, .timeout = 60)
 	static const size_t sizes[] = {1, 2, 63, 64, 1000, 4096};
 	for (size_t i = 0; i < ipctb_transport_count(); i++) {
 		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		struct ipctb_chan *ch;
-		int r = open_chan(ops, 0, &ch);
-		if (r != 0) {
-			note(&rp, ops->name, "create: %s", ipctb_strerror(r));
+		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
+		if (!ch)
 			continue;
-		}
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 			if (sizes[k] <= ipctb_chan_max_msg(ch))
 				exact_and_short(&rp, ops->name, ch, sizes[k]);

@@ -40,14 +40,11 @@ static int objects_present(struct ipctb_chan *ch, struct ipctb_obj *objs, int n,
  * copy must leave the creator's objects in place. */
 static void destroy_in_child(struct report *rp, const struct ipctb_chan_ops *ops)
 {
-	struct ipctb_chan *ch;
 	struct ipctb_obj objs[8];
 	char why[300] = "";
-	int r = open_chan(ops, 0, &ch);
-	if (r != 0) {
-		note(rp, ops->name, "create: %s", ipctb_strerror(r));
+	struct ipctb_chan *ch = open_noted(rp, ops, 0);
+	if (!ch)
 		return;
-	}
 	int n = ipctb_chan_objects(ch, objs, 8);
 	if (n < 0 || n > 8 || !objects_present(ch, objs, n, why, sizeof(why))) {
 		note(rp, ops->name, "objects before the fork: %d %s", n, why);
@@ -133,12 +130,9 @@ LEAK_TEST(edges, destroy_with_unread_messages_returns_at_once, .timeout = 60)
 	struct report rp = {"", 0};
 	for (size_t i = 0; i < ipctb_transport_count(); i++) {
 		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		struct ipctb_chan *ch;
-		int r = open_chan(ops, 0, &ch);
-		if (r != 0) {
-			note(&rp, ops->name, "create: %s", ipctb_strerror(r));
+		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
+		if (!ch)
 			continue;
-		}
 		int s1 = ipctb_chan_send(ch, "first", 5, 0);
 		int s2 = ipctb_chan_send(ch, "second", 6, IPCTB_NONBLOCK);
 		long t0 = now_ms();

@@ -24,19 +24,6 @@
 static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
 static const char *const kind_names[] = {"", "sysv", "posix", "memfd"};
 
-static int attach_like(struct ipctb_seg *dst, const struct ipctb_seg *src, size_t min)
-{
-	switch (src->kind) {
-	case IPCTB_SEG_SYSV:
-		return ipctb_seg_attach_sysv(dst, src->shmid, min);
-	case IPCTB_SEG_POSIX:
-		return ipctb_seg_attach_posix(dst, src->obj.name, min);
-	case IPCTB_SEG_MEMFD:
-		return ipctb_seg_attach_memfd(dst, src->fd, min);
-	}
-	return -EINVAL;
-}
-
 /* A segment of an odd size (not a page multiple): attaching it needing
  * exactly its size works, needing one byte more gives -IPCTB_ESIZE. */
 LEAK_TEST(edges_seg, attach_min_size_exact_and_one_over)
@@ -48,8 +35,8 @@ LEAK_TEST(edges_seg, attach_min_size_exact_and_one_over)
 			size_t sz = sizes[j];
 			struct ipctb_seg s, t, u;
 			cr_assert_eq(ipctb_seg_create(&s, kinds[i], sz, NULL), 0, "%s %zu", k, sz);
-			int exact = attach_like(&t, &s, sz);
-			int over = attach_like(&u, &s, sz + 1);
+			int exact = test_seg_attach_like(&t, &s, sz);
+			int over = test_seg_attach_like(&u, &s, sz + 1);
 			if (exact == 0)
 				ipctb_seg_detach(&t);
 			if (over == 0)
@@ -212,13 +199,6 @@ LEAK_TEST(edges_limits, bad_arguments)
 	cr_assert_eq(ipctb_sysv_count("nosuch"), -EINVAL, "%d", ipctb_sysv_count("nosuch"));
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 struct held {
 	struct ipctb_pmutex m;
 	struct ipctb_pcond c;
@@ -244,43 +224,22 @@ LEAK_TEST(edges_sync, timeouts_that_carry_into_the_seconds, .timeout = 30)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[0] = ipctb_psem_wait(&h->s, 999);
-	ms[0] = ms_since(&t0);
+	ms[0] = test_ms_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[1] = ipctb_nsem_wait(&n, 999);
-	ms[1] = ms_since(&t0);
+	ms[1] = test_ms_since(&t0);
 	cr_assert_eq(ipctb_pmutex_lock(&h->m, 1000), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[2] = ipctb_pcond_wait(&h->c, &h->m, 999);
-	ms[2] = ms_since(&t0);
+	ms[2] = test_ms_since(&t0);
 	ipctb_pmutex_unlock(&h->m);
 	/* The mutex, held by a child until the parent has timed out. */
-	int up[2], down[2];
-	cr_assert_eq(pipe(up), 0);
-	cr_assert_eq(pipe(down), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		char c;
-		if (ipctb_pmutex_lock(&h->m, 1000) != 0 || write(up[1], "L", 1) != 1)
-			_exit(1);
-		struct pollfd p = {.fd = down[0], .events = POLLIN};
-		int ok = poll(&p, 1, 10000) == 1 && read(down[0], &c, 1) == 1;
-		ipctb_pmutex_unlock(&h->m);
-		_exit(ok ? 0 : 2);
-	}
-	char c;
-	struct pollfd p = {.fd = up[0], .events = POLLIN};
-	int locked = poll(&p, 1, 10000) == 1 && read(up[0], &c, 1) == 1;
+	struct test_holder holder;
+	int locked = test_holder_start(&holder, &h->m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r[3] = locked ? ipctb_pmutex_lock(&h->m, 999) : -ECHILD;
-	ms[3] = ms_since(&t0);
-	if (write(down[1], "U", 1) != 1)
-		r[3] = -EPIPE;
-	int code = test_exit_code(test_reap(pid, 10000));
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	ms[3] = test_ms_since(&t0);
+	int code = test_holder_stop(&holder);
 	ipctb_nsem_destroy(&n);
 	ipctb_psem_destroy(&h->s);
 	munmap(h, sizeof(*h));

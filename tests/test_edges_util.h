@@ -3,7 +3,7 @@
  * Helpers shared by the channel edge tests (test_edges_chan.c,
  * test_edges_life.c): a failure report that names every transport that
  * broke a promise, a monotonic clock in ms, and a channel with the short
- * timeout these tests wait out.
+ * timeout these tests wait out (open_noted notes a create that failed).
  */
 #ifndef TEST_EDGES_UTIL_H
 #define TEST_EDGES_UTIL_H
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ipctb/ipctb.h"
+#include "testutil.h"
 
 enum { T_MS = 150 }; /* the channel timeout these tests wait out */
 
@@ -39,9 +40,7 @@ __attribute__((format(printf, 3, 4))) static inline void note(struct report *rp,
 
 static inline long now_ms(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+	return (long)test_now_ms();
 }
 
 static inline int open_chan(const struct ipctb_chan_ops *ops, size_t max_msg,
@@ -49,6 +48,19 @@ static inline int open_chan(const struct ipctb_chan_ops *ops, size_t max_msg,
 {
 	struct ipctb_chan_opts o = {.max_msg = max_msg, .timeout_ms = T_MS};
 	return ipctb_chan_create_ops(ops, &o, ch);
+}
+
+/* A channel of ops for the tests' loops, or NULL after noting why not. */
+static inline struct ipctb_chan *open_noted(struct report *rp, const struct ipctb_chan_ops *ops,
+					    size_t max_msg)
+{
+	struct ipctb_chan *ch;
+	int r = open_chan(ops, max_msg, &ch);
+	if (r != 0) {
+		note(rp, ops->name, "create: %s", ipctb_strerror(r));
+		return NULL;
+	}
+	return ch;
 }
 
 #endif

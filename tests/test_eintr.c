@@ -51,13 +51,6 @@ struct report {
 	uint64_t hits;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static _Noreturn void child(int wfd, const struct ipctb_chan_ops *ops, bool send)
 {
 	struct report rep = {0};
@@ -74,13 +67,13 @@ static _Noreturn void child(int wfd, const struct ipctb_chan_ops *ops, bool send
 		};
 		char buf[64] = "storm";
 		size_t len = 0;
-		long long t0 = now_ms();
+		long long t0 = test_now_ms();
 		ipctb_shim_set(&rule);
 		rep.r = send ? ipctb_chan_send(ch, buf, 5, 0)
 			     : ipctb_chan_recv(ch, buf, sizeof(buf), &len, 0);
 		rep.hits = ipctb_shim_hits();
 		ipctb_shim_set(NULL);
-		rep.ms = now_ms() - t0;
+		rep.ms = test_now_ms() - t0;
 		rep.stage = 1;
 		(void)ipctb_chan_destroy(ch);
 	}

@@ -168,6 +168,20 @@ CONTROL(LK_FIFO, fifo)
 CONTROL(LK_SOCK, socket_path)
 CONTROL(LK_FD, fd)
 
+/* A child that dies with an unresolved intent in its ledger, leaving its
+ * ledger file behind; its pid. */
+static pid_t child_leaves_a_ledger_file(void)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
+		_exit(0);
+	}
+	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
+	return pid;
+}
+
 /* The library's own files count as leaks. Negative control: a child of
  * this test dies with an unresolved intent, leaving its ledger file; the
  * check must name that file, and remove it. */
@@ -176,13 +190,7 @@ Test(leak_control, ledger_file)
 	struct leakcheck lc;
 	char msg[4096], want[400];
 	leakcheck_begin(&lc, IPCTB_SCAN_ALL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
-		_exit(0);
-	}
-	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
+	pid_t pid = child_leaves_a_ledger_file();
 	snprintf(want, sizeof(want), "file %s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
 	int n = leakcheck_collect(&lc, msg, sizeof(msg));
 	cr_assert_eq(n, 1, "the checker must report exactly the ledger file, got %d:\n%s", n, msg);
@@ -498,13 +506,7 @@ Test(leak, tool_counts_a_leftover_ledger_file)
 	char run[24], out[8192], args[128], want[400];
 	snprintf(run, sizeof(run), "F%ld", (long)getpid());
 	setenv("IPCTB_RUN_ID", run, 1);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		ipctb__ledger_intent(IPCTB_OBJ_SYSV_MSG);
-		_exit(0);
-	}
-	cr_assert_eq(test_exit_code(test_reap(pid, 10000)), 0);
+	pid_t pid = child_leaves_a_ledger_file();
 	snprintf(want, sizeof(want), "%s/%ld.ledger", ipctb_ledger_dir(), (long)pid);
 	snprintf(args, sizeof(args), "leaks --run %s", run);
 	cr_assert_eq(run_tool(args, out, sizeof(out)), 1, "a leftover ledger must give exit 1:\n%s",

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,8 +95,8 @@ static int count_names(const char *dir, const char *needle)
 	return n;
 }
 
-/* Run fn in a child inside a fresh IPC namespace (and a private mount
- * namespace when mounts is set), bounded, and collect its report. */
+/* Run fn in a child inside a fresh IPC namespace (a whole private world,
+ * test_private_ns, when mounts is set), bounded, and collect its report. */
 static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 {
 	int p[2];
@@ -108,14 +107,18 @@ static void run_in_ns(ns_fn fn, bool mounts, struct report *rep)
 	if (pid == 0) {
 		struct report c = {0};
 		close(p[0]);
-		if (unshare(CLONE_NEWIPC | (mounts ? CLONE_NEWNS : 0)) < 0) {
-			if (errno == EPERM)
-				c.skip = 1;
-			else
-				setup(&c, -errno, "unshare");
-		} else {
+		const char *step = "unshare(CLONE_NEWIPC)";
+		int r = 0;
+		if (mounts)
+			r = test_private_ns(TEST_NS_MQUEUE, NULL, &step);
+		else if (unshare(CLONE_NEWIPC) < 0)
+			r = -errno;
+		if (r == -EPERM)
+			c.skip = 1;
+		else if (r < 0)
+			setup(&c, r, step);
+		else
 			fn(&c);
-		}
 		ssize_t w;
 		do
 			w = write(p[1], &c, sizeof(c));
@@ -309,27 +312,20 @@ LEAK_TEST(limits, msgmni)
 
 /*
  * The mqueue filesystem shows the queues of the IPC namespace of whoever
- * mounts it; /dev/mqueue may be absent, so the child mounts one of its own
- * in its private mount namespace, on a fresh directory it removes again.
+ * mounts it, so the child counts them on the fresh /dev/mqueue of its
+ * private world (test_private_ns).
  */
 static void ns_mq_msgsize(struct report *rep)
 {
-	char dir[] = "/tmp/ipctb-limits.XXXXXX";
+	const char *dir = "/dev/mqueue";
 	char shm_needle[40];
 	struct ipctb_chan *ch = NULL;
 	struct ipctb_chan_opts o = {.max_msg = 1024, .timeout_ms = 2000};
 
 	snprintf(shm_needle, sizeof(shm_needle), "%s.", ipctb_name_prefix());
 
-	if (!setup(rep, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ? -errno : 0,
-		   "make mounts private"))
-		return;
-	if (!setup(rep, mkdtemp(dir) ? 0 : -errno, "mkdtemp"))
-		return;
-	if (!setup(rep, mount("mqueue", dir, "mqueue", 0, NULL) < 0 ? -errno : 0, "mount mqueue"))
-		goto out_dir;
 	if (!setup(rep, write_proc("/proc/sys/fs/mqueue/msgsize_max", 1024), "write msgsize_max"))
-		goto out_mount;
+		return;
 
 	rep->before = count_names(dir, NULL);
 	note_result(rep, ipctb_chan_create("posix_mq", NULL, &ch)); /* 8192 > 1024 */
@@ -351,10 +347,6 @@ static void ns_mq_msgsize(struct report *rep)
 	} else {
 		snprintf(rep->msg, sizeof(rep->msg), "%s", ipctb_errdetail());
 	}
-out_mount:
-	umount(dir);
-out_dir:
-	rmdir(dir);
 }
 
 LEAK_TEST(limits, mq_msgsize_max)

@@ -267,6 +267,25 @@ static void until_asleep(struct ipctb__ring_hdr *h, int heard)
 #endif
 }
 
+/* Fork a receiver that runs fn on ch, and wait until it sleeps; *heard
+ * is the end of its pipe, to close once it is reaped. */
+static pid_t start_sleeper(struct ipctb_chan *ch, int (*fn)(struct ipctb_chan *, int), int *heard)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(fn(ch, fds[1]));
+	}
+	close(fds[1]);
+	struct ipctb__ring_chan *rc = ch->impl;
+	until_asleep(rc->ring.h, fds[0]);
+	*heard = fds[0];
+	return pid;
+}
+
 static int scribble_mid_wait(int how, uint64_t *x, char *why, size_t wlen)
 {
 	struct ipctb_chan_opts o = {.timeout_ms = WAIT_MS, .max_msg = 256};
@@ -274,22 +293,14 @@ static int scribble_mid_wait(int how, uint64_t *x, char *why, size_t wlen)
 	cr_assert_eq(ipctb_chan_create("shm_memfd", &o, &ch), 0);
 	struct ipctb__ring_chan *rc = ch->impl;
 	unsigned char *h = (unsigned char *)rc->ring.h;
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		_exit(sleeper(ch, fds[1]));
-	}
-	close(fds[1]);
-	until_asleep(rc->ring.h, fds[0]);
+	int heard;
+	pid_t pid = start_sleeper(ch, sleeper, &heard);
 	for (size_t i = 0; i < HDR; i++) {
 		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
 		h[i] = how == 0 ? 0x00 : how == 1 ? 0xff : (unsigned char)*x;
 	}
 	int st = test_reap(pid, REAP_MS);
-	close(fds[0]);
+	close(heard);
 	ipctb_chan_destroy(ch);
 	describe(st, why, wlen);
 	return pid > 0 && test_exit_code(st) == 0 ? 0 : -1;
@@ -336,25 +347,16 @@ LEAK_TEST(ring_hostile, posix_truncated_while_the_receiver_sleeps)
 	struct ipctb_chan_opts o = {.timeout_ms = 2000, .max_msg = 256};
 	struct ipctb_chan *ch = NULL;
 	cr_assert_eq(ipctb_chan_create("shm_posix", &o, &ch), 0);
-	struct ipctb__ring_chan *rc = ch->impl;
 	struct ipctb_obj obj;
 	cr_assert_eq(ipctb_chan_objects(ch, &obj, 1), 1);
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		_exit(truncated_sleeper(ch, fds[1]));
-	}
-	close(fds[1]);
-	until_asleep(rc->ring.h, fds[0]);
+	int heard;
+	pid_t pid = start_sleeper(ch, truncated_sleeper, &heard);
 	int fd = shm_open(obj.name, O_RDWR, 0);
 	int t = fd >= 0 ? ftruncate(fd, 0) : -1;
 	if (fd >= 0)
 		close(fd);
 	int st = test_reap(pid, REAP_MS);
-	close(fds[0]);
+	close(heard);
 	ipctb_chan_destroy(ch);
 	char why[128];
 	describe(st, why, sizeof(why));

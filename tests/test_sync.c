@@ -32,21 +32,6 @@ static void *shared_map(size_t n)
 	return p;
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* Read one byte from fd within timeout_ms: 1, or 0 on timeout/EOF. */
-static int wait_byte(int fd, int timeout_ms)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	char c;
-	return poll(&p, 1, timeout_ms) == 1 && read(fd, &c, 1) == 1;
-}
-
 struct shared_counter {
 	struct ipctb_pmutex m;
 	long counter;
@@ -123,38 +108,17 @@ LEAK_TEST(pmutex, lock_timeout)
 {
 	struct shared_counter *s = shared_map(sizeof(*s));
 	cr_assert_eq(ipctb_pmutex_init(&s->m), 0);
-	int up[2], down[2];
-	cr_assert_eq(pipe(up), 0);
-	cr_assert_eq(pipe(down), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		close(up[0]);
-		close(down[1]);
-		if (ipctb_pmutex_lock(&s->m, 1000) != 0)
-			_exit(1);
-		if (write(up[1], "L", 1) != 1)
-			_exit(2);
-		wait_byte(down[0], 5000);
-		ipctb_pmutex_unlock(&s->m);
-		_exit(0);
-	}
-	close(up[1]);
-	close(down[0]);
-	int got = wait_byte(up[0], 5000);
+	struct test_holder holder;
+	int got = test_holder_start(&holder, &s->m);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = got ? ipctb_pmutex_lock(&s->m, 150) : -1;
-	long ms = elapsed_ms(&t0);
-	if (write(down[1], "U", 1) != 1)
-		r = -2;
-	int st = test_reap(pid, 5000);
-	close(up[0]);
-	close(down[1]);
+	long ms = test_ms_since(&t0);
+	int code = test_holder_stop(&holder);
 	cr_assert(got, "child never took the lock");
 	cr_assert_eq(r, -ETIMEDOUT);
 	cr_assert(ms >= 140 && ms < 3000, "waited %ld ms", ms);
-	cr_assert_eq(test_exit_code(st), 0);
+	cr_assert_eq(code, 0);
 	munmap(s, sizeof(*s));
 }
 
@@ -173,7 +137,7 @@ LEAK_TEST(pcond, wait_timeout)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = ipctb_pcond_wait(&s->c, &s->m, 120);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	cr_assert_eq(r, -ETIMEDOUT);
 	cr_assert(ms >= 110 && ms < 3000, "waited %ld ms", ms);
 	/* The mutex is held again after a timeout. */
@@ -211,7 +175,7 @@ LEAK_TEST(psem, timed_wait_and_trywait)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr_assert_eq(ipctb_psem_wait(s, 120), -ETIMEDOUT);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	cr_assert(ms >= 110 && ms < 3000, "waited %ld ms", ms);
 	cr_assert_eq(ipctb_psem_trywait(s), -EAGAIN);
 	cr_assert_eq(ipctb_psem_post(s), 0);
@@ -247,7 +211,7 @@ LEAK_TEST(psem, wait_retries_eintr)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = ipctb_psem_wait(&s, 250);
-	long ms = elapsed_ms(&t0);
+	long ms = test_ms_since(&t0);
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
@@ -323,21 +287,22 @@ LEAK_TEST(nsem, mode_0600_and_unlinked_by_destroy)
 	cr_assert(!sem_exists(name), "%s left behind", name);
 }
 
+/* The child makes the semaphore and leaves it for the parent. */
+static int nsem_child(void *name)
+{
+	struct ipctb_nsem c;
+	if (ipctb_nsem_create(&c, name, 1) != 0)
+		return 1;
+	ipctb_nsem_close(&c);
+	return 0;
+}
+
 LEAK_TEST(nsem, excl_collision_with_child)
 {
 	char name[IPCTB_NAME_MAX];
 	cr_assert_eq(ipctb_unique_name(name, sizeof(name), "/", "semx"), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		/* The child makes it and leaves it for the parent. */
-		struct ipctb_nsem c;
-		if (ipctb_nsem_create(&c, name, 1) != 0)
-			_exit(1);
-		ipctb_nsem_close(&c);
-		_exit(0);
-	}
-	int st = test_reap(pid, 5000);
+	pid_t pid;
+	int code = test_in_child(nsem_child, name, 5000, &pid);
 	struct ipctb_nsem n, o;
 	int r1 = ipctb_nsem_create(&n, name, 0);
 	int r2 = ipctb_nsem_open(&o, name);
@@ -346,7 +311,7 @@ LEAK_TEST(nsem, excl_collision_with_child)
 	if (sem_exists(name)) /* cleanup whatever happened */
 		sem_unlink(name);
 	(void)ipctb_recover(pid, NULL, NULL); /* the child's ledger file */
-	cr_assert_eq(test_exit_code(st), 0);
+	cr_assert_eq(code, 0);
 	cr_assert_eq(r1, -EEXIST);
 	cr_assert_eq(r2, 0);
 	cr_assert_eq(w, 0, "the child's initial value 1 is seen");

@@ -23,6 +23,7 @@
 
 #include "ipctb/ipctb.h"
 #include "engine/ring.h"
+#include "seqmsg.h"
 
 #define MSGS 200000
 #define MAXLEN 600
@@ -34,27 +35,6 @@ struct job {
 	int failed;
 	char why[160];
 };
-
-static uint32_t fnv(const unsigned char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-/* Message s: u32 s, u32 checksum of the payload, payload of a length and
- * content that depend on s. */
-static size_t make_msg(unsigned char *m, uint32_t s)
-{
-	size_t plen = (s * 2654435761u) % (MAXLEN - 8);
-	for (size_t i = 0; i < plen; i++)
-		m[8 + i] = (unsigned char)(s + i * 13);
-	uint32_t c = fnv(m + 8, plen);
-	memcpy(m, &s, 4);
-	memcpy(m + 4, &c, 4);
-	return 8 + plen;
-}
 
 static int timed_out(const struct timespec *t0)
 {
@@ -70,7 +50,7 @@ static void *producer(void *arg)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int s = 0; s < j->count; s++) {
-		size_t n = make_msg(m, (uint32_t)s);
+		size_t n = seqmsg_make(m, MAXLEN, (uint32_t)s);
 		int r;
 		if (j->ring) {
 			while ((r = ipctb__ring_push(j->ring, m, n)) == -EAGAIN && !timed_out(&t0))
@@ -103,12 +83,10 @@ static void *consumer(void *arg)
 		} else {
 			r = ipctb_chan_recv(j->ch, m, sizeof(m), &n, 0);
 		}
-		uint32_t seq = 0, sum = 0;
-		if (r == 0 && n >= 8) {
+		uint32_t seq = 0;
+		if (r == 0 && n >= 8)
 			memcpy(&seq, m, 4);
-			memcpy(&sum, m + 4, 4);
-		}
-		if (r || n < 8 || seq != (uint32_t)s || sum != fnv(m + 8, n - 8)) {
+		if (r || seqmsg_check(m, n, (uint32_t)s)) {
 			snprintf(j->why, sizeof(j->why), "recv %d: r=%d len=%zu seq=%u", s, r, n,
 				 seq);
 			j->failed = 1;
