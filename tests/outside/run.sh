@@ -29,6 +29,11 @@ step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" ||
 	{ cat "$work/install.log"; die "cmake --install"; }
 
+# The installed tool runs and lists the transports.
+names=$("$prefix/bin/ipctb" list --names) || die "$prefix/bin/ipctb list --names"
+grep -qx pipe <<<"$names" || die "installed ipctb list --names lacks pipe: $names"
+step "$prefix/bin/ipctb list --names: ${names//$'\n'/ }"
+
 # The program must run against the library in the prefix and nowhere else.
 check_run() { # check_run <program> [env...]
 	local prog=$1 out
