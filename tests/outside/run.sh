@@ -6,11 +6,11 @@
 # each program, which must print "ok". Everything it writes stays in
 # <work> (inside the build tree): the prefix, the outside build, and the
 # TMPDIR and ledger directory of every program it runs.
-#   run.sh <build dir> <work dir> <version> <C compiler> <cmake> <libdir>
+#   run.sh <build dir> <work dir> <version> <C compiler> <cmake> <libdir> <nm>
 # where <libdir> is CMAKE_INSTALL_LIBDIR (relative to the prefix).
 set -euo pipefail
 
-build=$1 work=$2 version=$3 cc=$4 cmake=$5 libdir=$6
+build=$1 work=$2 version=$3 cc=$4 cmake=$5 libdir=$6 nm=$7
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prefix=$work/prefix
 
@@ -28,6 +28,10 @@ export TMPDIR=$work/tmp IPCTB_LEDGER_DIR=$work/ledger
 step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" ||
 	{ cat "$work/install.log"; die "cmake --install"; }
+
+case $libdir in /*) die "an absolute libdir ($libdir) is outside the prefix" ;; esac
+"$src/check_headers.sh" "$cc" "$nm" "$prefix/include" "$prefix/$libdir/libipctb.so" \
+	"$work/headers" || die "installed headers"
 
 # The installed tool runs and lists the transports.
 names=$("$prefix/bin/ipctb" list --names) || die "$prefix/bin/ipctb list --names"
@@ -66,7 +70,6 @@ check_run "$work/b/outside"
 check_run "$work/b/outside_static"
 
 step "pkg-config: compile with a plain $cc command"
-case $libdir in /*) die "an absolute libdir ($libdir) is outside the prefix" ;; esac
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 [ -f "$PKG_CONFIG_PATH/ipctb.pc" ] || die "no $PKG_CONFIG_PATH/ipctb.pc"
 flags=$(pkg-config --cflags --libs ipctb) || die "pkg-config --cflags --libs ipctb"
