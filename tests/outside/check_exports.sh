@@ -10,6 +10,11 @@
 #   check_exports.sh <nm> <libipctb.so> <libipctb.a>
 set -euo pipefail
 
+if [ $# -ne 3 ]; then
+	echo "usage: check_exports.sh <nm> <libipctb.so> <libipctb.a>" >&2
+	exit 2
+fi
+
 nm=$1 so=$2 ar=$3
 [ -f "$so" ] || { echo "exports: no library $so"; exit 1; }
 [ -f "$ar" ] || { echo "exports: no library $ar"; exit 1; }

@@ -13,6 +13,11 @@
 #   check_headers.sh <cc> <nm> <include dir> <libipctb.so> <scratch dir>
 set -euo pipefail
 
+if [ $# -ne 5 ]; then
+	echo "usage: check_headers.sh <cc> <nm> <include dir> <libipctb.so> <scratch dir>" >&2
+	exit 2
+fi
+
 cc=$1 nm=$2 inc=$3 so=$4 tmp=$5
 mkdir -p "$tmp"
 mapfile -t hdrs < <(cd "$inc/ipctb" && ls -- *.h)

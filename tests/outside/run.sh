@@ -10,6 +10,11 @@
 # where <libdir> is CMAKE_INSTALL_LIBDIR (relative to the prefix).
 set -euo pipefail
 
+if [ $# -ne 7 ]; then
+	echo "usage: run.sh <build dir> <work dir> <version> <C compiler> <cmake> <libdir> <nm>" >&2
+	exit 2
+fi
+
 build=$1 work=$2 version=$3 cc=$4 cmake=$5 libdir=$6 nm=$7
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prefix=$work/prefix
