@@ -13,7 +13,7 @@ PKGS=(
   clang-format      # ci/format-check
   libclang-rt-14-dev # ASan, UBSan, TSan, MSan, libFuzzer runtimes
   libcriterion-dev  # test framework
-  pkg-config
+  pkg-config        # the pkg-config command (pkgconf): ctest install_outside
   python3           # fuzz campaign runner, small tools
   spin              # Promela model checker
   util-linux        # unshare, for IPC namespaces
