@@ -43,6 +43,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ipc.h> /* key_t in every language mode */
 #include <sys/types.h>
 
 #include "ipctb/obj.h"

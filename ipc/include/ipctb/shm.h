@@ -42,6 +42,7 @@
 #define IPCTB_SHM_H
 
 #include <stddef.h>
+#include <sys/ipc.h> /* key_t in every language mode */
 #include <sys/types.h>
 
 #include "ipctb/chan.h"
