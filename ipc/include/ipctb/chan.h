@@ -45,13 +45,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipctb/common.h"
 #include "ipctb/obj.h"
-
-#if defined(__GNUC__)
-#define IPCTB_WUR __attribute__((warn_unused_result))
-#else
-#define IPCTB_WUR
-#endif
 
 /* Per-call flags for send and recv. */
 #define IPCTB_NONBLOCK 0x1
