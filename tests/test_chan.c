@@ -156,6 +156,7 @@ static int sp_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 static const struct ipctb_chan_ops plugin_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "user_seqpacket",
     .summary = "a user's transport: SOCK_SEQPACKET socketpair",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE,
@@ -179,9 +180,10 @@ static const char *const builtin_names[] = {
 
 LEAK_TEST(registry, builtins_listed)
 {
-	cr_assert_geq(ipctb_transport_count(), NBUILTIN);
+	cr_assert_geq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), NBUILTIN);
 	for (size_t i = 0; i < NBUILTIN; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_find(builtin_names[i]);
+		const struct ipctb_chan_ops *ops =
+		    ipctb_registry_find(IPCTB_KIND_TRANSPORT, builtin_names[i]);
 		cr_assert_not_null(ops, "built-in %s missing", builtin_names[i]);
 		cr_assert_str_eq(ops->name, builtin_names[i]);
 		cr_assert(ops->create && ops->set_end && ops->send && ops->recv && ops->close &&
@@ -190,22 +192,23 @@ LEAK_TEST(registry, builtins_listed)
 		cr_assert_gt(ops->max_msg, 0, "%s: max_msg 0", ops->name);
 		cr_assert_not_null(ops->summary, "%s: no summary", ops->name);
 		bool seen = false;
-		for (size_t k = 0; k < ipctb_transport_count(); k++)
-			seen |= ipctb_transport_at(k) == ops;
+		for (size_t k = 0; k < ipctb_registry_count(IPCTB_KIND_TRANSPORT); k++)
+			seen |= ipctb_registry_at(IPCTB_KIND_TRANSPORT, k) == ops;
 		cr_assert(seen, "%s found by name but not listed", ops->name);
 	}
-	cr_assert_null(ipctb_transport_at(ipctb_transport_count()));
-	cr_assert_null(ipctb_transport_find(NULL));
-	cr_assert_null(ipctb_transport_find("no_such_transport"));
+	cr_assert_null(
+	    ipctb_registry_at(IPCTB_KIND_TRANSPORT, ipctb_registry_count(IPCTB_KIND_TRANSPORT)));
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, NULL));
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "no_such_transport"));
 }
 
 LEAK_TEST(registry, plugin_found_and_round_trips)
 {
-	size_t before = ipctb_transport_count();
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
-	cr_assert_eq(ipctb_transport_count(), before + 1);
-	cr_assert_eq(ipctb_transport_find("user_seqpacket"), &plugin_ops);
-	cr_assert_eq(ipctb_transport_at(before), &plugin_ops);
+	size_t before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before + 1);
+	cr_assert_eq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "user_seqpacket"), &plugin_ops);
+	cr_assert_eq(ipctb_registry_at(IPCTB_KIND_TRANSPORT, before), &plugin_ops);
 
 	struct ipctb_chan *ch = NULL;
 	struct ipctb_chan_opts o = {.timeout_ms = 5000};
@@ -225,7 +228,7 @@ LEAK_TEST(registry, plugin_found_and_round_trips)
  * passes, everything it does not promise skips. */
 LEAK_TEST(registry, plugin_passes_conformance, .timeout = 120)
 {
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
 	size_t pass = 0, skipped = 0;
 	for (size_t i = 0; i < ipctb_conform_count(); i++) {
 		const struct ipctb_conform_case *c = ipctb_conform_at(i);
@@ -253,19 +256,19 @@ static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 
 LEAK_TEST(registry, duplicate_name)
 {
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), -EEXIST);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), -EEXIST);
 	struct ipctb_chan_ops twin = plugin_ops; /* another table, same name */
-	cr_assert_eq(ipctb_registry_add(&twin), -EEXIST);
+	cr_assert_eq(ipctb_register_transport(&twin), -EEXIST);
 	twin.name = "pipe";
-	cr_assert_eq(ipctb_registry_add(&twin), -EEXIST);
-	cr_assert_neq(ipctb_transport_find("pipe"), &twin);
+	cr_assert_eq(ipctb_register_transport(&twin), -EEXIST);
+	cr_assert_neq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "pipe"), &twin);
 }
 
 LEAK_TEST(registry, invalid_tables)
 {
-	size_t before = ipctb_transport_count();
-	cr_assert_eq(ipctb_registry_add(NULL), -EINVAL);
+	size_t before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	cr_assert_eq(ipctb_register_transport(NULL), -EINVAL);
 	static const char *const bad_names[] = {
 	    "",
 	    "Upper",
@@ -278,11 +281,12 @@ LEAK_TEST(registry, invalid_tables)
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		struct ipctb_chan_ops t = plugin_ops;
 		t.name = bad_names[i];
-		cr_assert_eq(ipctb_registry_add(&t), -EINVAL, "name '%s' accepted", bad_names[i]);
+		cr_assert_eq(ipctb_register_transport(&t), -EINVAL, "name '%s' accepted",
+			     bad_names[i]);
 	}
 	struct ipctb_chan_ops t = plugin_ops;
 	t.name = NULL;
-	cr_assert_eq(ipctb_registry_add(&t), -EINVAL);
+	cr_assert_eq(ipctb_register_transport(&t), -EINVAL);
 	for (int k = 0; k < 8; k++) {
 		t = plugin_ops;
 		t.name = "nulled_fn";
@@ -312,35 +316,37 @@ LEAK_TEST(registry, invalid_tables)
 			t.max_msg = 0;
 			break;
 		}
-		cr_assert_eq(ipctb_registry_add(&t), -EINVAL, "table with hole %d accepted", k);
+		cr_assert_eq(ipctb_register_transport(&t), -EINVAL, "table with hole %d accepted",
+			     k);
 	}
-	cr_assert_eq(ipctb_transport_count(), before);
-	cr_assert_null(ipctb_transport_find("nulled_fn"));
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before);
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "nulled_fn"));
 }
 
 LEAK_TEST(registry, full)
 {
 	static struct ipctb_chan_ops tables[256];
 	static char names[256][16];
-	size_t added = 0, before = ipctb_transport_count();
+	size_t added = 0, before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	int r = 0;
 	for (size_t i = 0; i < 256; i++) {
 		snprintf(names[i], sizeof(names[i]), "filler_%zu", i);
 		tables[i] = plugin_ops;
 		tables[i].name = names[i];
 		tables[i].create = bad_create;
-		r = ipctb_registry_add(&tables[i]);
+		r = ipctb_register_transport(&tables[i]);
 		if (r < 0)
 			break;
 		added++;
 	}
 	cr_assert_eq(r, -ENOSPC, "registry never filled up (last: %d)", r);
 	cr_assert_gt(added, 0);
-	cr_assert_eq(ipctb_transport_count(), before + added);
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before + added);
 	/* Still consistent, and still refusing. */
-	cr_assert_eq(ipctb_transport_find(names[added - 1]), &tables[added - 1]);
-	cr_assert_null(ipctb_transport_find(names[added]));
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), -ENOSPC);
+	cr_assert_eq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, names[added - 1]),
+		     &tables[added - 1]);
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, names[added]));
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), -ENOSPC);
 	/* A create that fails hands back its error and no channel. */
 	struct ipctb_chan *ch = (struct ipctb_chan *)&r;
 	cr_assert_eq(ipctb_chan_create(names[0], NULL, &ch), -ENOSYS);
@@ -432,8 +438,8 @@ LEAK_TEST(fds, every_transport_fd_is_cloexec)
 	static bool before[FD_SCAN], after[FD_SCAN];
 	char fails[2048] = "";
 	size_t off = 0;
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		struct ipctb_chan_opts o = {.timeout_ms = 2000};
 		struct ipctb_chan *ch;
 		scan_fds(before);
@@ -498,8 +504,8 @@ static void end_holds(const struct ipctb_chan_ops *ops, enum ipctb_end end, int 
  * handle, and each process wastes descriptors. */
 LEAK_TEST(fds, each_end_keeps_only_its_own_sockets_and_pipes)
 {
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		int sb, pb, st, pt, sr, pr;
 		end_holds(ops, IPCTB_END_BOTH, &sb, &pb);
 		end_holds(ops, IPCTB_END_TX, &st, &pt);
@@ -586,8 +592,8 @@ LEAK_TEST(names, too_long_refused_by_every_transport)
 	char path[IPCTB_NAME_MAX], posix[IPCTB_NAME_MAX];
 	long_name(path, IPCTB_NAME_MAX - 8, "/tmp/");
 	long_name(posix, IPCTB_NAME_MAX - 8, "/");
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		bool fs = strcmp(ops->name, "fifo") == 0 || strcmp(ops->name, "unix_stream") == 0;
 		struct ipctb_chan_opts o = {.name = fs ? path : posix, .timeout_ms = 1000};
 		struct ipctb_chan *ch = NULL;

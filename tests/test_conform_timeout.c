@@ -33,6 +33,7 @@
 #include "sys/sys.h"
 #include "ipctb/conform.h"
 #include "ipctb/ledger.h"
+#include "ipctb/registry.h"
 #include "jsoncheck.h"
 #include "leakcheck.h"
 
@@ -111,6 +112,7 @@ static void slow_close(struct ipctb_chan *ch)
 }
 
 static const struct ipctb_chan_ops slow_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "test_slow",
     .summary = "test only: send makes objects, forks a peer and never returns",
     .caps = 0,
@@ -232,7 +234,7 @@ static void run_isolated(enum how how, struct report *rep)
 		memset(&r, 0, sizeof(r));
 		if (private_world() < 0)
 			_exit(SKIP_CODE);
-		if (how != VIA_TOOL && ipctb_registry_add(&slow_ops) < 0)
+		if (how != VIA_TOOL && ipctb_register_transport(&slow_ops) < 0)
 			_exit(3);
 		run_in_world(how, &r);
 		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 4);

@@ -29,6 +29,7 @@
 #include "ipctb/chan.h"
 #include "ipctb/ledger.h"
 #include "ipctb/recover.h"
+#include "ipctb/registry.h"
 #include "ipctb/shim.h"
 #include "leakcheck.h"
 
@@ -149,9 +150,9 @@ static void storm_one(const struct ipctb_chan_ops *ops, bool send, char *out, si
 static void storm_all(bool send)
 {
 	char out[4096] = "";
-	size_t n = ipctb_transport_count();
+	size_t n = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	for (size_t i = 0; i < n; i++)
-		storm_one(ipctb_transport_at(i), send, out, sizeof(out));
+		storm_one(ipctb_registry_at(IPCTB_KIND_TRANSPORT, i), send, out, sizeof(out));
 	cr_assert(out[0] == '\0', "EINTR storm held a timed %s past its timeout:%s",
 		  send ? "send" : "recv", out);
 	if (n == 0)
@@ -224,6 +225,7 @@ static void blind_close(struct ipctb_chan *ch)
 }
 
 static const struct ipctb_chan_ops blind_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "test_blind_eintr",
     .summary = "test only: retries EINTR forever (broken twin)",
     .caps = IPCTB_CAP_SHIM,

@@ -47,6 +47,9 @@ struct ipctb__name_parts {
 };
 bool ipctb__name_parse(const char *name, struct ipctb__name_parts *np);
 
+/* The built-in frame codec as a registry entry, "frame" (frame.c). */
+extern const struct ipctb_decoder_ops ipctb__frame_decoder_ops;
+
 /* For transports without named kernel objects: destroy and objects that
  * have nothing to do (chan.c). */
 int ipctb__chan_no_destroy(struct ipctb_chan *ch);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ipctb/chan.h"
+#include "ipctb/registry.h"
 #include "tool.h"
 
 static void help(FILE *f)
@@ -58,14 +59,14 @@ int ipctb_cmd_list(int argc, char **argv)
 		fprintf(stderr, "ipctb list: --names and --json exclude each other\n");
 		return IPCTB_EXIT_USAGE;
 	}
-	size_t n = ipctb_transport_count();
+	size_t n = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	char caps[160];
 	if (json)
 		printf("[");
 	else if (!names)
 		printf("%-16s %10s  %-50s %s\n", "TRANSPORT", "MAX_MSG", "CAPABILITIES", "SUMMARY");
 	for (size_t i = 0; i < n; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (!ops)
 			continue;
 		ipctb_caps_str(ops->caps, caps, sizeof(caps));

@@ -61,6 +61,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__fifo_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "fifo",
     .summary = "named pipe (mkfifo), framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

@@ -32,6 +32,7 @@ static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 }
 
 const struct ipctb_chan_ops ipctb__pipe_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "pipe",
     .summary = "anonymous pipe, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

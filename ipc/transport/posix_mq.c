@@ -250,6 +250,7 @@ static int pmq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 const struct ipctb_chan_ops ipctb__posix_mq_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "posix_mq",
     .summary = "POSIX message queue (mq_open), polled as an fd",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -13,6 +13,7 @@ static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 }
 
 const struct ipctb_chan_ops ipctb__shm_memfd_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "shm_memfd",
     .summary = "SPSC ring in a sealed memfd",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

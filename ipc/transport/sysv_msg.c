@@ -278,6 +278,7 @@ static int msgq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap
 }
 
 const struct ipctb_chan_ops ipctb__sysv_msg_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "sysv_msg",
     .summary = "System V message queue (msgget), polled with backoff",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -58,6 +58,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__tcp_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "tcp",
     .summary = "loopback TCP connection, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

@@ -171,6 +171,7 @@ static void dgram_close(struct ipctb_chan *ch)
 }
 
 const struct ipctb_chan_ops ipctb__unix_dgram_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_dgram",
     .summary = "AF_UNIX SOCK_DGRAM socketpair, one datagram per message",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -177,6 +177,7 @@ static void seqp_close(struct ipctb_chan *ch)
 }
 
 const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_seqpacket",
     .summary = "AF_UNIX SOCK_SEQPACKET socketpair, tagged records, native EOF",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -80,6 +80,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__unix_stream_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_stream",
     .summary = "AF_UNIX stream socket on a path, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

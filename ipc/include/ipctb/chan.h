@@ -81,10 +81,12 @@ struct ipctb_chan_opts {
 struct ipctb_chan;
 
 /* The ops table of a transport. Fill it with static functions and
- * register it; every harness and the ipctb tool then cover it. All
- * functions return 0 or -errno unless said otherwise. */
+ * register it (ipctb_register_transport(), ipctb/registry.h); every
+ * harness and the ipctb tool then cover it. All functions return 0 or
+ * -errno unless said otherwise. */
 struct ipctb_chan_ops {
-	const char *name;    /* registry key, [a-z0-9_]+ */
+	unsigned abi;	     /* IPCTB_ABI_VERSION; always the first field */
+	const char *name;    /* registry key, [a-z0-9_]+; always the second */
 	const char *summary; /* one line for `ipctb list` */
 	unsigned caps;	     /* enum ipctb_cap */
 	size_t max_msg;	     /* default and upper bound for opts.max_msg */
@@ -116,21 +118,17 @@ struct ipctb_chan {
 	pid_t creator;
 };
 
-/* Registry. Built-in transports are always present; ipctb_registry_add()
- * appends a user's ops table (not copied: it must outlive its use).
- * Returns -EEXIST for a taken name, -EINVAL for a table missing a
- * function or with a bad name, -ENOSPC when full. */
-int ipctb_registry_add(const struct ipctb_chan_ops *ops) IPCTB_WUR;
-size_t ipctb_transport_count(void);
-const struct ipctb_chan_ops *ipctb_transport_at(size_t i);
-const struct ipctb_chan_ops *ipctb_transport_find(const char *name);
+/* Transports are registered, listed and found by name through the
+ * registry (ipctb/registry.h, kind IPCTB_KIND_TRANSPORT). */
+
 /* Comma-separated names of the capability bits in caps, into buf. */
 const char *ipctb_caps_str(unsigned caps, char *buf, size_t len);
 
 /*
  * Argument errors, checked once in chan.c for every transport (and tested
  * by the conformance case bad_args and tests/test_edges_chan.c):
- *  - create: an unknown transport is -IPCTB_ENOTRANSPORT; opts.max_msg
+ *  - create: an unknown transport is -IPCTB_ENOTRANSPORT; a table whose abi
+ *    is not IPCTB_ABI_VERSION is -IPCTB_EABI (create_ops); opts.max_msg
  *    above the transport's is -EMSGSIZE; an empty opts.name or one of
  *    IPCTB_NAME_MAX - 8 bytes or more is -EINVAL; on failure *out is NULL;
  *  - set_end: an end other than TX or RX is -EINVAL; setting the end a
