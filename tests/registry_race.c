@@ -18,9 +18,9 @@
 #define RACE_SHARED 8
 #define RACE_DISTINCT 2
 
-static int no_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int no_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	(void)ch, (void)o;
+	(void)ch, (void)o, (void)impl;
 	return -ENOSYS;
 }
 static int no_set_end(struct ipctb_chan *ch, enum ipctb_end end)

@@ -29,7 +29,7 @@ struct sp {
 	int tx; /* writing side */
 };
 
-static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -42,13 +42,13 @@ static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 	}
 	s->rx = sv[0];
 	s->tx = sv[1];
-	ch->impl = s;
+	*impl = s;
 	return 0;
 }
 
 static int sp_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
-	struct sp *s = ch->impl;
+	struct sp *s = ipctb_chan_impl(ch);
 	int *drop = end == IPCTB_END_TX ? &s->rx : &s->tx;
 	close(*drop);
 	*drop = -1;
@@ -83,8 +83,9 @@ static int sp_wait(int fd, short ev, long long deadline)
 
 static int sp_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
-	struct sp *s = ch->impl;
-	long long deadline = ch->timeout_ms > 0 ? ms_now() + ch->timeout_ms : -1;
+	struct sp *s = ipctb_chan_impl(ch);
+	long long deadline =
+	    ipctb_chan_timeout_ms(ch) > 0 ? ms_now() + ipctb_chan_timeout_ms(ch) : -1;
 	for (;;) {
 		ssize_t w = send(s->tx, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w >= 0)
@@ -105,8 +106,9 @@ static int sp_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags
 
 static int sp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
-	struct sp *s = ch->impl;
-	long long deadline = ch->timeout_ms > 0 ? ms_now() + ch->timeout_ms : -1;
+	struct sp *s = ipctb_chan_impl(ch);
+	long long deadline =
+	    ipctb_chan_timeout_ms(ch) > 0 ? ms_now() + ipctb_chan_timeout_ms(ch) : -1;
 	for (;;) {
 		/* MSG_TRUNC: the real length, so a short buffer is noticed. */
 		ssize_t n = recv(s->rx, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
@@ -134,7 +136,7 @@ static int sp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, in
 
 static void sp_close(struct ipctb_chan *ch)
 {
-	struct sp *s = ch->impl;
+	struct sp *s = ipctb_chan_impl(ch);
 	if (!s)
 		return;
 	if (s->rx >= 0)
@@ -142,7 +144,6 @@ static void sp_close(struct ipctb_chan *ch)
 	if (s->tx >= 0)
 		close(s->tx);
 	free(s);
-	ch->impl = NULL;
 }
 
 static int sp_destroy(struct ipctb_chan *ch)
@@ -249,7 +250,7 @@ LEAK_TEST(registry, plugin_passes_conformance, .timeout = 120)
 	cr_assert_gt(skipped, 0);
 }
 
-static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
 	return -ENOSYS;
 }

@@ -165,9 +165,9 @@ struct blind {
 	int fd[2];
 };
 
-static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	(void)o;
+	(void)ch, (void)o;
 	struct blind *b = malloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -175,8 +175,7 @@ static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 		free(b);
 		return -errno;
 	}
-	ch->impl = b;
-	ch->max_msg = 64;
+	*impl = b;
 	return 0;
 }
 
@@ -189,7 +188,7 @@ static int blind_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 static int blind_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	(void)flags;
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	for (;;) { /* the bug: EINTR retried without a look at the deadline */
 		if (ipctb__sys_write(b->fd[1], buf, len) >= 0)
 			return 0;
@@ -201,7 +200,7 @@ static int blind_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 static int blind_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	(void)flags;
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	for (;;) { /* the same bug */
 		ssize_t n = ipctb__sys_read(b->fd[0], buf, cap);
 		if (n >= 0) {
@@ -215,13 +214,12 @@ static int blind_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
 
 static void blind_close(struct ipctb_chan *ch)
 {
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	if (b) {
 		close(b->fd[0]);
 		close(b->fd[1]);
 		free(b);
 	}
-	ch->impl = NULL;
 }
 
 static const struct ipctb_chan_ops blind_ops = {

@@ -10,7 +10,7 @@
 #include "engine/fdstream.h"
 #include "transport/transports.h"
 
-static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct ipctb__fdchan *c = ipctb__fds_new(false, IPCTB_OBJ_NONE);
@@ -27,7 +27,7 @@ static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	}
 	c->rfd = p[0];
 	c->wfd = p[1];
-	ch->impl = c;
+	*impl = c;
 	return 0;
 }
 

@@ -9,9 +9,9 @@
 #include "engine/ring.h"
 #include "transport/transports.h"
 
-static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	return ipctb__ring_chan_create(ch, IPCTB_SEG_POSIX, o);
+	return ipctb__ring_chan_create(ch, IPCTB_SEG_POSIX, o, impl);
 }
 
 const struct ipctb_chan_ops ipctb__shm_posix_ops = {

@@ -14,7 +14,7 @@
 #include "engine/fdstream.h"
 #include "transport/transports.h"
 
-static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct ipctb__fdchan *c = ipctb__fds_new(true, IPCTB_OBJ_TCP_PORT);
@@ -49,7 +49,7 @@ static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 	}
 	c->port = ntohs(a.sin_port);
 	ipctb__close_fd(&lfd);
-	ch->impl = c;
+	*impl = c;
 	return 0;
 fail:
 	ipctb__close_fd(&lfd);

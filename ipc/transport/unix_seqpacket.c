@@ -37,7 +37,7 @@ struct seqp {
 	size_t bufsz;
 };
 
-static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct seqp *s = calloc(1, sizeof(*s));
@@ -60,7 +60,7 @@ static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	r = ipctb__size_sndbuf(s->fd[0], s->bufsz + SEQP_SLACK, "unix_seqpacket");
 	if (r < 0)
 		goto fail;
-	ch->impl = s;
+	*impl = s;
 	return 0;
 fail:
 	ipctb__close_fd(&s->fd[0]);
@@ -173,7 +173,6 @@ static void seqp_close(struct ipctb_chan *ch)
 	free(s->txbuf);
 	free(s->rxbuf);
 	free(s);
-	ch->impl = NULL;
 }
 
 const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {

@@ -91,15 +91,19 @@ struct ipctb_chan_ops {
 	unsigned caps;	     /* enum ipctb_cap */
 	size_t max_msg;	     /* default and upper bound for opts.max_msg */
 
-	/* Make both ends; set ch->impl and ch->max_msg. On failure leave
+	/* Make both ends and hand this process's state back in *impl (the
+	 * core keeps it: ipctb_chan_impl() returns it to every later call).
+	 * opts->max_msg is the limit already settled (the caller's, else the
+	 * table's), the same as ipctb_chan_max_msg(ch). On failure leave
 	 * nothing behind (no fd, no mapping, no kernel object). */
-	int (*create)(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts);
+	int (*create)(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl);
 	/* Keep only one end in this process (called once, after fork). */
 	int (*set_end)(struct ipctb_chan *ch, enum ipctb_end end);
 	int (*send)(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
 	/* Store the message length in *len. */
 	int (*recv)(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);
-	/* Release this process's handles and free ch->impl. Never fails. */
+	/* Release this process's handles and free the state create handed
+	 * back; the core frees the channel after. Never fails. */
 	void (*close)(struct ipctb_chan *ch);
 	/* Remove named kernel objects (creator only); called before close. */
 	int (*destroy)(struct ipctb_chan *ch);
@@ -108,15 +112,18 @@ struct ipctb_chan_ops {
 	int (*objects)(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
 };
 
-/* Public so that ops implementations can use it; treat as read-only. */
-struct ipctb_chan {
-	const struct ipctb_chan_ops *ops;
-	void *impl;
-	size_t max_msg;
-	int timeout_ms;
-	enum ipctb_end end;
-	pid_t creator;
-};
+/*
+ * A channel is opaque: the core alone writes it. An implementation of an
+ * ops table reads what it needs through these (each takes any channel,
+ * including the one being made inside create, where the state is not yet
+ * set: NULL until create returns):
+ */
+/* The state create handed back. */
+void *ipctb_chan_impl(const struct ipctb_chan *ch);
+/* opts.timeout_ms as given at create: <= 0 waits without bound. */
+int ipctb_chan_timeout_ms(const struct ipctb_chan *ch);
+/* IPCTB_END_BOTH until a set_end succeeded, then that end. */
+enum ipctb_end ipctb_chan_end(const struct ipctb_chan *ch);
 
 /* Transports are registered, listed and found by name through the
  * registry (ipctb/registry.h, kind IPCTB_KIND_TRANSPORT). */
