@@ -162,7 +162,6 @@ static void add_builtins(void)
 			abort();
 	if (add_scheme(&ipctb__spin_ops) < 0 || add_decoder(&ipctb__frame_decoder_ops) < 0)
 		abort();
-	ipctb__detail_clear();
 }
 
 static void builtins(void)

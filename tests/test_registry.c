@@ -2,9 +2,10 @@
 /*
  * The registry of every kind (ipctb/registry.h): the built-in tables of
  * each kind, the ABI check, the checks of scheme and decoder tables,
- * registration from many threads at once; and the one built-in sync
- * scheme, "spin", through its ops table. The transport registry's older
- * cases (plug-in, duplicates, bad names, full) are in test_chan.c.
+ * registration from many threads at once; the one built-in sync scheme,
+ * "spin", through its ops table; and what an implementation sees of the
+ * opaque channel. The transport registry's older cases (plug-in,
+ * duplicates, bad names, full) are in test_chan.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,6 +91,7 @@ LEAK_TEST(registry_kinds, wrong_abi_refused)
 		struct ipctb_chan *ch = NULL;
 		cr_assert_eq(ipctb_chan_create_ops(&t, NULL, &ch), -IPCTB_EABI);
 		cr_assert_null(ch);
+		assert_abi_refused(-IPCTB_EABI, "transport", "old_pipe", wrong[i]);
 
 		struct ipctb_lock_ops s =
 		    *(const struct ipctb_lock_ops *)ipctb_registry_find(IPCTB_KIND_SCHEME, "spin");
@@ -272,4 +274,104 @@ LEAK_TEST(registry_kinds, lock_caps_names)
 	cr_assert_str_eq(ipctb_lock_recovery_str(IPCTB_LOCK_RECOVER_RELEASE), "release");
 	cr_assert_str_eq(ipctb_lock_recovery_str(IPCTB_LOCK_RECOVER_OWNERDEAD), "ownerdead");
 	cr_assert_str_eq(ipctb_lock_recovery_str((enum ipctb_lock_recovery)9), "?");
+}
+
+/* ---- an implementation's view of the (opaque) channel ----------------- */
+
+static struct {
+	size_t opts_max, chan_max;
+	int timeout;
+	enum ipctb_end end;
+	void *impl_during_create;
+} seen;
+static int state_token;
+
+static int view_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
+{
+	seen.opts_max = o->max_msg;
+	seen.chan_max = ipctb_chan_max_msg(ch);
+	seen.timeout = ipctb_chan_timeout_ms(ch);
+	seen.end = ipctb_chan_end(ch);
+	seen.impl_during_create = ipctb_chan_impl(ch);
+	*impl = &state_token;
+	return 0;
+}
+
+static int view_set_end(struct ipctb_chan *ch, enum ipctb_end end)
+{
+	(void)end;
+	return ipctb_chan_impl(ch) == &state_token ? 0 : -EFAULT;
+}
+
+static int view_send(struct ipctb_chan *ch, const void *b, size_t n, int f)
+{
+	(void)b, (void)n, (void)f;
+	return ipctb_chan_impl(ch) == &state_token ? 0 : -EFAULT;
+}
+
+static int view_recv(struct ipctb_chan *ch, void *b, size_t cap, size_t *n, int f)
+{
+	(void)ch, (void)b, (void)cap, (void)n, (void)f;
+	return -EAGAIN;
+}
+
+static void view_close(struct ipctb_chan *ch)
+{
+	(void)ch;
+}
+
+static int view_destroy(struct ipctb_chan *ch)
+{
+	(void)ch;
+	return 0;
+}
+
+static int view_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
+{
+	(void)ch, (void)out, (void)cap;
+	return 0;
+}
+
+static const struct ipctb_chan_ops view_ops = {
+    .abi = IPCTB_ABI_VERSION,
+    .name = "view",
+    .summary = "test only: records what create sees",
+    .max_msg = 4096,
+    .create = view_create,
+    .set_end = view_set_end,
+    .send = view_send,
+    .recv = view_recv,
+    .close = view_close,
+    .destroy = view_destroy,
+    .objects = view_objects,
+};
+
+/* create sees the limit the core settled on (the caller's, else the
+ * table's) and no state yet; the state it hands back is what every later
+ * call gets; the end is the core's to keep. */
+LEAK_TEST(chan_impl, state_handed_back_not_written)
+{
+	struct ipctb_chan *ch = NULL;
+	struct ipctb_chan_opts o = {.timeout_ms = 1234};
+	cr_assert_eq(ipctb_chan_create_ops(&view_ops, &o, &ch), 0);
+	cr_assert_eq(seen.opts_max, 4096);
+	cr_assert_eq(seen.chan_max, 4096);
+	cr_assert_eq(seen.timeout, 1234);
+	cr_assert_eq(seen.end, IPCTB_END_BOTH);
+	cr_assert_null(seen.impl_during_create);
+	cr_assert_eq(ipctb_chan_impl(ch), &state_token);
+	cr_assert_eq(ipctb_chan_send(ch, "x", 1, 0), 0);
+	cr_assert_eq(ipctb_chan_set_end(ch, IPCTB_END_TX), 0);
+	cr_assert_eq(ipctb_chan_end(ch), IPCTB_END_TX);
+	cr_assert_eq(ipctb_chan_destroy(ch), 0);
+
+	o.max_msg = 100;
+	cr_assert_eq(ipctb_chan_create_ops(&view_ops, &o, &ch), 0);
+	cr_assert_eq(seen.opts_max, 100);
+	cr_assert_eq(ipctb_chan_max_msg(ch), 100);
+	ipctb_chan_close(ch);
+
+	cr_assert_null(ipctb_chan_impl(NULL));
+	cr_assert_eq(ipctb_chan_timeout_ms(NULL), 0);
+	cr_assert_eq(ipctb_chan_end(NULL), IPCTB_END_BOTH);
 }

@@ -44,9 +44,10 @@ int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_c
 	 * not been through it. */
 	if (ops->abi != IPCTB_ABI_VERSION)
 		return ipctb__detail(-IPCTB_EABI,
-				     "transport table of ABI version %u, this library expects "
-				     "version %u",
-				     ops->abi, IPCTB_ABI_VERSION);
+				     "transport '%.32s': ops table of ABI version %u, this library "
+				     "expects version %u",
+				     ops->name ? ops->name : "(no name)", ops->abi,
+				     IPCTB_ABI_VERSION);
 	struct ipctb_chan_opts o = {0};
 	if (opts)
 		o = *opts;
