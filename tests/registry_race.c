@@ -2,8 +2,8 @@
 /*
  * Registration from RACE_THREADS threads at once (see registry_race.h).
  * Before the registry checked the name and inserted under one hold of its
- * lock, threads released together all saw a name free and all inserted
- * it: several tables under one name.
+ * lock, threads that met before a name often both saw it free and both
+ * inserted it: two tables under one name.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -75,7 +75,7 @@ static char own_name[RACE_MAX_ROUNDS][RACE_THREADS][RACE_DISTINCT][24];
 
 struct racer {
 	unsigned round, t;
-	atomic_int *go;
+	atomic_int *arrived; /* [RACE_SHARED]: threads at name k so far */
 	int r_tr[RACE_SHARED], r_sc[RACE_SHARED], r_own[RACE_DISTINCT];
 };
 
@@ -83,12 +83,14 @@ static void *racer_main(void *arg)
 {
 	struct racer *w = arg;
 	unsigned rd = w->round, t = w->t;
-	/* Busy-wait (no yield) until released: the threads on a CPU at that
-	 * moment then enter the registry in step, which is when a check and
-	 * an insert made in two critical sections let both through. */
-	while (!atomic_load_explicit(w->go, memory_order_acquire))
-		;
 	for (int k = 0; k < RACE_SHARED; k++) {
+		/* Meet all the others before each shared name, busy-waiting (no
+		 * yield): the threads on a CPU when the last one arrives then
+		 * enter the registry in step, which is when a name check and an
+		 * insert made in two critical sections let both through. */
+		atomic_fetch_add_explicit(&w->arrived[k], 1, memory_order_acq_rel);
+		while (atomic_load_explicit(&w->arrived[k], memory_order_acquire) < RACE_THREADS)
+			;
 		w->r_tr[k] = ipctb_register_transport(&shared_tr[rd][t][k]);
 		if (k < RACE_DISTINCT)
 			w->r_own[k] = ipctb_register_transport(&own_tr[rd][t][k]);
@@ -184,7 +186,7 @@ int registry_race(unsigned round, char *msg, size_t len)
 {
 	static struct racer w[RACE_THREADS];
 	pthread_t th[RACE_THREADS];
-	atomic_int go = 0;
+	static atomic_int arrived[RACE_SHARED];
 	snprintf(msg, len, "ok");
 	if (round >= RACE_MAX_ROUNDS) {
 		snprintf(msg, len, "round %u of at most %d", round, RACE_MAX_ROUNDS);
@@ -193,13 +195,18 @@ int registry_race(unsigned round, char *msg, size_t len)
 	prepare(round);
 	size_t tr0 = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	size_t sc0 = ipctb_registry_count(IPCTB_KIND_SCHEME);
+	for (int k = 0; k < RACE_SHARED; k++)
+		atomic_store(&arrived[k], 0);
 	unsigned started = 0;
 	for (; started < RACE_THREADS; started++) {
-		w[started] = (struct racer){.round = round, .t = started, .go = &go};
+		w[started] = (struct racer){.round = round, .t = started, .arrived = arrived};
 		if (pthread_create(&th[started], NULL, racer_main, &w[started]) != 0)
 			break;
 	}
-	atomic_store_explicit(&go, 1, memory_order_release);
+	/* Stand in for threads that could not start, or the others would
+	 * wait for them for ever. */
+	for (int k = 0; k < RACE_SHARED && started < RACE_THREADS; k++)
+		atomic_fetch_add(&arrived[k], (int)(RACE_THREADS - started));
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
 	if (started < RACE_THREADS) {

@@ -14,7 +14,7 @@
 #define RACE_MAX_ROUNDS 3
 
 /*
- * RACE_THREADS threads, released together, each register
+ * RACE_THREADS threads, meeting before each shared name, each register
  * the same RACE_SHARED transport names and the same scheme names (every
  * thread its own table), and RACE_DISTINCT transport names of their own.
  * Checks that exactly one table wins each shared name, every other thread
