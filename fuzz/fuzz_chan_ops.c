@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct queue q;
 	static uint8_t rbuf[8192 + 64];
 	struct fz_in in = {data, size};
-	const struct ipctb_chan_ops *ops = ipctb_transport_find(FZ_TRANSPORT);
+	const struct ipctb_chan_ops *ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, FZ_TRANSPORT);
 	FZ_CHECK(ops != NULL);
 
 	int fds_before = count_fds();

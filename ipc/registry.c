@@ -1,69 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The registry: the built-in transports and those added at run time, by
- * name. It sits above every layer of the library because it is the one
- * place that knows them all; the harnesses and the tool enumerate it
- * instead of keeping lists of their own.
+ * The registry (ipctb/registry.h): every ops table, of every kind, built in
+ * or added at run time, by name. It sits above every layer of the library
+ * because it is the one place that knows them all; the harnesses and the
+ * tool enumerate it instead of keeping lists of their own.
+ *
+ * One table of entries per kind behind one mutex. The built-in tables go
+ * in first, through the same checks as a user's, the first time anything
+ * asks. Registering checks the name and inserts under one hold of the
+ * mutex, so two threads registering one name cannot both succeed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "scheme/schemes.h"
 #include "transport/transports.h"
 
-#define REGISTRY_MAX 64
+#define NAME_MAX_LEN 32
 
-static const struct ipctb_chan_ops *const builtins[] = {
-    &ipctb__pipe_ops,	    &ipctb__fifo_ops,		&ipctb__unix_stream_ops,
-    &ipctb__unix_dgram_ops, &ipctb__unix_seqpacket_ops, &ipctb__tcp_ops,
-    &ipctb__sysv_msg_ops,   &ipctb__posix_mq_ops,	&ipctb__shm_sysv_ops,
-    &ipctb__shm_posix_ops,  &ipctb__shm_memfd_ops,
+struct entry {
+	const char *name; /* the table's name, read once at registration */
+	const void *ops;
 };
-#define NBUILTIN (sizeof(builtins) / sizeof(builtins[0]))
 
-static const struct ipctb_chan_ops *extra[REGISTRY_MAX];
-static size_t nextra;
+static struct {
+	struct entry e[IPCTB_REGISTRY_MAX];
+	size_t n;
+} kinds[IPCTB_KIND_COUNT];
+
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
-size_t ipctb_transport_count(void)
-{
-	pthread_mutex_lock(&reg_lock);
-	size_t n = NBUILTIN + nextra;
-	pthread_mutex_unlock(&reg_lock);
-	return n;
-}
+static const char *const kind_names[IPCTB_KIND_COUNT] = {"transport", "scheme", "decoder"};
 
-const struct ipctb_chan_ops *ipctb_transport_at(size_t i)
+const char *ipctb_kind_name(enum ipctb_kind kind)
 {
-	const struct ipctb_chan_ops *ops = NULL;
-	pthread_mutex_lock(&reg_lock);
-	if (i < NBUILTIN)
-		ops = builtins[i];
-	else if (i - NBUILTIN < nextra)
-		ops = extra[i - NBUILTIN];
-	pthread_mutex_unlock(&reg_lock);
-	return ops;
-}
-
-const struct ipctb_chan_ops *ipctb_transport_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	size_t n = ipctb_transport_count();
-	for (size_t i = 0; i < n; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
-		if (ops && strcmp(ops->name, name) == 0)
-			return ops;
-	}
-	return NULL;
+	return (unsigned)kind < IPCTB_KIND_COUNT ? kind_names[kind] : NULL;
 }
 
 static bool valid_name(const char *s)
 {
-	if (!s || !*s || strlen(s) > 32)
+	if (!s || !*s || strnlen(s, NAME_MAX_LEN + 1) > NAME_MAX_LEN)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
@@ -71,21 +53,176 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-int ipctb_registry_add(const struct ipctb_chan_ops *ops)
+/* The checks every kind shares, on the two fields every table has first
+ * in every ABI version (ipctb/common.h): abi, then name. */
+static int check_head(enum ipctb_kind kind, unsigned abi, const char *name)
 {
-	if (!ops || !valid_name(ops->name) || !ops->create || !ops->set_end || !ops->send ||
-	    !ops->recv || !ops->close || !ops->destroy || !ops->objects || ops->max_msg == 0)
-		return -EINVAL;
-	if (ipctb_transport_find(ops->name))
-		return -EEXIST;
+	if (abi != IPCTB_ABI_VERSION)
+		return ipctb__detail(-IPCTB_EABI,
+				     "%s '%.*s': ops table of ABI version %u, this library "
+				     "expects version %u",
+				     kind_names[kind], NAME_MAX_LEN, name ? name : "(no name)", abi,
+				     IPCTB_ABI_VERSION);
+	if (!valid_name(name))
+		return ipctb__detail(-EINVAL, "%s name '%.*s' is not [a-z0-9_]{1,%d}",
+				     kind_names[kind], NAME_MAX_LEN, name ? name : "(null)",
+				     NAME_MAX_LEN);
+	return 0;
+}
+
+static int missing(enum ipctb_kind kind, const char *name, const char *what)
+{
+	return ipctb__detail(-EINVAL, "%s '%s': %s", kind_names[kind], name, what);
+}
+
+/* Check the name is free and insert, in one critical section. */
+static int insert(enum ipctb_kind kind, const char *name, const void *ops)
+{
 	int r = 0;
 	pthread_mutex_lock(&reg_lock);
-	if (nextra == REGISTRY_MAX)
-		r = -ENOSPC;
-	else
-		extra[nextra++] = ops;
+	for (size_t i = 0; i < kinds[kind].n; i++) {
+		if (strcmp(kinds[kind].e[i].name, name) == 0) {
+			r = ipctb__detail(-EEXIST, "%s '%s' is already registered",
+					  kind_names[kind], name);
+			goto out;
+		}
+	}
+	if (kinds[kind].n == IPCTB_REGISTRY_MAX) {
+		r = ipctb__detail(-ENOSPC, "registry full: %d %ss", IPCTB_REGISTRY_MAX,
+				  kind_names[kind]);
+		goto out;
+	}
+	kinds[kind].e[kinds[kind].n++] = (struct entry){.name = name, .ops = ops};
+out:
 	pthread_mutex_unlock(&reg_lock);
 	return r;
+}
+
+static int add_transport(const struct ipctb_chan_ops *ops)
+{
+	const enum ipctb_kind k = IPCTB_KIND_TRANSPORT;
+	if (!ops)
+		return ipctb__detail(-EINVAL, "NULL transport table");
+	int r = check_head(k, ops->abi, ops->name);
+	if (r < 0)
+		return r;
+	if (!ops->create || !ops->set_end || !ops->send || !ops->recv || !ops->close ||
+	    !ops->destroy || !ops->objects)
+		return missing(k, ops->name, "a function of the table is NULL");
+	if (ops->max_msg == 0)
+		return missing(k, ops->name, "max_msg is 0");
+	return insert(k, ops->name, ops);
+}
+
+static int add_scheme(const struct ipctb_lock_ops *ops)
+{
+	const enum ipctb_kind k = IPCTB_KIND_SCHEME;
+	if (!ops)
+		return ipctb__detail(-EINVAL, "NULL scheme table");
+	int r = check_head(k, ops->abi, ops->name);
+	if (r < 0)
+		return r;
+	if (!ops->init || !ops->lock || !ops->unlock || !ops->destroy)
+		return missing(k, ops->name, "init, lock, unlock or destroy is NULL");
+	if (ops->state_size == 0)
+		return missing(k, ops->name, "state_size is 0");
+	if (ops->state_align == 0 || ops->state_align > 4096 ||
+	    (ops->state_align & (ops->state_align - 1)))
+		return missing(k, ops->name, "state_align is not a power of two up to 4096");
+	if ((unsigned)ops->recovery > IPCTB_LOCK_RECOVER_OWNERDEAD)
+		return missing(k, ops->name, "recovery is not an enum ipctb_lock_recovery");
+	return insert(k, ops->name, ops);
+}
+
+static int add_decoder(const struct ipctb_decoder_ops *ops)
+{
+	const enum ipctb_kind k = IPCTB_KIND_DECODER;
+	if (!ops)
+		return ipctb__detail(-EINVAL, "NULL decoder table");
+	int r = check_head(k, ops->abi, ops->name);
+	if (r < 0)
+		return r;
+	if (!ops->encode || !ops->decode)
+		return missing(k, ops->name, "encode or decode is NULL");
+	return insert(k, ops->name, ops);
+}
+
+static void add_builtins(void)
+{
+	static const struct ipctb_chan_ops *const transports[] = {
+	    &ipctb__pipe_ops,	    &ipctb__fifo_ops,		&ipctb__unix_stream_ops,
+	    &ipctb__unix_dgram_ops, &ipctb__unix_seqpacket_ops, &ipctb__tcp_ops,
+	    &ipctb__sysv_msg_ops,   &ipctb__posix_mq_ops,	&ipctb__shm_sysv_ops,
+	    &ipctb__shm_posix_ops,  &ipctb__shm_memfd_ops,
+	};
+	/* A built-in table the checks refuse is a bug of the library, not
+	 * something to run without: tests/test_registry.c lists them all. */
+	for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+		if (add_transport(transports[i]) < 0)
+			abort();
+	if (add_scheme(&ipctb__spin_ops) < 0 || add_decoder(&ipctb__frame_decoder_ops) < 0)
+		abort();
+}
+
+static void builtins(void)
+{
+	pthread_once(&builtins_once, add_builtins);
+}
+
+int ipctb_register_transport(const struct ipctb_chan_ops *ops)
+{
+	builtins();
+	return add_transport(ops);
+}
+
+int ipctb_register_scheme(const struct ipctb_lock_ops *ops)
+{
+	builtins();
+	return add_scheme(ops);
+}
+
+int ipctb_register_decoder(const struct ipctb_decoder_ops *ops)
+{
+	builtins();
+	return add_decoder(ops);
+}
+
+size_t ipctb_registry_count(enum ipctb_kind kind)
+{
+	if ((unsigned)kind >= IPCTB_KIND_COUNT)
+		return 0;
+	builtins();
+	pthread_mutex_lock(&reg_lock);
+	size_t n = kinds[kind].n;
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+const void *ipctb_registry_at(enum ipctb_kind kind, size_t i)
+{
+	if ((unsigned)kind >= IPCTB_KIND_COUNT)
+		return NULL;
+	builtins();
+	const void *ops = NULL;
+	pthread_mutex_lock(&reg_lock);
+	if (i < kinds[kind].n)
+		ops = kinds[kind].e[i].ops;
+	pthread_mutex_unlock(&reg_lock);
+	return ops;
+}
+
+const void *ipctb_registry_find(enum ipctb_kind kind, const char *name)
+{
+	if ((unsigned)kind >= IPCTB_KIND_COUNT || !name)
+		return NULL;
+	builtins();
+	const void *ops = NULL;
+	pthread_mutex_lock(&reg_lock);
+	for (size_t i = 0; i < kinds[kind].n && !ops; i++)
+		if (strcmp(kinds[kind].e[i].name, name) == 0)
+			ops = kinds[kind].e[i].ops;
+	pthread_mutex_unlock(&reg_lock);
+	return ops;
 }
 
 int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
@@ -95,7 +232,7 @@ int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
 		*out = NULL;
 	if (!transport || !out)
 		return -EINVAL;
-	const struct ipctb_chan_ops *ops = ipctb_transport_find(transport);
+	const struct ipctb_chan_ops *ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, transport);
 	if (!ops)
 		return ipctb__detail(-IPCTB_ENOTRANSPORT, "no transport named '%s'", transport);
 	return ipctb_chan_create_ops(ops, opts, out);

@@ -30,7 +30,7 @@ struct sp {
 	int tx; /* writing side */
 };
 
-static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -43,13 +43,13 @@ static int sp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 	}
 	s->rx = sv[0];
 	s->tx = sv[1];
-	ch->impl = s;
+	*impl = s;
 	return 0;
 }
 
 static int sp_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
-	struct sp *s = ch->impl;
+	struct sp *s = ipctb_chan_impl(ch);
 	int *drop = end == IPCTB_END_TX ? &s->rx : &s->tx;
 	close(*drop);
 	*drop = -1;
@@ -84,8 +84,9 @@ static int sp_wait(int fd, short ev, long long deadline)
 
 static int sp_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
-	struct sp *s = ch->impl;
-	long long deadline = ch->timeout_ms > 0 ? ms_now() + ch->timeout_ms : -1;
+	struct sp *s = ipctb_chan_impl(ch);
+	long long deadline =
+	    ipctb_chan_timeout_ms(ch) > 0 ? ms_now() + ipctb_chan_timeout_ms(ch) : -1;
 	for (;;) {
 		ssize_t w = send(s->tx, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w >= 0)
@@ -106,8 +107,9 @@ static int sp_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags
 
 static int sp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
-	struct sp *s = ch->impl;
-	long long deadline = ch->timeout_ms > 0 ? ms_now() + ch->timeout_ms : -1;
+	struct sp *s = ipctb_chan_impl(ch);
+	long long deadline =
+	    ipctb_chan_timeout_ms(ch) > 0 ? ms_now() + ipctb_chan_timeout_ms(ch) : -1;
 	for (;;) {
 		/* MSG_TRUNC: the real length, so a short buffer is noticed. */
 		ssize_t n = recv(s->rx, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
@@ -135,7 +137,7 @@ static int sp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, in
 
 static void sp_close(struct ipctb_chan *ch)
 {
-	struct sp *s = ch->impl;
+	struct sp *s = ipctb_chan_impl(ch);
 	if (!s)
 		return;
 	if (s->rx >= 0)
@@ -143,7 +145,6 @@ static void sp_close(struct ipctb_chan *ch)
 	if (s->tx >= 0)
 		close(s->tx);
 	free(s);
-	ch->impl = NULL;
 }
 
 static int sp_destroy(struct ipctb_chan *ch)
@@ -157,6 +158,7 @@ static int sp_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 static const struct ipctb_chan_ops plugin_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "user_seqpacket",
     .summary = "a user's transport: SOCK_SEQPACKET socketpair",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE,
@@ -180,9 +182,10 @@ static const char *const builtin_names[] = {
 
 LEAK_TEST(registry, builtins_listed)
 {
-	cr_assert_geq(ipctb_transport_count(), NBUILTIN);
+	cr_assert_geq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), NBUILTIN);
 	for (size_t i = 0; i < NBUILTIN; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_find(builtin_names[i]);
+		const struct ipctb_chan_ops *ops =
+		    ipctb_registry_find(IPCTB_KIND_TRANSPORT, builtin_names[i]);
 		cr_assert_not_null(ops, "built-in %s missing", builtin_names[i]);
 		cr_assert_str_eq(ops->name, builtin_names[i]);
 		cr_assert(ops->create && ops->set_end && ops->send && ops->recv && ops->close &&
@@ -191,22 +194,23 @@ LEAK_TEST(registry, builtins_listed)
 		cr_assert_gt(ops->max_msg, 0, "%s: max_msg 0", ops->name);
 		cr_assert_not_null(ops->summary, "%s: no summary", ops->name);
 		bool seen = false;
-		for (size_t k = 0; k < ipctb_transport_count(); k++)
-			seen |= ipctb_transport_at(k) == ops;
+		for (size_t k = 0; k < ipctb_registry_count(IPCTB_KIND_TRANSPORT); k++)
+			seen |= ipctb_registry_at(IPCTB_KIND_TRANSPORT, k) == ops;
 		cr_assert(seen, "%s found by name but not listed", ops->name);
 	}
-	cr_assert_null(ipctb_transport_at(ipctb_transport_count()));
-	cr_assert_null(ipctb_transport_find(NULL));
-	cr_assert_null(ipctb_transport_find("no_such_transport"));
+	cr_assert_null(
+	    ipctb_registry_at(IPCTB_KIND_TRANSPORT, ipctb_registry_count(IPCTB_KIND_TRANSPORT)));
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, NULL));
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "no_such_transport"));
 }
 
 LEAK_TEST(registry, plugin_found_and_round_trips)
 {
-	size_t before = ipctb_transport_count();
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
-	cr_assert_eq(ipctb_transport_count(), before + 1);
-	cr_assert_eq(ipctb_transport_find("user_seqpacket"), &plugin_ops);
-	cr_assert_eq(ipctb_transport_at(before), &plugin_ops);
+	size_t before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before + 1);
+	cr_assert_eq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "user_seqpacket"), &plugin_ops);
+	cr_assert_eq(ipctb_registry_at(IPCTB_KIND_TRANSPORT, before), &plugin_ops);
 
 	struct ipctb_chan *ch = NULL;
 	struct ipctb_chan_opts o = {.timeout_ms = 5000};
@@ -226,7 +230,7 @@ LEAK_TEST(registry, plugin_found_and_round_trips)
  * passes, everything it does not promise skips. */
 LEAK_TEST(registry, plugin_passes_conformance, .timeout = 120)
 {
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
 	size_t pass = 0, skipped = 0;
 	for (size_t i = 0; i < ipctb_conform_count(); i++) {
 		const struct ipctb_conform_case *c = ipctb_conform_at(i);
@@ -247,26 +251,26 @@ LEAK_TEST(registry, plugin_passes_conformance, .timeout = 120)
 	cr_assert_gt(skipped, 0);
 }
 
-static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int bad_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
 	return -ENOSYS;
 }
 
 LEAK_TEST(registry, duplicate_name)
 {
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), 0);
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), -EEXIST);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), 0);
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), -EEXIST);
 	struct ipctb_chan_ops twin = plugin_ops; /* another table, same name */
-	cr_assert_eq(ipctb_registry_add(&twin), -EEXIST);
+	cr_assert_eq(ipctb_register_transport(&twin), -EEXIST);
 	twin.name = "pipe";
-	cr_assert_eq(ipctb_registry_add(&twin), -EEXIST);
-	cr_assert_neq(ipctb_transport_find("pipe"), &twin);
+	cr_assert_eq(ipctb_register_transport(&twin), -EEXIST);
+	cr_assert_neq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "pipe"), &twin);
 }
 
 LEAK_TEST(registry, invalid_tables)
 {
-	size_t before = ipctb_transport_count();
-	cr_assert_eq(ipctb_registry_add(NULL), -EINVAL);
+	size_t before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	cr_assert_eq(ipctb_register_transport(NULL), -EINVAL);
 	static const char *const bad_names[] = {
 	    "",
 	    "Upper",
@@ -279,11 +283,12 @@ LEAK_TEST(registry, invalid_tables)
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		struct ipctb_chan_ops t = plugin_ops;
 		t.name = bad_names[i];
-		cr_assert_eq(ipctb_registry_add(&t), -EINVAL, "name '%s' accepted", bad_names[i]);
+		cr_assert_eq(ipctb_register_transport(&t), -EINVAL, "name '%s' accepted",
+			     bad_names[i]);
 	}
 	struct ipctb_chan_ops t = plugin_ops;
 	t.name = NULL;
-	cr_assert_eq(ipctb_registry_add(&t), -EINVAL);
+	cr_assert_eq(ipctb_register_transport(&t), -EINVAL);
 	for (int k = 0; k < 8; k++) {
 		t = plugin_ops;
 		t.name = "nulled_fn";
@@ -313,35 +318,37 @@ LEAK_TEST(registry, invalid_tables)
 			t.max_msg = 0;
 			break;
 		}
-		cr_assert_eq(ipctb_registry_add(&t), -EINVAL, "table with hole %d accepted", k);
+		cr_assert_eq(ipctb_register_transport(&t), -EINVAL, "table with hole %d accepted",
+			     k);
 	}
-	cr_assert_eq(ipctb_transport_count(), before);
-	cr_assert_null(ipctb_transport_find("nulled_fn"));
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before);
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "nulled_fn"));
 }
 
 LEAK_TEST(registry, full)
 {
 	static struct ipctb_chan_ops tables[256];
 	static char names[256][16];
-	size_t added = 0, before = ipctb_transport_count();
+	size_t added = 0, before = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	int r = 0;
 	for (size_t i = 0; i < 256; i++) {
 		snprintf(names[i], sizeof(names[i]), "filler_%zu", i);
 		tables[i] = plugin_ops;
 		tables[i].name = names[i];
 		tables[i].create = bad_create;
-		r = ipctb_registry_add(&tables[i]);
+		r = ipctb_register_transport(&tables[i]);
 		if (r < 0)
 			break;
 		added++;
 	}
 	cr_assert_eq(r, -ENOSPC, "registry never filled up (last: %d)", r);
 	cr_assert_gt(added, 0);
-	cr_assert_eq(ipctb_transport_count(), before + added);
+	cr_assert_eq(ipctb_registry_count(IPCTB_KIND_TRANSPORT), before + added);
 	/* Still consistent, and still refusing. */
-	cr_assert_eq(ipctb_transport_find(names[added - 1]), &tables[added - 1]);
-	cr_assert_null(ipctb_transport_find(names[added]));
-	cr_assert_eq(ipctb_registry_add(&plugin_ops), -ENOSPC);
+	cr_assert_eq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, names[added - 1]),
+		     &tables[added - 1]);
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, names[added]));
+	cr_assert_eq(ipctb_register_transport(&plugin_ops), -ENOSPC);
 	/* A create that fails hands back its error and no channel. */
 	struct ipctb_chan *ch = (struct ipctb_chan *)&r;
 	cr_assert_eq(ipctb_chan_create(names[0], NULL, &ch), -ENOSYS);

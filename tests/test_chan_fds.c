@@ -38,8 +38,8 @@ LEAK_TEST(fds, every_transport_fd_is_cloexec)
 	static bool before[FD_SCAN], after[FD_SCAN];
 	char fails[2048] = "";
 	size_t off = 0;
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		struct ipctb_chan_opts o = {.timeout_ms = 2000};
 		struct ipctb_chan *ch;
 		scan_fds(before);
@@ -109,8 +109,8 @@ static void end_holds(const struct ipctb_chan_ops *ops, enum ipctb_end end, int 
  * handle, and each process wastes descriptors. */
 LEAK_TEST(fds, each_end_keeps_only_its_own_sockets_and_pipes)
 {
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		int sb, pb, st, pt, sr, pr;
 		end_holds(ops, IPCTB_END_BOTH, &sb, &pb);
 		end_holds(ops, IPCTB_END_TX, &st, &pt);
@@ -190,8 +190,8 @@ LEAK_TEST(names, too_long_refused_by_every_transport)
 	char path[IPCTB_NAME_MAX], posix[IPCTB_NAME_MAX];
 	long_name(path, IPCTB_NAME_MAX - 8, "/tmp/");
 	long_name(posix, IPCTB_NAME_MAX - 8, "/");
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		bool fs = strcmp(ops->name, "fifo") == 0 || strcmp(ops->name, "unix_stream") == 0;
 		struct ipctb_chan_opts o = {.name = fs ? path : posix, .timeout_ms = 1000};
 		struct ipctb_chan *ch = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ipctb/conform.h"
+#include "ipctb/registry.h"
 #include "leakcheck.h"
 
 /* clang-format off */
@@ -36,7 +37,7 @@ static void run_case(const char *name)
 	cr_assert_not_null(c, "case %s is not in the library", name);
 	const char *only = getenv("IPCTB_TRANSPORT");
 	if (only && *only) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_find(only);
+		const struct ipctb_chan_ops *ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, only);
 		cr_assert_not_null(ops, "IPCTB_TRANSPORT=%s: no such transport", only);
 		char msg[512];
 		int r = ipctb_conform_run(ops, c, run_timeout(), msg, sizeof(msg));
@@ -45,10 +46,10 @@ static void run_case(const char *name)
 			IPCTB_SKIP("%s/%s: %s", only, name, msg);
 		return;
 	}
-	size_t n = ipctb_transport_count(), skipped = 0, failed = 0;
+	size_t n = ipctb_registry_count(IPCTB_KIND_TRANSPORT), skipped = 0, failed = 0;
 	char report[4096] = "";
 	for (size_t i = 0; i < n; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		char msg[512];
 		int r = ipctb_conform_run(ops, c, run_timeout(), msg, sizeof(msg));
 		if (r == IPCTB_CONFORM_SKIP) {

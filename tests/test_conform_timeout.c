@@ -32,6 +32,7 @@
 #include "sys/sys.h"
 #include "ipctb/conform.h"
 #include "ipctb/ledger.h"
+#include "ipctb/registry.h"
 #include "jsoncheck.h"
 #include "leakcheck.h"
 
@@ -84,11 +85,10 @@ static int slow_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 	return -EIO;
 }
 
-static int slow_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int slow_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	(void)o;
-	ch->impl = NULL;
-	ch->max_msg = 256;
+	(void)ch, (void)o;
+	*impl = NULL;
 	return 0;
 }
 
@@ -110,6 +110,7 @@ static void slow_close(struct ipctb_chan *ch)
 }
 
 static const struct ipctb_chan_ops slow_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "test_slow",
     .summary = "test only: send makes objects, forks a peer and never returns",
     .caps = 0,
@@ -201,9 +202,8 @@ static void run_in_world(enum how how, struct report *rep)
 		struct ipctb__proc p;
 		pid_t pid = ipctb__proc_spawn(&p, IPCTB_PROC_GROUP);
 		if (pid == 0) {
-			struct ipctb_chan ch = {.ops = &slow_ops};
 			ready_fd = p.wfd;
-			slow_send(&ch, "x", 1, 0);
+			slow_send(NULL, "x", 1, 0);
 		}
 		char c;
 		if (pid > 0 && ipctb__proc_read(&p, &c, 1, 10000) < 0)
@@ -228,7 +228,7 @@ static void run_isolated(enum how how, struct report *rep)
 		memset(&r, 0, sizeof(r));
 		if (private_world() < 0)
 			_exit(SKIP_CODE);
-		if (how != VIA_TOOL && ipctb_registry_add(&slow_ops) < 0)
+		if (how != VIA_TOOL && ipctb_register_transport(&slow_ops) < 0)
 			_exit(3);
 		run_in_world(how, &r);
 		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 4);

@@ -25,6 +25,7 @@
 #include "sys/sys.h"
 #include "ipctb/ledger.h"
 #include "ipctb/recover.h"
+#include "ipctb/registry.h"
 #include "leakcheck.h"
 
 #define ROUNDS 200
@@ -130,24 +131,23 @@ static void crash_rounds(bool ns)
 	       seed, seed);
 	fflush(stdout);
 
-	size_t nt = ipctb_transport_count();
+	size_t nt = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	unsigned long total[64] = {0};
 	struct ipctb_shim_rule count_all = {
 	    .mask = IPCTB_SYSMASK_ALL, .nth = ~0ul, .action = IPCTB_SHIM_FAIL};
 	for (size_t t = 0; t < nt && t < 64; t++) {
 		pid_t pid;
 		int status;
-		int r = run_child(ipctb_transport_at(t), (unsigned)t, &count_all, &pid, &total[t],
-				  &status);
-		cr_assert_eq(r, 0, "dry run of %s failed: %s", ipctb_transport_at(t)->name,
-			     ipctb_strerror(r));
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
+		int r = run_child(ops, (unsigned)t, &count_all, &pid, &total[t], &status);
+		cr_assert_eq(r, 0, "dry run of %s failed: %s", ops->name, ipctb_strerror(r));
 		cr_assert_gt(total[t], 0);
 	}
 
 	int killed = 0;
 	for (int round = 0; round < ROUNDS; round++) {
 		size_t t = rnd() % nt;
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		struct ipctb_shim_rule rule = {.mask = IPCTB_SYSMASK_ALL};
 		if (rnd() % 4 == 0) {
 			/* Between a create and its record: any create call. */
@@ -226,7 +226,8 @@ Test(crash, control_no_recovery_leaks, .timeout = 60)
 	pid_t pid;
 	unsigned long calls;
 	int status;
-	(void)run_child(ipctb_transport_find("sysv_msg"), 0, &rule, &pid, &calls, &status);
+	(void)run_child(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "sysv_msg"), 0, &rule, &pid,
+			&calls, &status);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	cr_assert_eq(ipctb_snapshot_take(&after, IPCTB_SCAN_SYSV), 0);
 	cr_assert_eq(ipctb_snapshot_diff(&before, &after, &added), 0);

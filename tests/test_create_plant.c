@@ -149,8 +149,8 @@ static void victim(struct child_rep *rep, void *arg)
 			 planted_left(pre, owner), 3 * PLANT_N, code);
 		return;
 	}
-	for (size_t i = 0; i < ipctb_transport_count(); i++)
-		use_transport(rep, ipctb_transport_at(i));
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++)
+		use_transport(rep, ipctb_registry_at(IPCTB_KIND_TRANSPORT, i));
 	use_sync_and_segments(rep);
 	int left = planted_left(pre, owner);
 	if (left != 3 * PLANT_N)

@@ -116,8 +116,8 @@ static void umask_child(struct child_rep *rep, void *arg)
 {
 	const struct umask_case *c = arg;
 	umask(c->mask);
-	for (size_t i = 0; i < ipctb_transport_count(); i++)
-		check_transport(rep, ipctb_transport_at(i), c->given);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++)
+		check_transport(rep, ipctb_registry_at(IPCTB_KIND_TRANSPORT, i), c->given);
 	check_sync_and_segments(rep, c->given);
 }
 

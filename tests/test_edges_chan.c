@@ -8,7 +8,7 @@
  * at the transport's bound and one above, a message of exactly max_msg and
  * one more byte, names at the length limit and one over, registry names).
  *
- * Each test loops over ipctb_transport_count()/at(), checks capabilities,
+ * Each test loops over ipctb_registry_count(IPCTB_KIND_TRANSPORT)/at(), checks capabilities,
  * and fails naming every transport that broke the promise.
  */
 #define _GNU_SOURCE
@@ -38,8 +38,8 @@ static void check_timed_out(struct report *rp, const char *tr, const char *what,
 LEAK_TEST(edges, recv_on_empty_times_out, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
 		if (!ch)
 			continue;
@@ -85,8 +85,8 @@ LEAK_TEST(edges, send_on_full_times_out, .timeout = 60)
 {
 	struct report rp = {"", 0};
 	size_t tried = 0;
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (!(ops->caps & IPCTB_CAP_NONBLOCK))
 			continue; /* it could not be filled without blocking */
 		tried++;
@@ -133,8 +133,8 @@ LEAK_TEST(edges, recv_buffer_exact_and_one_short, .timeout = 60)
 {
 	struct report rp = {"", 0};
 	static const size_t sizes[] = {1, 2, 63, 64, 1000, 4096};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
 		if (!ch)
 			continue;
@@ -180,8 +180,8 @@ static void max_msg_boundary(struct report *rp, const struct ipctb_chan_ops *ops
 LEAK_TEST(edges, max_msg_exact_and_one_over, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		max_msg_boundary(&rp, ops, 1);
 		max_msg_boundary(&rp, ops, 64);
 	}
@@ -193,8 +193,8 @@ LEAK_TEST(edges, max_msg_exact_and_one_over, .timeout = 60)
 LEAK_TEST(edges, opts_max_msg_at_the_transport_bound, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		struct ipctb_chan *ch = NULL;
 		int r = open_chan(ops, ops->max_msg, &ch);
 		if (r == 0 && ipctb_chan_max_msg(ch) != ops->max_msg)
@@ -229,8 +229,8 @@ LEAK_TEST(edges, name_at_the_length_limit_and_one_over, .timeout = 60)
 {
 	struct report rp = {"", 0};
 	const size_t lim = IPCTB_NAME_MAX - 9;
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (!(ops->caps & IPCTB_CAP_NAMED))
 			continue;
 		bool fs = ops->caps & IPCTB_CAP_STREAM; /* fifo, unix_stream: paths */
@@ -261,7 +261,7 @@ LEAK_TEST(edges, name_at_the_length_limit_and_one_over, .timeout = 60)
 LEAK_TEST(edges, registry_name_length_limit)
 {
 	static struct ipctb_chan_ops ok, over, empty;
-	const struct ipctb_chan_ops *pipe_ops = ipctb_transport_find("pipe");
+	const struct ipctb_chan_ops *pipe_ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, "pipe");
 	cr_assert_not_null(pipe_ops);
 	ok = over = empty = *pipe_ops;
 	static char n32[33], n33[34];
@@ -270,11 +270,12 @@ LEAK_TEST(edges, registry_name_length_limit)
 	ok.name = n32;
 	over.name = n33;
 	empty.name = "";
-	cr_assert_eq(ipctb_registry_add(&ok), 0);
-	cr_assert_eq(ipctb_transport_find(n32), &ok);
-	cr_assert_eq(ipctb_registry_add(&over), -EINVAL);
-	cr_assert_eq(ipctb_registry_add(&empty), -EINVAL);
-	cr_assert_null(ipctb_transport_find(n33));
-	cr_assert_null(ipctb_transport_at(ipctb_transport_count()));
-	cr_assert_null(ipctb_transport_find(NULL));
+	cr_assert_eq(ipctb_register_transport(&ok), 0);
+	cr_assert_eq(ipctb_registry_find(IPCTB_KIND_TRANSPORT, n32), &ok);
+	cr_assert_eq(ipctb_register_transport(&over), -EINVAL);
+	cr_assert_eq(ipctb_register_transport(&empty), -EINVAL);
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, n33));
+	cr_assert_null(
+	    ipctb_registry_at(IPCTB_KIND_TRANSPORT, ipctb_registry_count(IPCTB_KIND_TRANSPORT)));
+	cr_assert_null(ipctb_registry_find(IPCTB_KIND_TRANSPORT, NULL));
 }

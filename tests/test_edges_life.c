@@ -68,8 +68,8 @@ static void destroy_in_child(struct report *rp, const struct ipctb_chan_ops *ops
 LEAK_TEST(edges, destroy_outside_the_creator_only_closes, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (ops->caps & IPCTB_CAP_FORK)
 			destroy_in_child(&rp, ops);
 	}
@@ -80,7 +80,7 @@ LEAK_TEST(edges, destroy_outside_the_creator_only_closes, .timeout = 60)
  * successful create leaves no stale detail of an earlier failure. */
 LEAK_TEST(edges, errdetail_cleared_by_a_successful_create)
 {
-	const struct ipctb_chan_ops *ops = ipctb_transport_find("pipe");
+	const struct ipctb_chan_ops *ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, "pipe");
 	cr_assert_not_null(ops);
 	struct ipctb_chan *ch = NULL;
 	cr_assert_eq(open_chan(ops, ops->max_msg + 1, &ch), -EMSGSIZE);
@@ -102,8 +102,8 @@ LEAK_TEST(edges, bad_names_of_named_transports, .timeout = 60)
 	char nodir[IPCTB_NAME_MAX];
 	snprintf(nodir, sizeof(nodir), "/nonexistent-%ld/%s.x", (long)getpid(),
 		 ipctb_name_prefix());
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (!(ops->caps & IPCTB_CAP_NAMED))
 			continue;
 		bool fs = ops->caps & IPCTB_CAP_STREAM;
@@ -128,8 +128,8 @@ LEAK_TEST(edges, bad_names_of_named_transports, .timeout = 60)
 LEAK_TEST(edges, destroy_with_unread_messages_returns_at_once, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		struct ipctb_chan *ch = open_noted(&rp, ops, 0);
 		if (!ch)
 			continue;
@@ -185,8 +185,8 @@ static void forever_roundtrip(struct report *rp, const struct ipctb_chan_ops *op
 LEAK_TEST(edges, no_timeout_waits_until_data_or_peer_close, .timeout = 60)
 {
 	struct report rp = {"", 0};
-	for (size_t i = 0; i < ipctb_transport_count(); i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+	for (size_t i = 0; i < ipctb_registry_count(IPCTB_KIND_TRANSPORT); i++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (ops->caps & IPCTB_CAP_FORK)
 			forever_roundtrip(&rp, ops);
 	}
@@ -199,7 +199,7 @@ LEAK_TEST(edges, no_timeout_waits_until_data_or_peer_close, .timeout = 60)
 LEAK_TEST(edges, sysv_queue_removed_underneath_gives_epipe, .timeout = 30)
 {
 	struct ipctb_chan *ch;
-	cr_assert_eq(open_chan(ipctb_transport_find("sysv_msg"), 0, &ch), 0);
+	cr_assert_eq(open_chan(ipctb_registry_find(IPCTB_KIND_TRANSPORT, "sysv_msg"), 0, &ch), 0);
 	struct ipctb_obj objs[4];
 	int n = ipctb_chan_objects(ch, objs, 4);
 	int removed = 0;

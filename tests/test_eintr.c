@@ -29,6 +29,7 @@
 #include "ipctb/chan.h"
 #include "ipctb/ledger.h"
 #include "ipctb/recover.h"
+#include "ipctb/registry.h"
 #include "ipctb/shim.h"
 #include "leakcheck.h"
 
@@ -142,9 +143,9 @@ static void storm_one(const struct ipctb_chan_ops *ops, bool send, char *out, si
 static void storm_all(bool send)
 {
 	char out[4096] = "";
-	size_t n = ipctb_transport_count();
+	size_t n = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	for (size_t i = 0; i < n; i++)
-		storm_one(ipctb_transport_at(i), send, out, sizeof(out));
+		storm_one(ipctb_registry_at(IPCTB_KIND_TRANSPORT, i), send, out, sizeof(out));
 	cr_assert(out[0] == '\0', "EINTR storm held a timed %s past its timeout:%s",
 		  send ? "send" : "recv", out);
 	if (n == 0)
@@ -157,9 +158,9 @@ struct blind {
 	int fd[2];
 };
 
-static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	(void)o;
+	(void)ch, (void)o;
 	struct blind *b = malloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -167,8 +168,7 @@ static int blind_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
 		free(b);
 		return -errno;
 	}
-	ch->impl = b;
-	ch->max_msg = 64;
+	*impl = b;
 	return 0;
 }
 
@@ -181,7 +181,7 @@ static int blind_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 static int blind_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	(void)flags;
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	for (;;) { /* the bug: EINTR retried without a look at the deadline */
 		if (ipctb__sys_write(b->fd[1], buf, len) >= 0)
 			return 0;
@@ -193,7 +193,7 @@ static int blind_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 static int blind_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	(void)flags;
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	for (;;) { /* the same bug */
 		ssize_t n = ipctb__sys_read(b->fd[0], buf, cap);
 		if (n >= 0) {
@@ -207,16 +207,16 @@ static int blind_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
 
 static void blind_close(struct ipctb_chan *ch)
 {
-	struct blind *b = ch->impl;
+	struct blind *b = ipctb_chan_impl(ch);
 	if (b) {
 		close(b->fd[0]);
 		close(b->fd[1]);
 		free(b);
 	}
-	ch->impl = NULL;
 }
 
 static const struct ipctb_chan_ops blind_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "test_blind_eintr",
     .summary = "test only: retries EINTR forever (broken twin)",
     .caps = IPCTB_CAP_SHIM,

@@ -28,6 +28,7 @@
 
 #include "sys/sys.h"
 #include "ipctb/ledger.h"
+#include "ipctb/registry.h"
 #include "leakcheck.h"
 
 enum leak_kind {
@@ -273,9 +274,9 @@ Test(leak, ledger_dir_refused_when_open_to_others)
 /* A clean test passes the check (the checker does not cry wolf). */
 LEAK_TEST(leak, clean_channel_cycle_every_transport)
 {
-	size_t n = ipctb_transport_count();
+	size_t n = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
 	for (size_t i = 0; i < n; i++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(i);
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		struct ipctb_chan_opts o = {.timeout_ms = 5000};
 		struct ipctb_chan *ch;
 		int r = ipctb_chan_create_ops(ops, &o, &ch);

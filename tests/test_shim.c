@@ -329,8 +329,8 @@ LEAK_TEST(shim_chan, eintr_retried_by_every_transport)
 {
 	char fails[2048] = "";
 	size_t off = 0;
-	for (size_t t = 0; t < ipctb_transport_count(); t++) {
-		const struct ipctb_chan_ops *ops = ipctb_transport_at(t);
+	for (size_t t = 0; t < ipctb_registry_count(IPCTB_KIND_TRANSPORT); t++) {
+		const struct ipctb_chan_ops *ops = ipctb_registry_at(IPCTB_KIND_TRANSPORT, t);
 		char why[256];
 		if (eintr_round(ops, why, sizeof(why)) < 0 && off < sizeof(fails))
 			off += (size_t)snprintf(fails + off, sizeof(fails) - off, " [%s: %s]",

@@ -40,6 +40,14 @@ int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_c
 	if (!ops || !out)
 		return -EINVAL;
 	*out = NULL;
+	/* The registry checks this too; a table handed straight to us has
+	 * not been through it. */
+	if (ops->abi != IPCTB_ABI_VERSION)
+		return ipctb__detail(-IPCTB_EABI,
+				     "transport '%.32s': ops table of ABI version %u, this library "
+				     "expects version %u",
+				     ops->name ? ops->name : "(no name)", ops->abi,
+				     IPCTB_ABI_VERSION);
 	struct ipctb_chan_opts o = {0};
 	if (opts)
 		o = *opts;
@@ -56,12 +64,17 @@ int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_c
 	ch->end = IPCTB_END_BOTH;
 	ch->creator = getpid();
 	ch->max_msg = o.max_msg ? o.max_msg : ops->max_msg;
+	o.max_msg = ch->max_msg;
 	ipctb__detail_clear();
-	int r = ops->create(ch, &o);
+	/* The implementation hands its state back instead of writing into
+	 * the channel: the struct is the core's alone. */
+	void *impl = NULL;
+	int r = ops->create(ch, &o, &impl);
 	if (r < 0) {
 		free(ch);
 		return r;
 	}
+	ch->impl = impl;
 	*out = ch;
 	return 0;
 }
@@ -104,6 +117,21 @@ int ipctb_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 size_t ipctb_chan_max_msg(const struct ipctb_chan *ch)
 {
 	return ch ? ch->max_msg : 0;
+}
+
+void *ipctb_chan_impl(const struct ipctb_chan *ch)
+{
+	return ch ? ch->impl : NULL;
+}
+
+int ipctb_chan_timeout_ms(const struct ipctb_chan *ch)
+{
+	return ch ? ch->timeout_ms : 0;
+}
+
+enum ipctb_end ipctb_chan_end(const struct ipctb_chan *ch)
+{
+	return ch ? ch->end : IPCTB_END_BOTH;
 }
 
 int ipctb_chan_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)

@@ -47,6 +47,24 @@ struct ipctb__name_parts {
 };
 bool ipctb__name_parse(const char *name, struct ipctb__name_parts *np);
 
+/* The built-in frame codec as a registry entry, "frame" (frame.c). */
+extern const struct ipctb_decoder_ops ipctb__frame_decoder_ops;
+
+/*
+ * A channel (opaque in ipctb/chan.h). Only chan.c writes it; the
+ * library's own engines and transports read its fields directly, as a
+ * user's ops table reads them through ipctb_chan_impl() and friends. A
+ * fuzz harness that plays the core may fill one itself.
+ */
+struct ipctb_chan {
+	const struct ipctb_chan_ops *ops;
+	void *impl;	/* what ops->create handed back */
+	size_t max_msg; /* settled at create, before ops->create */
+	int timeout_ms; /* opts.timeout_ms */
+	enum ipctb_end end;
+	pid_t creator; /* destroy acts only in this process */
+};
+
 /* For transports without named kernel objects: destroy and objects that
  * have nothing to do (chan.c). */
 int ipctb__chan_no_destroy(struct ipctb_chan *ch);

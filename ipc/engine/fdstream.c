@@ -433,5 +433,4 @@ void ipctb__fds_close(struct ipctb_chan *ch)
 	ipctb__close_fd(&c->wfd);
 	ipctb__fds_free_buffers(c);
 	free(c);
-	ch->impl = NULL;
 }

@@ -8,7 +8,7 @@
  * Not installed.
  *
  * Lifetime: ipctb__fds_new() -> fill rfd/wfd (and path/dir/port) -> on
- * success ch->impl = the result; on failure ipctb__fds_discard(), which
+ * success hand the result back through create's impl; on failure ipctb__fds_discard(), which
  * closes every fd and removes whatever the create made.
  */
 #ifndef IPCTB_FDSTREAM_H

@@ -143,7 +143,7 @@ uint64_t ipctb__ring_lost_wakeups(void);
 #define IPCTB__RING_LOST_WAKEUP_MSG "ring: lost wake-ups"
 
 int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
-			    const struct ipctb_chan_opts *opts);
+			    const struct ipctb_chan_opts *opts, void **impl);
 int ipctb__ring_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end);
 int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
 int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);

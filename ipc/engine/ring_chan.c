@@ -198,7 +198,7 @@ static int wait_once(const struct want *w, struct waitq q, const struct ipctb__d
 }
 
 int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
-			    const struct ipctb_chan_opts *opts)
+			    const struct ipctb_chan_opts *opts, void **impl)
 {
 	struct ipctb__ring_chan *rc = calloc(1, sizeof(*rc));
 	if (!rc)
@@ -222,7 +222,7 @@ int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
 		e = ipctb_seg_guard(&rc->seg);
 	if (e < 0)
 		goto fail_seg;
-	ch->impl = rc;
+	*impl = rc;
 	return 0;
 fail_seg:
 	ipctb_seg_detach(&rc->seg);
@@ -355,7 +355,6 @@ void ipctb__ring_chan_close(struct ipctb_chan *ch)
 	ipctb__lifeline_close(&rc->life);
 	ipctb_seg_detach(&rc->seg);
 	free(rc);
-	ch->impl = NULL;
 }
 
 int ipctb__ring_chan_destroy(struct ipctb_chan *ch)

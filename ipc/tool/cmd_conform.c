@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ipctb/conform.h"
+#include "ipctb/registry.h"
 #include "tool.h"
 
 struct outcome {
@@ -137,7 +138,7 @@ int ipctb_cmd_conform(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	size_t ntr = ipctb_transport_count(), ncs = ipctb_conform_count();
+	size_t ntr = ipctb_registry_count(IPCTB_KIND_TRANSPORT), ncs = ipctb_conform_count();
 	const void **ts = calloc(ntr + 1, sizeof(*ts));
 	const void **cs = calloc(ncs + 1, sizeof(*cs));
 	struct outcome *out = NULL;
@@ -154,7 +155,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': {
-			const struct ipctb_chan_ops *ops = ipctb_transport_find(optarg);
+			const struct ipctb_chan_ops *ops =
+			    ipctb_registry_find(IPCTB_KIND_TRANSPORT, optarg);
 			if (!ops) {
 				fprintf(
 				    stderr,
@@ -219,7 +221,7 @@ int ipctb_cmd_conform(int argc, char **argv)
 	int one = nt == 1 && nc == 1;
 	if (!nt)
 		for (size_t i = 0; i < ntr; i++)
-			add_unique(ts, &nt, ipctb_transport_at(i));
+			add_unique(ts, &nt, ipctb_registry_at(IPCTB_KIND_TRANSPORT, i));
 	if (!nc)
 		for (size_t i = 0; i < ncs; i++)
 			add_unique(cs, &nc, ipctb_conform_at(i));

@@ -35,7 +35,7 @@ static int make_fifo(struct ipctb__fdchan *c, void *ctx)
 	return fchmodat(AT_FDCWD, c->path, 0600, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	struct ipctb__fdchan *c = ipctb__fds_new(false, IPCTB_OBJ_FIFO);
 	if (!c)
@@ -53,7 +53,7 @@ static int fifo_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	if (r < 0)
 		goto fail;
 	c->wfd = r;
-	ch->impl = c;
+	*impl = c;
 	return 0;
 fail:
 	ipctb__fds_discard(c);
@@ -61,6 +61,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__fifo_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "fifo",
     .summary = "named pipe (mkfifo), framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

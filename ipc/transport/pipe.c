@@ -10,7 +10,7 @@
 #include "engine/fdstream.h"
 #include "transport/transports.h"
 
-static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct ipctb__fdchan *c = ipctb__fds_new(false, IPCTB_OBJ_NONE);
@@ -27,11 +27,12 @@ static int pipe_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	}
 	c->rfd = p[0];
 	c->wfd = p[1];
-	ch->impl = c;
+	*impl = c;
 	return 0;
 }
 
 const struct ipctb_chan_ops ipctb__pipe_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "pipe",
     .summary = "anonymous pipe, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

@@ -87,7 +87,7 @@ static int pmq_try_open(const char *name, void *ctx)
 	return 0;
 }
 
-static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	long depth;
 	int r;
@@ -121,7 +121,7 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 	if (r < 0)
 		goto fail;
 	p->named = true;
-	ch->impl = p;
+	*impl = p;
 	return 0;
 fail:
 	ipctb__lifeline_close(&p->life);
@@ -222,7 +222,6 @@ static void pmq_close(struct ipctb_chan *ch)
 	ipctb__lifeline_close(&p->life);
 	free(p->rxbuf);
 	free(p);
-	ch->impl = NULL;
 }
 
 static int pmq_destroy(struct ipctb_chan *ch)
@@ -250,6 +249,7 @@ static int pmq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap)
 }
 
 const struct ipctb_chan_ops ipctb__posix_mq_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "posix_mq",
     .summary = "POSIX message queue (mq_open), polled as an fd",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -7,12 +7,13 @@
 #include "engine/ring.h"
 #include "transport/transports.h"
 
-static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o)
+static int create(struct ipctb_chan *ch, const struct ipctb_chan_opts *o, void **impl)
 {
-	return ipctb__ring_chan_create(ch, IPCTB_SEG_MEMFD, o);
+	return ipctb__ring_chan_create(ch, IPCTB_SEG_MEMFD, o, impl);
 }
 
 const struct ipctb_chan_ops ipctb__shm_memfd_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "shm_memfd",
     .summary = "SPSC ring in a sealed memfd",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -99,7 +99,7 @@ static int msgq_check_limits(size_t max_msg)
 	return r;
 }
 
-static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	int r = msgq_check_limits(ch->max_msg);
 	if (r < 0)
@@ -128,7 +128,7 @@ static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 					  ipctb_limit_path(IPCTB_LIMIT_MSGMNI));
 		goto fail;
 	}
-	ch->impl = q;
+	*impl = q;
 	return 0;
 fail:
 	ipctb__lifeline_close(&q->life);
@@ -250,7 +250,6 @@ static void msgq_close(struct ipctb_chan *ch)
 	free(q->tx);
 	free(q->rx);
 	free(q);
-	ch->impl = NULL;
 }
 
 static int msgq_destroy(struct ipctb_chan *ch)
@@ -278,6 +277,7 @@ static int msgq_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap
 }
 
 const struct ipctb_chan_ops ipctb__sysv_msg_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "sysv_msg",
     .summary = "System V message queue (msgget), polled with backoff",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -14,7 +14,7 @@
 #include "engine/fdstream.h"
 #include "transport/transports.h"
 
-static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct ipctb__fdchan *c = ipctb__fds_new(true, IPCTB_OBJ_TCP_PORT);
@@ -49,7 +49,7 @@ static int tcp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
 	}
 	c->port = ntohs(a.sin_port);
 	ipctb__close_fd(&lfd);
-	ch->impl = c;
+	*impl = c;
 	return 0;
 fail:
 	ipctb__close_fd(&lfd);
@@ -58,6 +58,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__tcp_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "tcp",
     .summary = "loopback TCP connection, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

@@ -40,7 +40,7 @@ struct dgram {
 	struct ipctb__lifeline life;
 };
 
-static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct dgram *d = calloc(1, sizeof(*d));
@@ -60,7 +60,7 @@ static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opt
 	r = ipctb__size_sndbuf(d->fd[0], ch->max_msg + DGRAM_SLACK, "unix_dgram");
 	if (r < 0)
 		goto fail;
-	ch->impl = d;
+	*impl = d;
 	return 0;
 fail:
 	ipctb__close_fd(&d->fd[0]);
@@ -167,10 +167,10 @@ static void dgram_close(struct ipctb_chan *ch)
 	ipctb__close_fd(&d->fd[1]);
 	ipctb__lifeline_close(&d->life);
 	free(d);
-	ch->impl = NULL;
 }
 
 const struct ipctb_chan_ops ipctb__unix_dgram_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_dgram",
     .summary = "AF_UNIX SOCK_DGRAM socketpair, one datagram per message",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

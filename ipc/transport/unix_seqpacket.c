@@ -37,7 +37,7 @@ struct seqp {
 	size_t bufsz;
 };
 
-static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
 {
 	(void)opts;
 	struct seqp *s = calloc(1, sizeof(*s));
@@ -60,7 +60,7 @@ static int seqp_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	r = ipctb__size_sndbuf(s->fd[0], s->bufsz + SEQP_SLACK, "unix_seqpacket");
 	if (r < 0)
 		goto fail;
-	ch->impl = s;
+	*impl = s;
 	return 0;
 fail:
 	ipctb__close_fd(&s->fd[0]);
@@ -173,10 +173,10 @@ static void seqp_close(struct ipctb_chan *ch)
 	free(s->txbuf);
 	free(s->rxbuf);
 	free(s);
-	ch->impl = NULL;
 }
 
 const struct ipctb_chan_ops ipctb__unix_seqpacket_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_seqpacket",
     .summary = "AF_UNIX SOCK_SEQPACKET socketpair, tagged records, native EOF",
     .caps = IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE | IPCTB_CAP_EMPTY |

@@ -37,7 +37,8 @@ static int bind_path(struct ipctb__fdchan *c, void *vctx)
 	return fchmodat(AT_FDCWD, c->path, 0600, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts)
+static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts,
+			      void **impl)
 {
 	struct ipctb__fdchan *c = ipctb__fds_new(true, IPCTB_OBJ_SOCK_PATH);
 	if (!c)
@@ -71,7 +72,7 @@ static int unix_stream_create(struct ipctb_chan *ch, const struct ipctb_chan_opt
 	if (r < 0)
 		goto fail;
 	ipctb__close_fd(&lfd);
-	ch->impl = c;
+	*impl = c;
 	return 0;
 fail:
 	ipctb__close_fd(&lfd);
@@ -80,6 +81,7 @@ fail:
 }
 
 const struct ipctb_chan_ops ipctb__unix_stream_ops = {
+    .abi = IPCTB_ABI_VERSION,
     .name = "unix_stream",
     .summary = "AF_UNIX stream socket on a path, framed byte stream",
     .caps = IPCTB_CAP_STREAM | IPCTB_CAP_NONBLOCK | IPCTB_CAP_FORK | IPCTB_CAP_PEER_CLOSE |

@@ -46,13 +46,8 @@
 #include <sys/ipc.h> /* key_t in every language mode */
 #include <sys/types.h>
 
+#include "ipctb/common.h"
 #include "ipctb/obj.h"
-
-#if defined(__GNUC__)
-#define IPCTB_WUR __attribute__((warn_unused_result))
-#else
-#define IPCTB_WUR
-#endif
 
 /* Per-call flags for send and recv. */
 #define IPCTB_NONBLOCK 0x1
@@ -87,23 +82,29 @@ struct ipctb_chan_opts {
 struct ipctb_chan;
 
 /* The ops table of a transport. Fill it with static functions and
- * register it; every harness and the ipctb tool then cover it. All
- * functions return 0 or -errno unless said otherwise. */
+ * register it (ipctb_register_transport(), ipctb/registry.h); every
+ * harness and the ipctb tool then cover it. All functions return 0 or
+ * -errno unless said otherwise. */
 struct ipctb_chan_ops {
-	const char *name;    /* registry key, [a-z0-9_]+ */
+	unsigned abi;	     /* IPCTB_ABI_VERSION; always the first field */
+	const char *name;    /* registry key, [a-z0-9_]+; always the second */
 	const char *summary; /* one line for `ipctb list` */
 	unsigned caps;	     /* enum ipctb_cap */
 	size_t max_msg;	     /* default and upper bound for opts.max_msg */
 
-	/* Make both ends; set ch->impl and ch->max_msg. On failure leave
+	/* Make both ends and hand this process's state back in *impl (the
+	 * core keeps it: ipctb_chan_impl() returns it to every later call).
+	 * opts->max_msg is the limit already settled (the caller's, else the
+	 * table's), the same as ipctb_chan_max_msg(ch). On failure leave
 	 * nothing behind (no fd, no mapping, no kernel object). */
-	int (*create)(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts);
+	int (*create)(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl);
 	/* Keep only one end in this process (called once, after fork). */
 	int (*set_end)(struct ipctb_chan *ch, enum ipctb_end end);
 	int (*send)(struct ipctb_chan *ch, const void *buf, size_t len, int flags);
 	/* Store the message length in *len. */
 	int (*recv)(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags);
-	/* Release this process's handles and free ch->impl. Never fails. */
+	/* Release this process's handles and free the state create handed
+	 * back; the core frees the channel after. Never fails. */
 	void (*close)(struct ipctb_chan *ch);
 	/* Remove named kernel objects (creator only); called before close. */
 	int (*destroy)(struct ipctb_chan *ch);
@@ -112,31 +113,30 @@ struct ipctb_chan_ops {
 	int (*objects)(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
 };
 
-/* Public so that ops implementations can use it; treat as read-only. */
-struct ipctb_chan {
-	const struct ipctb_chan_ops *ops;
-	void *impl;
-	size_t max_msg;
-	int timeout_ms;
-	enum ipctb_end end;
-	pid_t creator;
-};
+/*
+ * A channel is opaque: the core alone writes it. An implementation of an
+ * ops table reads what it needs through these (each takes any channel,
+ * including the one being made inside create, where the state is not yet
+ * set: NULL until create returns):
+ */
+/* The state create handed back. */
+void *ipctb_chan_impl(const struct ipctb_chan *ch);
+/* opts.timeout_ms as given at create: <= 0 waits without bound. */
+int ipctb_chan_timeout_ms(const struct ipctb_chan *ch);
+/* IPCTB_END_BOTH until a set_end succeeded, then that end. */
+enum ipctb_end ipctb_chan_end(const struct ipctb_chan *ch);
 
-/* Registry. Built-in transports are always present; ipctb_registry_add()
- * appends a user's ops table (not copied: it must outlive its use).
- * Returns -EEXIST for a taken name, -EINVAL for a table missing a
- * function or with a bad name, -ENOSPC when full. */
-int ipctb_registry_add(const struct ipctb_chan_ops *ops) IPCTB_WUR;
-size_t ipctb_transport_count(void);
-const struct ipctb_chan_ops *ipctb_transport_at(size_t i);
-const struct ipctb_chan_ops *ipctb_transport_find(const char *name);
+/* Transports are registered, listed and found by name through the
+ * registry (ipctb/registry.h, kind IPCTB_KIND_TRANSPORT). */
+
 /* Comma-separated names of the capability bits in caps, into buf. */
 const char *ipctb_caps_str(unsigned caps, char *buf, size_t len);
 
 /*
  * Argument errors, checked once in chan.c for every transport (and tested
  * by the conformance case bad_args and tests/test_edges_chan.c):
- *  - create: an unknown transport is -IPCTB_ENOTRANSPORT; opts.max_msg
+ *  - create: an unknown transport is -IPCTB_ENOTRANSPORT; a table whose abi
+ *    is not IPCTB_ABI_VERSION is -IPCTB_EABI (create_ops); opts.max_msg
  *    above the transport's is -EMSGSIZE; an empty opts.name or one of
  *    IPCTB_NAME_MAX - 8 bytes or more is -EINVAL; on failure *out is NULL;
  *  - set_end: an end other than TX or RX is -EINVAL; setting the end a

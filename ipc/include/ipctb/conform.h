@@ -3,7 +3,7 @@
  * The conformance suite: cases that every transport must pass, run over an
  * ops table. The Criterion tests, the tsan preset's plain runner and
  * `ipctb conform` all run these same cases, so a user's own transport,
- * added with ipctb_registry_add(), gets the whole suite.
+ * added with ipctb_register_transport(), gets the whole suite.
  *
  * A case needs some capabilities (enum ipctb_cap); a transport lacking any
  * of them skips the case, reported as a skip, never as a pass.

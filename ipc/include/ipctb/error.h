@@ -25,7 +25,8 @@
 	X(ETRUNCATED, "shared memory: object truncated by a peer (SIGBUS)")   \
 	X(ELIMIT, "a system-wide IPC limit would be exceeded")                \
 	X(ENOTRANSPORT, "no transport of that name in the registry")          \
-	X(ESIZE, "segment smaller than required")
+	X(ESIZE, "segment smaller than required")                            \
+	X(EABI, "ops table built for another ABI version")
 /* clang-format on */
 
 enum ipctb_errno {

@@ -3,6 +3,7 @@
 #ifndef IPCTB_IPCTB_H
 #define IPCTB_IPCTB_H
 
+#include "ipctb/common.h"
 #include "ipctb/error.h"
 #include "ipctb/obj.h"
 #include "ipctb/chan.h"
@@ -11,5 +12,8 @@
 #include "ipctb/sync.h"
 #include "ipctb/shim.h"
 #include "ipctb/limits.h"
+#include "ipctb/registry.h"
+#include "ipctb/lock.h"
+#include "ipctb/decoder.h"
 
 #endif

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "ipctb/chan.h"
+#include "ipctb/common.h"
 #include "ipctb/obj.h"
 
 enum ipctb_scan {

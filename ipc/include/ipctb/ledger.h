@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ipctb/common.h"
 #include "ipctb/leak.h"
 
 /* $IPCTB_LEDGER_DIR (absolute), else "/tmp/ipctb-ledger-<euid>". */

@@ -45,7 +45,7 @@
 #include <sys/ipc.h> /* key_t in every language mode */
 #include <sys/types.h>
 
-#include "ipctb/chan.h"
+#include "ipctb/common.h"
 #include "ipctb/obj.h"
 
 enum ipctb_seg_kind {

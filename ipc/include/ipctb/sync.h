@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 
-#include "ipctb/chan.h"
+#include "ipctb/common.h"
 
 struct ipctb_pmutex {
 	pthread_mutex_t m;

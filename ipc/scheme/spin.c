@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scheme "spin": the smallest correct lock between processes, a
+ * test-and-test-and-set word in the shared state holding the holder's
+ * thread id (0: free). Exclusive only; no recovery: a holder that dies
+ * leaves the lock held, and every later lock times out (the stress
+ * harness checks that promise like any other). Waiters spin a little,
+ * then yield the CPU, and look at the clock between rounds, so a wait
+ * never outlives its timeout by more than one round.
+ *
+ * The stress issue adds the real schemes beside it (pthread robust
+ * mutexes, futexes, SysV and POSIX semaphores, fcntl and flock locks).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "scheme/schemes.h"
+#include "sys/sys.h"
+
+/* Tries between two looks at the clock; each yields the CPU once. */
+#define SPIN_ROUND 64
+
+struct spin_state {
+	_Atomic pid_t holder;
+};
+
+static int spin_init(void *state, const char *name)
+{
+	(void)name;
+	struct spin_state *s = state;
+	atomic_init(&s->holder, 0);
+	return 0;
+}
+
+static bool try_take(struct spin_state *s, pid_t self)
+{
+	pid_t free_ = 0;
+	/* Read first: waiters then share the line instead of bouncing it. */
+	return atomic_load_explicit(&s->holder, memory_order_relaxed) == 0 &&
+	       atomic_compare_exchange_strong_explicit(&s->holder, &free_, self,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int timeout_ms)
+{
+	(void)local, (void)mode; /* READ is WRITE: the scheme is exclusive only */
+	struct spin_state *s = state;
+	pid_t self = gettid();
+	if (try_take(s, self))
+		return 0;
+	if (timeout_ms == 0)
+		return -ETIMEDOUT;
+	struct ipctb__deadline dl;
+	ipctb__deadline_init(&dl, timeout_ms < 0 ? 0 : timeout_ms);
+	for (;;) {
+		for (int i = 0; i < SPIN_ROUND; i++) {
+			if (try_take(s, self))
+				return 0;
+			sched_yield();
+		}
+		if (ipctb__deadline_passed(&dl))
+			return -ETIMEDOUT;
+	}
+}
+
+static int spin_unlock(void *state, void *local, enum ipctb_lock_mode mode)
+{
+	(void)local, (void)mode;
+	struct spin_state *s = state;
+	pid_t self = gettid();
+	/* Only the holder may release: anything else is a caller's bug that a
+	 * harness wants to hear about, not a silent release. */
+	if (!atomic_compare_exchange_strong_explicit(&s->holder, &self, 0, memory_order_release,
+						     memory_order_relaxed))
+		return -EPERM;
+	return 0;
+}
+
+static int spin_destroy(void *state)
+{
+	(void)state; /* nothing outside the region */
+	return 0;
+}
+
+const struct ipctb_lock_ops ipctb__spin_ops = {
+    .abi = IPCTB_ABI_VERSION,
+    .name = "spin",
+    .summary = "test-and-test-and-set word, yields while waiting; unlock by a non-holder "
+	       "is -EPERM",
+    .caps = IPCTB_LOCK_CAP_EXCLUSIVE,
+    .recovery = IPCTB_LOCK_RECOVER_NONE,
+    .broken = NULL,
+    .state_size = sizeof(struct spin_state),
+    .state_align = _Alignof(struct spin_state),
+    .init = spin_init,
+    .lock = spin_lock,
+    .unlock = spin_unlock,
+    .destroy = spin_destroy,
+};
