@@ -42,7 +42,7 @@ static void setup(void)
 	region_size = ipctb__ring_region_size(MAXMSG);
 	region = aligned_alloc(64, region_size);
 	FZ_CHECK(region != NULL);
-	FZ_CHECK(ipctb__lifeline_init(&rc.life) == 0);
+	FZ_CHECK(ipctb_lifeline_init(&rc.life) == 0);
 	rc.seg.kind = IPCTB_SEG_MEMFD;
 	rc.seg.addr = region;
 	rc.seg.size = region_size;

@@ -97,6 +97,7 @@ int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
 		return -EINVAL;
 	const struct ipctb_chan_ops *ops = ipctb_transport_find(transport);
 	if (!ops)
-		return ipctb__detail(-IPCTB_ENOTRANSPORT, "no transport named '%s'", transport);
+		return ipctb_set_errdetail(-IPCTB_ENOTRANSPORT, "no transport named '%s'",
+					   transport);
 	return ipctb_chan_create_ops(ops, opts, out);
 }

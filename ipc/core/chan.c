@@ -44,8 +44,8 @@ int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_c
 	if (opts)
 		o = *opts;
 	if (o.max_msg > ops->max_msg)
-		return ipctb__detail(-EMSGSIZE, "%s: max_msg %zu above the transport's %zu",
-				     ops->name, o.max_msg, ops->max_msg);
+		return ipctb_set_errdetail(-EMSGSIZE, "%s: max_msg %zu above the transport's %zu",
+					   ops->name, o.max_msg, ops->max_msg);
 	if (o.name && (!*o.name || strlen(o.name) >= IPCTB_NAME_MAX - 8))
 		return -EINVAL;
 	struct ipctb_chan *ch = calloc(1, sizeof(*ch));

@@ -38,7 +38,7 @@ static uint64_t rec_size(uint64_t n)
 
 static int corrupt(const char *what)
 {
-	return ipctb__detail(-IPCTB_ECORRUPT, "ring: %s", what);
+	return ipctb_set_errdetail(-IPCTB_ECORRUPT, "ring: %s", what);
 }
 
 size_t ipctb__ring_region_size(size_t max_msg)

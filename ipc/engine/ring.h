@@ -124,7 +124,7 @@ int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap, siz
 struct ipctb__ring_chan {
 	struct ipctb_seg seg;
 	struct ipctb__ring ring;
-	struct ipctb__lifeline life;
+	struct ipctb_lifeline life;
 };
 
 /*
