@@ -8,14 +8,45 @@
 #include <string.h>
 
 #include "ipctb/chan.h"
+#include "ipctb/yield.h"
 #include "tool.h"
+
+/* `ipctb list --sites`: the site table of ipctb/yield.h (yield and wait
+ * sites), as a table or, with json, as a JSON array. */
+static int list_sites(int json)
+{
+	size_t n = ipctb_site_count();
+	if (!json)
+		printf("%-4s %-22s %-28s %s\n", "ID", "SITE", "FILE", "WHAT HAPPENS THERE");
+	else
+		printf("[");
+	for (size_t i = 1; i <= n; i++) {
+		enum ipctb_site s = (enum ipctb_site)i;
+		if (!json) {
+			printf("%-4zu %-22s %-28s %s\n", i, ipctb_site_name(s), ipctb_site_file(s),
+			       ipctb_site_what(s));
+			continue;
+		}
+		printf("%s\n  {\"id\": %zu, \"name\": ", i > 1 ? "," : "", i);
+		ipctb_json_str(stdout, ipctb_site_name(s));
+		printf(", \"file\": ");
+		ipctb_json_str(stdout, ipctb_site_file(s));
+		printf(", \"what\": ");
+		ipctb_json_str(stdout, ipctb_site_what(s));
+		printf("}");
+	}
+	if (json)
+		printf("\n]\n");
+	return IPCTB_EXIT_OK;
+}
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: ipctb list [--names] [--json]\n\n"
+	fprintf(f, "usage: ipctb list [--names | --sites] [--json]\n\n"
 		   "List the registered transports: name, largest message, capabilities\n"
 		   "and a summary.\n\n"
 		   "  --names   only the names, one per line\n"
+		   "  --sites   the yield and wait sites (ipctb/yield.h) instead\n"
 		   "  --json    a JSON array of objects\n"
 		   "  --help    this text\n");
 }
@@ -24,11 +55,12 @@ int ipctb_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"names", no_argument, NULL, 'n'},
+	    {"sites", no_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int names = 0, json = 0, c;
+	int names = 0, json = 0, sites = 0, c;
 	opterr = 0;
 	optind = 1;
 	if (ipctb_tool_full_spelling("list", argc, argv, opts) < 0)
@@ -40,6 +72,9 @@ int ipctb_cmd_list(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			sites = 1;
 			break;
 		case 'h':
 			help(stdout);
@@ -58,6 +93,12 @@ int ipctb_cmd_list(int argc, char **argv)
 		fprintf(stderr, "ipctb list: --names and --json exclude each other\n");
 		return IPCTB_EXIT_USAGE;
 	}
+	if (sites && names) {
+		fprintf(stderr, "ipctb list: --sites and --names exclude each other\n");
+		return IPCTB_EXIT_USAGE;
+	}
+	if (sites)
+		return list_sites(json);
 	size_t n = ipctb_transport_count();
 	char caps[160];
 	if (json)
