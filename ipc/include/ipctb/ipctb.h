@@ -11,5 +11,7 @@
 #include "ipctb/sync.h"
 #include "ipctb/shim.h"
 #include "ipctb/limits.h"
+#include "ipctb/yield.h"
+#include "ipctb/wait.h"
 
 #endif
