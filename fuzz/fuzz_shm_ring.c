@@ -20,10 +20,12 @@
  * each later pop, so the consumer must rely on its own copies of the
  * geometry, read head and tail once, and re-check every length it fetches.
  * In the interleaved build a pop may also carry a peer write that lands
- * inside the pop itself, at one of ring.c's yield points (after head and
- * tail are read, after a record length is read, before head is published):
- * a consumer that fetched a value twice would then copy past its exact-size
- * output buffer, which ASan reports.
+ * inside the pop itself, at one of ring.c's yield sites (ipctb/yield.h:
+ * ring_pop_loaded after head and tail are read, ring_pop_length after a
+ * record length is read, ring_pop_copied before head is published): the
+ * peer is a yield hook installed with ipctb_yield_install() for that one
+ * pop. A consumer that fetched a value twice would then copy past its
+ * exact-size output buffer, which ASan reports.
  */
 #include <errno.h>
 #include <string.h>
@@ -94,9 +96,18 @@ static void poke(uint8_t *region, size_t size, size_t off, const void *v, size_t
 }
 
 #ifdef FZ_INTERLEAVE
-/* The peer write to make inside the next pop, at yield point `site`. */
+/* The sites an input can pick (its 1, 2, 3: kept in this order so that
+ * the corpus keeps its meaning). */
+static const enum ipctb_site mid_sites[3] = {
+    IPCTB_SITE_RING_POP_LOADED,
+    IPCTB_SITE_RING_POP_LENGTH,
+    IPCTB_SITE_RING_POP_COPIED,
+};
+
+/* The peer write to make inside the next pop, at yield site `site`. */
 static struct {
-	int site, kind;
+	enum ipctb_site site;
+	int kind;
 	uint16_t arg;
 	const struct ipctb__ring *ring;
 	uint8_t *region;
@@ -104,8 +115,9 @@ static struct {
 	int fired;
 } mid;
 
-static void mid_pop_write(int site)
+static void mid_pop_write(enum ipctb_site site, void *ctx)
 {
+	(void)ctx;
 	if (site != mid.site || mid.fired)
 		return;
 	mid.fired = 1;
@@ -201,16 +213,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t len = (size_t)-1;
 #ifdef FZ_INTERLEAVE
 			uint8_t w = fz_u8(&in);
-			mid.site = w & 0x80 ? 1 + (w & 3) % 3 : 0;
+			mid.site = w & 0x80 ? mid_sites[(w & 3) % 3] : IPCTB_SITE_NONE;
 			mid.kind = (w >> 2) & 3;
 			mid.arg = fz_u16(&in);
 			mid.ring = &prod;
 			mid.region = region;
 			mid.size = region_size;
 			mid.fired = 0;
-			ipctb__ring_yield = mid.site ? mid_pop_write : NULL;
+			static const struct ipctb_yield_hook peer = {mid_pop_write, NULL};
+			const struct ipctb_yield_hook *was =
+			    ipctb_yield_install(mid.site ? &peer : NULL);
 			int r = ipctb__ring_pop(&cons, out, cap, &len);
-			ipctb__ring_yield = NULL;
+			ipctb_yield_install(was);
 			if (mid.fired)
 				hostile = 1;
 #else

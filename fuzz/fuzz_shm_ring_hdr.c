@@ -18,6 +18,12 @@
  *       4 act as end BOTH/TX/RX (op >> 3)        5 peer writes u32 at
  *         4 * (u8 % 80) of the header            6 peer XORs a u8 into
  *         the data area at u16                   7 recv into a u8-size buffer
+ *     op 5 with the high bit set does not write at once: a u8 more says
+ *     at which yield site (ipctb/yield.h) from then on the write lands,
+ *     the 1st to 8th reached, so that it falls inside a later send or
+ *     receive (between a load and its use, between a waiter raising its
+ *     flag and its re-check, around a wake decision); the peer is a yield
+ *     hook installed with ipctb_yield_install.
  * Every call must return one of the documented results, never crash or
  * over-read, and return within a bound (checked: a wait that ignored its
  * timeout aborts). Deterministic: the clock only checks the bound.
@@ -42,7 +48,7 @@ static void setup(void)
 	region_size = ipctb__ring_region_size(MAXMSG);
 	region = aligned_alloc(64, region_size);
 	FZ_CHECK(region != NULL);
-	FZ_CHECK(ipctb__lifeline_init(&rc.life) == 0);
+	FZ_CHECK(ipctb_lifeline_init(&rc.life) == 0);
 	rc.seg.kind = IPCTB_SEG_MEMFD;
 	rc.seg.addr = region;
 	rc.seg.size = region_size;
@@ -68,6 +74,25 @@ static int recv_ok(int e)
 {
 	return send_ok(e) || e == -EMSGSIZE;
 }
+
+/* The deferred peer write of op 5 (high bit): lands at the `countdown`-th
+ * yield site reached. */
+static struct {
+	int countdown;
+	size_t off;
+	uint32_t v;
+} later;
+
+static void peer_at_site(enum ipctb_site site, void *ctx)
+{
+	(void)site;
+	(void)ctx;
+	if (later.countdown <= 0 || --later.countdown > 0)
+		return;
+	memcpy(region + later.off, &later.v, 4);
+}
+
+static const struct ipctb_yield_hook peer = {peer_at_site, NULL};
 
 /* Blocking calls per input: each may wait its 1 ms timeout. */
 #define MAX_BLOCKING 8
@@ -103,6 +128,12 @@ static void op(struct fz_in *in, uint8_t o)
 		size_t off = 4 * (size_t)(fz_u8(in) % (sizeof(struct ipctb__ring_hdr) / 4));
 		uint32_t v = fz_u16(in);
 		v |= (uint32_t)fz_u16(in) << 16;
+		if (o & 0x80) {
+			later.off = off;
+			later.v = v;
+			later.countdown = 1 + fz_u8(in) % 8;
+			break;
+		}
 		memcpy(region + off, &v, 4);
 		break;
 	}
@@ -141,7 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *x = fz_take(&in, sizeof(struct ipctb__ring_hdr), &got);
 	for (size_t i = 0; i < got; i++)
 		region[i] ^= x[i];
+	later.countdown = 0;
+	const struct ipctb_yield_hook *was = ipctb_yield_install(&peer);
 	for (int ops = 0; in.n > 0 && ops < 256; ops++)
 		op(&in, fz_u8(&in));
+	ipctb_yield_install(was);
 	return 0;
 }

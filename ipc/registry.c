@@ -58,21 +58,21 @@ static bool valid_name(const char *s)
 static int check_head(enum ipctb_kind kind, unsigned abi, const char *name)
 {
 	if (abi != IPCTB_ABI_VERSION)
-		return ipctb__detail(-IPCTB_EABI,
-				     "%s '%.*s': ops table of ABI version %u, this library "
-				     "expects version %u",
-				     kind_names[kind], NAME_MAX_LEN, name ? name : "(no name)", abi,
-				     IPCTB_ABI_VERSION);
+		return ipctb_set_errdetail(-IPCTB_EABI,
+					   "%s '%.*s': ops table of ABI version %u, this library "
+					   "expects version %u",
+					   kind_names[kind], NAME_MAX_LEN,
+					   name ? name : "(no name)", abi, IPCTB_ABI_VERSION);
 	if (!valid_name(name))
-		return ipctb__detail(-EINVAL, "%s name '%.*s' is not [a-z0-9_]{1,%d}",
-				     kind_names[kind], NAME_MAX_LEN, name ? name : "(null)",
-				     NAME_MAX_LEN);
+		return ipctb_set_errdetail(-EINVAL, "%s name '%.*s' is not [a-z0-9_]{1,%d}",
+					   kind_names[kind], NAME_MAX_LEN, name ? name : "(null)",
+					   NAME_MAX_LEN);
 	return 0;
 }
 
 static int missing(enum ipctb_kind kind, const char *name, const char *what)
 {
-	return ipctb__detail(-EINVAL, "%s '%s': %s", kind_names[kind], name, what);
+	return ipctb_set_errdetail(-EINVAL, "%s '%s': %s", kind_names[kind], name, what);
 }
 
 /* Check the name is free and insert, in one critical section. */
@@ -82,14 +82,14 @@ static int insert(enum ipctb_kind kind, const char *name, const void *ops)
 	pthread_mutex_lock(&reg_lock);
 	for (size_t i = 0; i < kinds[kind].n; i++) {
 		if (strcmp(kinds[kind].e[i].name, name) == 0) {
-			r = ipctb__detail(-EEXIST, "%s '%s' is already registered",
-					  kind_names[kind], name);
+			r = ipctb_set_errdetail(-EEXIST, "%s '%s' is already registered",
+						kind_names[kind], name);
 			goto out;
 		}
 	}
 	if (kinds[kind].n == IPCTB_REGISTRY_MAX) {
-		r = ipctb__detail(-ENOSPC, "registry full: %d %ss", IPCTB_REGISTRY_MAX,
-				  kind_names[kind]);
+		r = ipctb_set_errdetail(-ENOSPC, "registry full: %d %ss", IPCTB_REGISTRY_MAX,
+					kind_names[kind]);
 		goto out;
 	}
 	kinds[kind].e[kinds[kind].n++] = (struct entry){.name = name, .ops = ops};
@@ -102,7 +102,7 @@ static int add_transport(const struct ipctb_chan_ops *ops)
 {
 	const enum ipctb_kind k = IPCTB_KIND_TRANSPORT;
 	if (!ops)
-		return ipctb__detail(-EINVAL, "NULL transport table");
+		return ipctb_set_errdetail(-EINVAL, "NULL transport table");
 	int r = check_head(k, ops->abi, ops->name);
 	if (r < 0)
 		return r;
@@ -118,7 +118,7 @@ static int add_scheme(const struct ipctb_lock_ops *ops)
 {
 	const enum ipctb_kind k = IPCTB_KIND_SCHEME;
 	if (!ops)
-		return ipctb__detail(-EINVAL, "NULL scheme table");
+		return ipctb_set_errdetail(-EINVAL, "NULL scheme table");
 	int r = check_head(k, ops->abi, ops->name);
 	if (r < 0)
 		return r;
@@ -138,7 +138,7 @@ static int add_decoder(const struct ipctb_decoder_ops *ops)
 {
 	const enum ipctb_kind k = IPCTB_KIND_DECODER;
 	if (!ops)
-		return ipctb__detail(-EINVAL, "NULL decoder table");
+		return ipctb_set_errdetail(-EINVAL, "NULL decoder table");
 	int r = check_head(k, ops->abi, ops->name);
 	if (r < 0)
 		return r;
@@ -234,6 +234,7 @@ int ipctb_chan_create(const char *transport, const struct ipctb_chan_opts *opts,
 		return -EINVAL;
 	const struct ipctb_chan_ops *ops = ipctb_registry_find(IPCTB_KIND_TRANSPORT, transport);
 	if (!ops)
-		return ipctb__detail(-IPCTB_ENOTRANSPORT, "no transport named '%s'", transport);
+		return ipctb_set_errdetail(-IPCTB_ENOTRANSPORT, "no transport named '%s'",
+					   transport);
 	return ipctb_chan_create_ops(ops, opts, out);
 }

@@ -43,17 +43,17 @@ int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_c
 	/* The registry checks this too; a table handed straight to us has
 	 * not been through it. */
 	if (ops->abi != IPCTB_ABI_VERSION)
-		return ipctb__detail(-IPCTB_EABI,
-				     "transport '%.32s': ops table of ABI version %u, this library "
-				     "expects version %u",
-				     ops->name ? ops->name : "(no name)", ops->abi,
-				     IPCTB_ABI_VERSION);
+		return ipctb_set_errdetail(
+		    -IPCTB_EABI,
+		    "transport '%.32s': ops table of ABI version %u, this library "
+		    "expects version %u",
+		    ops->name ? ops->name : "(no name)", ops->abi, IPCTB_ABI_VERSION);
 	struct ipctb_chan_opts o = {0};
 	if (opts)
 		o = *opts;
 	if (o.max_msg > ops->max_msg)
-		return ipctb__detail(-EMSGSIZE, "%s: max_msg %zu above the transport's %zu",
-				     ops->name, o.max_msg, ops->max_msg);
+		return ipctb_set_errdetail(-EMSGSIZE, "%s: max_msg %zu above the transport's %zu",
+					   ops->name, o.max_msg, ops->max_msg);
 	if (o.name && (!*o.name || strlen(o.name) >= IPCTB_NAME_MAX - 8))
 		return -EINVAL;
 	struct ipctb_chan *ch = calloc(1, sizeof(*ch));

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipctb/impl.h"
 #include "ipctb/ipctb.h"
 #include "ipctb/leak.h"
 
@@ -22,9 +23,9 @@
 uint32_t ipctb__crc32c_table(uint32_t crc, const void *buf, size_t len);
 int ipctb__crc32c_hw(void);
 
-/* Set the thread's error detail (printf-style); returns err unchanged
- * (error.c). ipctb_chan_create_ops clears it before each create. */
-int ipctb__detail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The thread's error detail is set with ipctb_set_errdetail (public, in
+ * ipctb/impl.h; error.c); ipctb_chan_create_ops clears it before each
+ * create. */
 void ipctb__detail_clear(void);
 
 /*

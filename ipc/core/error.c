@@ -32,7 +32,7 @@ const char *ipctb_strerror(int err)
 
 static _Thread_local char detail[512];
 
-int ipctb__detail(int err, const char *fmt, ...)
+int ipctb_set_errdetail(int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

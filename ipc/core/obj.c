@@ -110,7 +110,8 @@ int ipctb_unique_name(char *buf, size_t len, const char *lead, const char *tag)
 {
 	static atomic_uint counter;
 	if (tag && !tag_ok(tag))
-		return ipctb__detail(-EINVAL, "name tag '%.40s' is not [A-Za-z0-9_-]{1,32}", tag);
+		return ipctb_set_errdetail(-EINVAL, "name tag '%.40s' is not [A-Za-z0-9_-]{1,32}",
+					   tag);
 	unsigned n = atomic_fetch_add(&counter, 1);
 	/* The random part makes a name unguessable, so another user cannot
 	 * plant it in advance to make our create fail with EEXIST. */
@@ -208,8 +209,8 @@ int ipctb__create_named(char *name, size_t len, bool given, const char *lead, co
 			return r;
 	}
 	/* Eight random 32-bit names all taken is no accident. */
-	return ipctb__detail(-EEXIST, "%s: %d fresh names were all taken (last %s): planted?", what,
-			     IPCTB_NAME_TRIES, name);
+	return ipctb_set_errdetail(-EEXIST, "%s: %d fresh names were all taken (last %s): planted?",
+				   what, IPCTB_NAME_TRIES, name);
 }
 
 /* Characters of the name grammar (ipctb/obj.h). */

@@ -48,7 +48,7 @@ static ssize_t put(struct ipctb__fdchan *c, const void *p, size_t n)
  * *done says how far it got in every case.
  */
 static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, size_t *done,
-		   bool nonblock, bool lazy, const struct ipctb__deadline *dl)
+		   bool nonblock, bool lazy, const struct ipctb_deadline *dl)
 {
 	size_t total = 0;
 	for (int i = 0; i < nseg; i++)
@@ -66,7 +66,7 @@ static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, siz
 		if (w == 0)
 			return -EIO; /* no progress and no reason: never loop on it */
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(dl, nonblock ? IPCTB_NONBLOCK : 0);
+			int e = ipctb_eintr_retry(dl, nonblock ? IPCTB_NONBLOCK : 0);
 			if (e < 0)
 				return e;
 			continue;
@@ -74,7 +74,7 @@ static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, siz
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (nonblock || (lazy && *done > 0))
 				return -EAGAIN;
-			int r = ipctb__wait_fd(c->wfd, POLLOUT, -1, dl);
+			int r = ipctb_wait_fd(IPCTB_SITE_FDSTREAM_WRITE, c->wfd, POLLOUT, -1, dl);
 			if (r < 0)
 				return r;
 			continue;
@@ -89,7 +89,7 @@ static bool has_pending(const struct ipctb__fdchan *c)
 	return c->pend_off < c->pend_len;
 }
 
-static int flush(struct ipctb__fdchan *c, bool nonblock, const struct ipctb__deadline *dl)
+static int flush(struct ipctb__fdchan *c, bool nonblock, const struct ipctb_deadline *dl)
 {
 	if (!has_pending(c))
 		return 0;
@@ -147,7 +147,7 @@ static bool tcp_peer_gone(const struct ipctb__fdchan *c)
  * becomes pending output, which recv pushes as it reads.
  */
 static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len, bool nb, bool lazy,
-		      const struct ipctb__deadline *dl)
+		      const struct ipctb_deadline *dl)
 {
 	uint8_t small[SMALL_FRAME];
 	uint8_t hdr[IPCTB_FRAME_HDR];
@@ -192,8 +192,8 @@ int ipctb__fds_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 		return -EBADF;
 	if (c->tx_err)
 		return c->tx_err;
-	struct ipctb__deadline dl;
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	struct ipctb_deadline dl;
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	bool nb = flags & IPCTB_NONBLOCK;
 	bool lazy = ch->end == IPCTB_END_BOTH && c->rfd >= 0;
 	if (c->sock)
@@ -254,8 +254,8 @@ static void flush_own(struct ipctb_chan *ch, struct ipctb__fdchan *c)
 {
 	if (ch->end != IPCTB_END_BOTH || c->wfd < 0 || !has_pending(c))
 		return;
-	struct ipctb__deadline now;
-	ipctb__deadline_init(&now, 0);
+	struct ipctb_deadline now;
+	ipctb_deadline_init(&now, 0);
 	if (c->sock) {
 		(void)flush(c, true, &now);
 		return;
@@ -276,8 +276,8 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 	int r = rx_alloc(c, ch->max_msg);
 	if (r < 0)
 		return r;
-	struct ipctb__deadline dl;
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	struct ipctb_deadline dl;
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		if (c->st_start < c->st_end) {
 			size_t used = 0;
@@ -306,7 +306,7 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 		if (n == 0 || errno == ECONNRESET)
 			return -EPIPE;
 		if (errno == EINTR) {
-			if ((r = ipctb__eintr_retry(&dl, flags)) < 0)
+			if ((r = ipctb_eintr_retry(&dl, flags)) < 0)
 				return r;
 			continue;
 		}
@@ -314,7 +314,7 @@ int ipctb__fds_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
-		r = ipctb__wait_fd(c->rfd, POLLIN, -1, &dl);
+		r = ipctb_wait_fd(IPCTB_SITE_FDSTREAM_READ, c->rfd, POLLIN, -1, &dl);
 		if (r < 0)
 			return r;
 	}
@@ -357,8 +357,8 @@ static void absorb_pending(struct ipctb_chan *ch, struct ipctb__fdchan *c)
 		return;
 	/* TCP may still have our data in flight on loopback, so EAGAIN is
 	 * not the last word there: give it a bounded wait. */
-	struct ipctb__deadline dl;
-	ipctb__deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
+	struct ipctb_deadline dl;
+	ipctb_deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
 	for (;;) {
 		if (stage_room(c, IPCTB__FDS_STAGE) < 0)
 			return;
@@ -370,13 +370,14 @@ static void absorb_pending(struct ipctb_chan *ch, struct ipctb__fdchan *c)
 		if (n == 0)
 			break;
 		if (errno == EINTR) {
-			if (ipctb__eintr_retry(&dl, 0) < 0)
+			if (ipctb_eintr_retry(&dl, 0) < 0)
 				return;
 			continue;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return;
-		if (!c->tcp || ipctb__wait_fd(c->rfd, POLLIN, -1, &dl) < 0)
+		if (!c->tcp ||
+		    ipctb_wait_fd(IPCTB_SITE_FDSTREAM_DRAIN, c->rfd, POLLIN, -1, &dl) < 0)
 			return;
 	}
 	size_t rest = c->pend_len - c->pend_off;
@@ -419,9 +420,9 @@ void ipctb__fds_close(struct ipctb_chan *ch)
 		/* Our reader may be in another process: give it the rest of
 		 * the frame, bounded. With both ends here nobody else reads,
 		 * so one try is all that makes sense. */
-		struct ipctb__deadline dl;
+		struct ipctb_deadline dl;
 		bool both = ch->end == IPCTB_END_BOTH;
-		ipctb__deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
+		ipctb_deadline_init(&dl, ch->timeout_ms > 0 ? ch->timeout_ms : CLOSE_FLUSH_MS);
 		struct ipctb__sigpipe sp;
 		if (!c->sock)
 			ipctb__sigpipe_block(&sp);

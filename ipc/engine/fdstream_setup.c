@@ -162,8 +162,8 @@ static int is_our_peer(int afd, int cfd, int family)
 int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd, const struct sockaddr *a,
 			    socklen_t alen, int timeout_ms)
 {
-	struct ipctb__deadline dl;
-	ipctb__deadline_init(&dl, timeout_ms > 0 ? timeout_ms : CONNECT_MS);
+	struct ipctb_deadline dl;
+	ipctb_deadline_init(&dl, timeout_ms > 0 ? timeout_ms : CONNECT_MS);
 	int cfd, afd = -1, r;
 
 	IPCTB__NOINTR(
@@ -193,14 +193,14 @@ int ipctb__fds_connect_pair(struct ipctb__fdchan *c, int lfd, const struct socka
 			r = -errno;
 			goto fail;
 		}
-		r = ipctb__wait_fd(lfd, POLLIN, -1, &dl);
+		r = ipctb_wait_fd(IPCTB_SITE_FDSTREAM_ACCEPT, lfd, POLLIN, -1, &dl);
 		if (r < 0)
 			goto fail;
 	}
 	if (inprogress) {
 		/* Accepted means the handshake is done; SO_ERROR confirms
 		 * that our side saw it end well too. */
-		r = ipctb__wait_fd(cfd, POLLOUT, -1, &dl);
+		r = ipctb_wait_fd(IPCTB_SITE_FDSTREAM_CONNECT, cfd, POLLOUT, -1, &dl);
 		if (r < 0)
 			goto fail;
 		int err = 0;

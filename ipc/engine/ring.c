@@ -8,6 +8,10 @@
  * the record, and release-stores head after copying it out, which the
  * producer acquire-loads before reusing the space. The channel built on
  * it (ring_chan.c) adds waiting, with futex words and no lock.
+ *
+ * Yield sites (ipctb/yield.h) sit between each fetch from the shared region
+ * and its use, and around each publish: a hostile-peer harness or a
+ * scheduler runs there, and with no hook installed each costs one branch.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,7 +49,7 @@ static uint64_t rec_size(uint64_t n)
 
 static int corrupt(const char *what)
 {
-	return ipctb__detail(-IPCTB_ECORRUPT, "ring: %s", what);
+	return ipctb_set_errdetail(-IPCTB_ECORRUPT, "ring: %s", what);
 }
 
 size_t ipctb__ring_region_size(size_t max_msg)
@@ -141,6 +145,7 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 		return -EMSGSIZE;
 	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_acquire);
+	ipctb_yield(IPCTB_SITE_RING_PUSH_LOADED);
 	int e = positions(r, head, tail);
 	if (e < 0)
 		return e;
@@ -157,20 +162,19 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 		memcpy(r->data + off, buf, first);
 	if (len > first)
 		memcpy(r->data, (const unsigned char *)buf + first, len - first);
+	ipctb_yield(IPCTB_SITE_RING_PUSH_WRITTEN);
 	atomic_store_explicit(&r->h->tail, tail + need, PUBLISH_ORDER);
+	ipctb_yield(IPCTB_SITE_RING_PUSH_PUBLISHED);
 	return 0;
 }
 
-void (*ipctb__ring_yield)(int site);
-
 /* Every value taken from the shared region is fetched once into a local
- * and checked there; the yield points let a harness prove it. */
+ * and checked there; the yield sites let a harness prove it. */
 int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *len)
 {
 	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_acquire);
-	if (ipctb__ring_yield)
-		ipctb__ring_yield(IPCTB__RING_AT_POSITIONS);
+	ipctb_yield(IPCTB_SITE_RING_POP_LOADED);
 	int e = positions(r, head, tail);
 	if (e < 0)
 		return e;
@@ -180,8 +184,7 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 	uint64_t mask = r->cap - 1, off = head & mask;
 	uint32_t n;
 	memcpy(&n, r->data + off, 4);
-	if (ipctb__ring_yield)
-		ipctb__ring_yield(IPCTB__RING_AT_LENGTH);
+	ipctb_yield(IPCTB_SITE_RING_POP_LENGTH);
 	if (n > r->max_msg)
 		return corrupt("record length exceeds max_msg");
 	uint64_t need = rec_size(n);
@@ -204,9 +207,9 @@ int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *
 		if (n > first)
 			memcpy((unsigned char *)out + first, r->data, n - first);
 	}
-	if (ipctb__ring_yield)
-		ipctb__ring_yield(IPCTB__RING_AT_PUBLISH);
+	ipctb_yield(IPCTB_SITE_RING_POP_COPIED);
 	atomic_store_explicit(&r->h->head, head + need, memory_order_release);
+	ipctb_yield(IPCTB_SITE_RING_POP_PUBLISHED);
 	return n <= cap ? 0 : -EMSGSIZE;
 }
 

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipctb/yield.h"
 #include "sys/sys.h"
 
 #define IPCTB__RING_MAGIC 0x474e495242435049ull /* "IPCBRING" */
@@ -96,15 +97,12 @@ int ipctb__ring_validate(const struct ipctb__ring *r);
  */
 int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len);
 /*
- * Yield points inside ipctb__ring_pop, between its fetches from the shared
- * region: after it read head and tail, after it read a record's length, and
- * before it publishes the new head. NULL in normal use; a fuzz harness sets
- * it to play a peer that writes between two fetches, so that a double
- * fetch (re-reading a length after checking it) is caught.
+ * Push and pop call ipctb_yield() (ipctb/yield.h) between their fetches
+ * from the shared region and around their publishes (sites
+ * IPCTB_SITE_RING_PUSH_* and IPCTB_SITE_RING_POP_*): a fuzz harness installs
+ * a hook there to play a peer that writes between two fetches, so that a
+ * double fetch (re-reading a length after checking it) is caught.
  */
-enum { IPCTB__RING_AT_POSITIONS = 1, IPCTB__RING_AT_LENGTH = 2, IPCTB__RING_AT_PUBLISH = 3 };
-extern void (*ipctb__ring_yield)(int site);
-
 int ipctb__ring_pop(const struct ipctb__ring *r, void *out, size_t cap, size_t *len);
 
 /*
@@ -126,7 +124,7 @@ int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap, siz
 struct ipctb__ring_chan {
 	struct ipctb_seg seg;
 	struct ipctb__ring ring;
-	struct ipctb__lifeline life;
+	struct ipctb_lifeline life;
 };
 
 /*

@@ -73,28 +73,28 @@ static int truncated(struct ipctb__ring_chan *rc)
 	int e = ipctb_seg_check(&rc->seg);
 	if (e < 0)
 		return e;
-	return ipctb__detail(-IPCTB_ETRUNCATED, "ring: futex word beyond the end of the object "
-						"(truncated by a peer)");
+	return ipctb_set_errdetail(-IPCTB_ETRUNCATED,
+				   "ring: futex word beyond the end of the object "
+				   "(truncated by a peer)");
 }
 
-/* Sleep while *w == val, at most ms. 0 when woken, when the word differs
- * or on EINTR (the caller re-checks and retries within its deadline),
+/* Sleep while *w == val, at most ms, through the wait layer (site names
+ * the slice or the grace wait). 0 when woken, when the word differs or on
+ * EINTR (the caller re-checks and retries within its deadline),
  * -ETIMEDOUT when the slice ran out. */
-static int futex_sleep(struct ipctb__ring_chan *rc, _Atomic uint32_t *w, uint32_t val, int ms)
+static int futex_sleep(struct ipctb__ring_chan *rc, enum ipctb_site site, _Atomic uint32_t *w,
+		       uint32_t val, int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, val, &ts, NULL, 0) == 0)
+	int e = ipctb__wait_futex(site, w, val, ms);
+	switch (e) {
+	case 0:
+	case -EAGAIN:
+	case -EINTR:
 		return 0;
-	switch (errno) {
-	case EAGAIN:
-	case EINTR:
-		return 0;
-	case ETIMEDOUT:
-		return -ETIMEDOUT;
-	case EFAULT:
+	case -EFAULT:
 		return truncated(rc);
 	default:
-		return -errno;
+		return e;
 	}
 }
 
@@ -110,6 +110,7 @@ static int futex_wake_all(struct ipctb__ring_chan *rc, _Atomic uint32_t *w)
 static int wake(struct ipctb__ring_chan *rc, struct waitq q)
 {
 	atomic_thread_fence(memory_order_seq_cst);
+	ipctb_yield(IPCTB_SITE_RING_WAKE_DECIDE);
 #ifdef IPCTB__RING_BROKEN_NO_WAKE
 	/* The broken twin of the negative control: the peer is never woken,
 	 * it finds the data (or room) only when its slice times out. */
@@ -121,7 +122,9 @@ static int wake(struct ipctb__ring_chan *rc, struct waitq q)
 	    !atomic_exchange_explicit(q.sleeps, 0, memory_order_relaxed))
 		return 0;
 	atomic_fetch_add_explicit(q.seq, 1, memory_order_release);
-	return futex_wake_all(rc, q.seq);
+	int e = futex_wake_all(rc, q.seq);
+	ipctb_yield(IPCTB_SITE_RING_WAKE_SENT);
+	return e;
 #endif
 }
 
@@ -159,9 +162,9 @@ static int classify_timeout(const struct want *w, struct waitq q, uint32_t seq)
 {
 	if (atomic_load_explicit(q.seq, memory_order_acquire) != seq)
 		return 0;
-	int e = futex_sleep(w->rc, q.seq, seq, GRACE_MS);
+	int e = futex_sleep(w->rc, IPCTB_SITE_RING_GRACE, q.seq, seq, GRACE_MS);
 	if (e == -ETIMEDOUT && atomic_load_explicit(q.seq, memory_order_acquire) == seq &&
-	    ready(w) == READY_YES && !ipctb__lifeline_peer_gone(&w->rc->life, w->ch->end))
+	    ready(w) == READY_YES && !ipctb_lifeline_peer_gone(&w->rc->life, w->ch->end))
 		atomic_fetch_add_explicit(&lost_wakeups, 1, memory_order_relaxed);
 	return e == -ETIMEDOUT ? 0 : e;
 }
@@ -169,14 +172,14 @@ static int classify_timeout(const struct want *w, struct waitq q, uint32_t seq)
 /* One round of waiting for w: a bounded spin, then one futex slice. 0
  * means "look again" (the caller re-checks everything), -ETIMEDOUT that
  * the deadline passed, or an error. */
-static int wait_once(const struct want *w, struct waitq q, const struct ipctb__deadline *d)
+static int wait_once(const struct want *w, struct waitq q, const struct ipctb_deadline *d)
 {
 	/* The deadline first: a peer that flips the header so that the
 	 * condition looks true here and false to the caller must not keep
 	 * the call going past it. */
 	int slice = WAIT_SLICE_MS;
 	if (!d->forever) {
-		int left = ipctb__deadline_left(d);
+		int left = ipctb_deadline_left(d);
 		if (left == 0)
 			return -ETIMEDOUT;
 		if (left < slice)
@@ -188,10 +191,12 @@ static int wait_once(const struct want *w, struct waitq q, const struct ipctb__d
 	uint32_t seq = atomic_load_explicit(q.seq, memory_order_acquire);
 	atomic_store_explicit(q.sleeps, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
+	ipctb_yield(IPCTB_SITE_RING_WAIT_ARMED);
 	int r = ready(w), e = 0;
 	if (r == READY_NO)
-		e = futex_sleep(w->rc, q.seq, seq, slice);
+		e = futex_sleep(w->rc, IPCTB_SITE_RING_SLEEP, q.seq, seq, slice);
 	atomic_store_explicit(q.sleeps, 0, memory_order_relaxed);
+	ipctb_yield(IPCTB_SITE_RING_WAIT_WOKEN);
 	if (e == -ETIMEDOUT && ready(w) == READY_YES)
 		return classify_timeout(w, q, seq);
 	return e == -ETIMEDOUT ? 0 : e;
@@ -203,7 +208,7 @@ int ipctb__ring_chan_create(struct ipctb_chan *ch, enum ipctb_seg_kind kind,
 	struct ipctb__ring_chan *rc = calloc(1, sizeof(*rc));
 	if (!rc)
 		return -ENOMEM;
-	int e = ipctb__lifeline_init(&rc->life);
+	int e = ipctb_lifeline_init(&rc->life);
 	if (e < 0) {
 		free(rc);
 		return e;
@@ -228,7 +233,7 @@ fail_seg:
 	ipctb_seg_detach(&rc->seg);
 	ipctb_seg_destroy(&rc->seg);
 fail_life:
-	ipctb__lifeline_close(&rc->life);
+	ipctb_lifeline_close(&rc->life);
 	free(rc);
 	return e;
 }
@@ -236,7 +241,7 @@ fail_life:
 int ipctb__ring_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct ipctb__ring_chan *rc = ch->impl;
-	return ipctb__lifeline_set_end(&rc->life, end);
+	return ipctb_lifeline_set_end(&rc->life, end);
 }
 
 /* The peer is gone: it closed its end or its process is dead. */
@@ -246,7 +251,7 @@ static bool peer_gone(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
 	    ch->end == IPCTB_END_TX ? &rc->ring.h->rx_closed : &rc->ring.h->tx_closed;
 	if (ch->end != IPCTB_END_BOTH && atomic_load_explicit(flag, memory_order_acquire))
 		return true;
-	return ipctb__lifeline_peer_gone(&rc->life, ch->end);
+	return ipctb_lifeline_peer_gone(&rc->life, ch->end);
 }
 
 /* An error seen after touching the segment: when the SIGBUS guard fired
@@ -268,8 +273,8 @@ static int sane(struct ipctb__ring_chan *rc)
 int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	struct ipctb__ring_chan *rc = ch->impl;
-	struct ipctb__deadline d;
-	ipctb__deadline_init(&d, ch->timeout_ms);
+	struct ipctb_deadline d;
+	ipctb_deadline_init(&d, ch->timeout_ms);
 	/* A record's size, as ring.c lays it out: room the wait needs. */
 	struct want w = {ch, rc, (4 + (uint64_t)len + 7) & ~(uint64_t)7};
 	for (;;) {
@@ -291,8 +296,8 @@ int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, in
 int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct ipctb__ring_chan *rc = ch->impl;
-	struct ipctb__deadline d;
-	ipctb__deadline_init(&d, ch->timeout_ms);
+	struct ipctb_deadline d;
+	ipctb_deadline_init(&d, ch->timeout_ms);
 	struct want w = {ch, rc, 0};
 	bool gone = false;
 	for (;;) {
@@ -352,7 +357,7 @@ void ipctb__ring_chan_close(struct ipctb_chan *ch)
 		return;
 	if (ch->end != IPCTB_END_BOTH && ipctb_seg_check(&rc->seg) == 0)
 		announce_close(ch, rc);
-	ipctb__lifeline_close(&rc->life);
+	ipctb_lifeline_close(&rc->life);
 	ipctb_seg_detach(&rc->seg);
 	free(rc);
 }

@@ -70,17 +70,17 @@ static int sysv_check_limits(size_t size)
 	int n = ipctb_sysv_count("shm");
 	if (n >= 0 && ipctb_limit_get(IPCTB_LIMIT_SHMMNI, &mni) == 0 &&
 	    (unsigned long long)n + 1 > mni)
-		return ipctb__detail(-IPCTB_ELIMIT,
-				     "shm segments: %d + 1 exceeds SHMMNI = %llu (%s)", n, mni,
-				     ipctb_limit_path(IPCTB_LIMIT_SHMMNI));
+		return ipctb_set_errdetail(-IPCTB_ELIMIT,
+					   "shm segments: %d + 1 exceeds SHMMNI = %llu (%s)", n,
+					   mni, ipctb_limit_path(IPCTB_LIMIT_SHMMNI));
 	size_t pg = page_size();
 	long long used = sysv_pages_used(pg);
 	unsigned long long need = (size + pg - 1) / pg;
 	if (used >= 0 && ipctb_limit_get(IPCTB_LIMIT_SHMALL, &all) == 0 &&
 	    (unsigned long long)used + need > all)
-		return ipctb__detail(-IPCTB_ELIMIT,
-				     "shm pages: %lld in use + %llu exceeds SHMALL = %llu (%s)",
-				     used, need, all, ipctb_limit_path(IPCTB_LIMIT_SHMALL));
+		return ipctb_set_errdetail(
+		    -IPCTB_ELIMIT, "shm pages: %lld in use + %llu exceeds SHMALL = %llu (%s)", used,
+		    need, all, ipctb_limit_path(IPCTB_LIMIT_SHMALL));
 	return 0;
 }
 
@@ -97,8 +97,8 @@ static int reserve_pages(int fd, size_t size, const char *what)
 		e = posix_fallocate(fd, 0, (off_t)size);
 	while (e == EINTR);
 	if (e == ENOSPC)
-		return ipctb__detail(-ENOSPC, "%s: no room for %zu bytes (posix_fallocate)", what,
-				     size);
+		return ipctb_set_errdetail(-ENOSPC, "%s: no room for %zu bytes (posix_fallocate)",
+					   what, size);
 	return -e;
 }
 
@@ -119,8 +119,8 @@ static int populate(void *p, size_t size)
 	if (e == 0 || e == EINVAL)
 		return 0;
 	if (e == EFAULT || e == ENOMEM)
-		return ipctb__detail(-ENOSPC, "sysv shm: cannot back %zu bytes (madvise: %s)", size,
-				     strerror(e));
+		return ipctb_set_errdetail(-ENOSPC, "sysv shm: cannot back %zu bytes (madvise: %s)",
+					   size, strerror(e));
 	return -e;
 }
 
@@ -277,7 +277,7 @@ int ipctb_seg_create(struct ipctb_seg *seg, enum ipctb_seg_kind kind, size_t siz
 
 static int too_small(unsigned long long have, size_t want)
 {
-	return ipctb__detail(-IPCTB_ESIZE, "segment has %llu bytes, %zu needed", have, want);
+	return ipctb_set_errdetail(-IPCTB_ESIZE, "segment has %llu bytes, %zu needed", have, want);
 }
 
 int ipctb_seg_attach_sysv(struct ipctb_seg *seg, int shmid, size_t min_size)

@@ -151,7 +151,7 @@ static int arm(struct ipctb_seg *seg)
 		armed++;
 		return 0;
 	}
-	return ipctb__detail(-ENOSPC, "SIGBUS guard: all %d slots in use", GUARD_SLOTS);
+	return ipctb_set_errdetail(-ENOSPC, "SIGBUS guard: all %d slots in use", GUARD_SLOTS);
 }
 
 int ipctb_seg_guard(struct ipctb_seg *seg)
@@ -184,8 +184,8 @@ void ipctb_seg_unguard(struct ipctb_seg *seg)
 int ipctb_seg_check(const struct ipctb_seg *seg)
 {
 	if (seg && seg->truncated)
-		return ipctb__detail(-IPCTB_ETRUNCATED,
-				     "segment at %p (%zu bytes) was truncated by a peer", seg->addr,
-				     seg->size);
+		return ipctb_set_errdetail(-IPCTB_ETRUNCATED,
+					   "segment at %p (%zu bytes) was truncated by a peer",
+					   seg->addr, seg->size);
 	return 0;
 }

@@ -74,7 +74,7 @@ int ipctb_pmutex_init(struct ipctb_pmutex *m)
 	return -r;
 }
 
-int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
+static int pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
 {
 	/* pthread mutex calls never fail with EINTR: nothing to retry. */
 	if (timeout_ms <= 0)
@@ -105,6 +105,18 @@ int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
 	struct timespec at = abs_after(CLOCK_MONOTONIC, timeout_ms);
 	return -pthread_mutex_clocklock(&m->m, CLOCK_MONOTONIC, &at);
 #endif
+}
+
+/* The public waits go through the wait layer (sys/wait.c) as one wait
+ * each, whatever polling the tsan build does inside. */
+int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
+{
+	struct ipctb__wait w = {.info = {.kind = IPCTB_WAIT_MUTEX,
+					 .site = IPCTB_SITE_PMUTEX_LOCK,
+					 .object = -1,
+					 .addr = &m->m}};
+	ipctb__wait_enter_ms(&w, timeout_ms);
+	return ipctb__wait_leave(&w, pmutex_lock(m, timeout_ms));
 }
 
 int ipctb_pmutex_consistent(struct ipctb_pmutex *m)
@@ -139,11 +151,20 @@ int ipctb_pcond_init(struct ipctb_pcond *c)
 
 int ipctb_pcond_wait(struct ipctb_pcond *c, struct ipctb_pmutex *m, int timeout_ms)
 {
-	if (timeout_ms <= 0)
-		return -pthread_cond_wait(&c->c, &m->m);
-	/* The condattr clock is CLOCK_MONOTONIC (see ipctb_pcond_init). */
-	struct timespec at = abs_after(CLOCK_MONOTONIC, timeout_ms);
-	return -pthread_cond_timedwait(&c->c, &m->m, &at);
+	struct ipctb__wait w = {.info = {.kind = IPCTB_WAIT_CONDVAR,
+					 .site = IPCTB_SITE_PCOND_WAIT,
+					 .object = -1,
+					 .addr = &c->c}};
+	ipctb__wait_enter_ms(&w, timeout_ms);
+	int r;
+	if (timeout_ms <= 0) {
+		r = -pthread_cond_wait(&c->c, &m->m);
+	} else {
+		/* The condattr clock is CLOCK_MONOTONIC (see ipctb_pcond_init). */
+		struct timespec at = abs_after(CLOCK_MONOTONIC, timeout_ms);
+		r = -pthread_cond_timedwait(&c->c, &m->m, &at);
+	}
+	return ipctb__wait_leave(&w, r);
 }
 
 int ipctb_pcond_signal(struct ipctb_pcond *c)
@@ -167,7 +188,7 @@ int ipctb_pcond_destroy(struct ipctb_pcond *c)
 
 /* Wait on any sem_t with a timeout, retrying EINTR (with the same
  * absolute deadline, so retries do not stretch the wait). */
-static int sem_wait_ms(sem_t *s, int timeout_ms)
+static int sem_wait_raw(sem_t *s, int timeout_ms)
 {
 	int r;
 	if (timeout_ms <= 0) {
@@ -190,6 +211,15 @@ static int sem_wait_ms(sem_t *s, int timeout_ms)
 	return r < 0 ? -errno : 0;
 }
 
+/* The same, as one wait of the wait layer at site. */
+static int sem_wait_ms(enum ipctb_site site, sem_t *s, int timeout_ms)
+{
+	struct ipctb__wait w = {
+	    .info = {.kind = IPCTB_WAIT_SEM, .site = site, .object = -1, .addr = s}};
+	ipctb__wait_enter_ms(&w, timeout_ms);
+	return ipctb__wait_leave(&w, sem_wait_raw(s, timeout_ms));
+}
+
 int ipctb_psem_init(struct ipctb_psem *s, unsigned value)
 {
 	return sem_init(&s->s, SYNC_SEM_PSHARED, value) < 0 ? -errno : 0;
@@ -197,7 +227,7 @@ int ipctb_psem_init(struct ipctb_psem *s, unsigned value)
 
 int ipctb_psem_wait(struct ipctb_psem *s, int timeout_ms)
 {
-	return sem_wait_ms(&s->s, timeout_ms);
+	return sem_wait_ms(IPCTB_SITE_PSEM_WAIT, &s->s, timeout_ms);
 }
 
 int ipctb_psem_trywait(struct ipctb_psem *s)
@@ -237,15 +267,15 @@ static int nsem_fix_mode(const char *name)
 	snprintf(leaf, sizeof(leaf), "sem.%s", name + 1);
 	int dfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return ipctb__detail(-errno,
-				     "named semaphore: cannot open /dev/shm to set its mode");
+		return ipctb_set_errdetail(-errno,
+					   "named semaphore: cannot open /dev/shm to set its mode");
 	struct stat d, st;
 	int r = 0;
 	if (fstat(dfd, &d) < 0 || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -errno;
 	else if (!(d.st_mode & S_ISVTX) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
-		r = ipctb__detail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod",
-				  leaf);
+		r = ipctb_set_errdetail(-EPERM, "named semaphore: /dev/shm/%s is not ours to chmod",
+					leaf);
 	else if (fchmodat(dfd, leaf, 0600, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -errno;
 	close(dfd);
@@ -313,7 +343,7 @@ int ipctb_nsem_wait(struct ipctb_nsem *n, int timeout_ms)
 {
 	if (!n->s)
 		return -EBADF;
-	return sem_wait_ms(n->s, timeout_ms);
+	return sem_wait_ms(IPCTB_SITE_NSEM_WAIT, n->s, timeout_ms);
 }
 
 int ipctb_nsem_post(struct ipctb_nsem *n)

@@ -54,15 +54,15 @@ static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int ti
 		return 0;
 	if (timeout_ms == 0)
 		return -ETIMEDOUT;
-	struct ipctb__deadline dl;
-	ipctb__deadline_init(&dl, timeout_ms < 0 ? 0 : timeout_ms);
+	struct ipctb_deadline dl;
+	ipctb_deadline_init(&dl, timeout_ms < 0 ? 0 : timeout_ms);
 	for (;;) {
 		for (int i = 0; i < SPIN_ROUND; i++) {
 			if (try_take(s, self))
 				return 0;
 			sched_yield();
 		}
-		if (ipctb__deadline_passed(&dl))
+		if (ipctb_deadline_passed(&dl))
 			return -ETIMEDOUT;
 	}
 }

@@ -21,18 +21,18 @@ static int pipe_cloexec(int p[2])
 	return 0;
 }
 
-int ipctb__lifeline_init(struct ipctb__lifeline *l)
+int ipctb_lifeline_init(struct ipctb_lifeline *l)
 {
 	l->tx[0] = l->tx[1] = l->rx[0] = l->rx[1] = -1;
 	int r = pipe_cloexec(l->tx);
 	if (r == 0)
 		r = pipe_cloexec(l->rx);
 	if (r < 0)
-		ipctb__lifeline_close(l);
+		ipctb_lifeline_close(l);
 	return r;
 }
 
-int ipctb__lifeline_set_end(struct ipctb__lifeline *l, enum ipctb_end end)
+int ipctb_lifeline_set_end(struct ipctb_lifeline *l, enum ipctb_end end)
 {
 	/* Each end keeps its own write side alive and the read side of its
 	 * peer's; everything else goes, or a dead peer would look alive. */
@@ -48,7 +48,7 @@ int ipctb__lifeline_set_end(struct ipctb__lifeline *l, enum ipctb_end end)
 	return 0;
 }
 
-int ipctb__lifeline_peer_fd(const struct ipctb__lifeline *l, enum ipctb_end end)
+int ipctb_lifeline_peer_fd(const struct ipctb_lifeline *l, enum ipctb_end end)
 {
 	if (end == IPCTB_END_TX)
 		return l->rx[0];
@@ -57,9 +57,9 @@ int ipctb__lifeline_peer_fd(const struct ipctb__lifeline *l, enum ipctb_end end)
 	return -1;
 }
 
-bool ipctb__lifeline_peer_gone(const struct ipctb__lifeline *l, enum ipctb_end end)
+bool ipctb_lifeline_peer_gone(const struct ipctb_lifeline *l, enum ipctb_end end)
 {
-	int fd = ipctb__lifeline_peer_fd(l, end);
+	int fd = ipctb_lifeline_peer_fd(l, end);
 	if (fd < 0)
 		return false;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -70,7 +70,7 @@ bool ipctb__lifeline_peer_gone(const struct ipctb__lifeline *l, enum ipctb_end e
 	return r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-void ipctb__lifeline_close(struct ipctb__lifeline *l)
+void ipctb_lifeline_close(struct ipctb_lifeline *l)
 {
 	ipctb__close_fd(&l->tx[0]);
 	ipctb__close_fd(&l->tx[1]);
@@ -135,9 +135,9 @@ int ipctb__size_sndbuf(int fd, size_t rec, const char *what)
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &l) < 0)
 		return -errno;
 	if ((size_t)have < need)
-		return ipctb__detail(-ENOBUFS,
-				     "%s: SO_SNDBUF %d too small for records of %zu bytes "
-				     "(raise /proc/sys/net/core/wmem_max)",
-				     what, have, rec);
+		return ipctb_set_errdetail(-ENOBUFS,
+					   "%s: SO_SNDBUF %d too small for records of %zu bytes "
+					   "(raise /proc/sys/net/core/wmem_max)",
+					   what, have, rec);
 	return 0;
 }

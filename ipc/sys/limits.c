@@ -55,8 +55,8 @@ int ipctb_limit_check(enum ipctb_limit lim, unsigned long long want, const char 
 		return 0;
 	if (want <= max)
 		return 0;
-	return ipctb__detail(-IPCTB_ELIMIT, "%s: %llu exceeds %s = %llu (%s)",
-			     what ? what : "request", want, names[lim], max, paths[lim]);
+	return ipctb_set_errdetail(-IPCTB_ELIMIT, "%s: %llu exceeds %s = %llu (%s)",
+				   what ? what : "request", want, names[lim], max, paths[lim]);
 }
 
 int ipctb_sysv_count(const char *table)

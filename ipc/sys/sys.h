@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "ipctb/impl.h"
 
 /* Shim'd system calls (shim.c). */
 ssize_t ipctb__sys_read(int fd, void *buf, size_t n);
@@ -75,50 +77,61 @@ void ipctb__ledger_failed(enum ipctb_obj_kind kind);
 void ipctb__ledger_add(enum ipctb_obj_kind kind, long id, const char *name);
 void ipctb__ledger_del(enum ipctb_obj_kind kind, long id, const char *name);
 
-/* Deadlines on CLOCK_MONOTONIC (wait.c). timeout_ms <= 0 means none. */
-struct ipctb__deadline {
-	bool forever;
-	struct timespec at;
-};
-void ipctb__deadline_init(struct ipctb__deadline *d, int timeout_ms);
-/* Milliseconds left for poll(): -1 forever, 0 when passed. */
-int ipctb__deadline_left(const struct ipctb__deadline *d);
-bool ipctb__deadline_passed(const struct ipctb__deadline *d);
-/*
- * Called by a retry loop after EINTR: 0 to retry, or, once the call's
- * deadline has passed, the call's answer: -ETIMEDOUT, or -EAGAIN when
- * flags hold IPCTB_NONBLOCK (a call that may not wait never times out).
- * A long signal storm must not hold a timed call past its timeout.
- */
-int ipctb__eintr_retry(const struct ipctb__deadline *d, int flags) IPCTB_WUR;
+/* Deadlines, the EINTR rule, ipctb_wait_fd (wait.c) and lifelines (fd.c)
+ * are public, for transports outside the tree too: ipctb/impl.h. */
 
 /*
- * Wait until fd has events (or POLLHUP/POLLERR) or the deadline passes,
- * retrying EINTR. Returns the revents (> 0), -ETIMEDOUT, or -errno.
- * A second fd (may be -1) is watched for POLLIN/POLLHUP as well: used for
- * lifelines; when it fires, returns -EPIPE.
+ * The wait layer (wait.c; the hook's API is ipctb/wait.h). Every blocking
+ * call of the library is bracketed:
+ *	struct ipctb__wait w = {.info = {.kind = ..., .site = ..., ...}};
+ *	ipctb__wait_enter(&w, deadline or NULL, slice_ns or -1);
+ *	r = the blocking call;
+ *	return ipctb__wait_leave(&w, r);
+ * With no hook installed, enter and leave are one load and one branch
+ * each; the hook loaded by enter is the one leave calls.
  */
-int ipctb__wait_fd(int fd, short events, int life_fd, const struct ipctb__deadline *d);
-
-/*
- * Lifelines (fd.c) tell an end that its peer's process closed or died, for
- * transports whose kernel object cannot say so (message queues, shm rings,
- * datagram sockets). Two pipes: the TX end holds the write side of tx[],
- * the RX end the write side of rx[]; each watches the read side of the
- * other's. Nothing is ever written: EOF (POLLHUP) means every holder of the
- * write side is gone.
- */
-struct ipctb__lifeline {
-	int tx[2];
-	int rx[2];
+extern _Atomic(const struct ipctb_wait_hook *) ipctb__wait_hook;
+struct ipctb__wait {
+	const struct ipctb_wait_hook *hook;
+	struct ipctb_wait_info info;
 };
-int ipctb__lifeline_init(struct ipctb__lifeline *l);
-int ipctb__lifeline_set_end(struct ipctb__lifeline *l, enum ipctb_end end);
-/* The fd to poll for the death of the peer of end (-1 if none). */
-int ipctb__lifeline_peer_fd(const struct ipctb__lifeline *l, enum ipctb_end end);
-/* True once the peer of end is gone (non-blocking check). */
-bool ipctb__lifeline_peer_gone(const struct ipctb__lifeline *l, enum ipctb_end end);
-void ipctb__lifeline_close(struct ipctb__lifeline *l);
+/* Fill in info.until and .forever/.slice, then call before(): from d
+ * (NULL: none), else timeout_ms (<= 0: forever); a slice_ns >= 0 makes
+ * it a slice of that length (cut at d). */
+void ipctb__wait_announce(struct ipctb__wait *w, const struct ipctb_deadline *d, int timeout_ms,
+			  long long slice_ns);
+void ipctb__wait_done(const struct ipctb__wait *w, int result);
+
+static inline void ipctb__wait_enter(struct ipctb__wait *w, const struct ipctb_deadline *d,
+				     long long slice_ns)
+{
+	w->hook = atomic_load_explicit(&ipctb__wait_hook, memory_order_acquire);
+	if (__builtin_expect(w->hook != NULL, 0))
+		ipctb__wait_announce(w, d, 0, slice_ns);
+}
+
+/* The same for a wait given as a timeout in ms (<= 0: forever). */
+static inline void ipctb__wait_enter_ms(struct ipctb__wait *w, int timeout_ms)
+{
+	w->hook = atomic_load_explicit(&ipctb__wait_hook, memory_order_acquire);
+	if (__builtin_expect(w->hook != NULL, 0))
+		ipctb__wait_announce(w, NULL, timeout_ms, -1);
+}
+
+static inline int ipctb__wait_leave(const struct ipctb__wait *w, int result)
+{
+	if (__builtin_expect(w->hook != NULL, 0))
+		ipctb__wait_done(w, result);
+	return result;
+}
+
+/* FUTEX_WAIT on word while it holds val, for one slice of ms: 0 when
+ * woken, else -errno of the call (-EAGAIN: the word differed, -EINTR,
+ * -ETIMEDOUT, -EFAULT). */
+int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val, int ms);
+/* Back off before polling object (a SysV id) again: sched_yield() when
+ * ns <= 0, else sleep ns (an interrupted sleep ends early). */
+void ipctb__wait_backoff(enum ipctb_site site, long object, long ns);
 
 /* Close fd (ignoring EINTR, see close(2)) and set it to -1. */
 void ipctb__close_fd(int *fd);

@@ -14,11 +14,42 @@
 #include "ipctb/decoder.h"
 #include "ipctb/lock.h"
 #include "ipctb/registry.h"
+#include "ipctb/yield.h"
 #include "tool.h"
+
+/* `ipctb list --sites`: the site table of ipctb/yield.h (yield and wait
+ * sites), as a table or, with json, as a JSON array. */
+static int list_sites(int json)
+{
+	size_t n = ipctb_site_count();
+	if (!json)
+		printf("%-4s %-22s %-28s %s\n", "ID", "SITE", "FILE", "WHAT HAPPENS THERE");
+	else
+		printf("[");
+	for (size_t i = 1; i <= n; i++) {
+		enum ipctb_site s = (enum ipctb_site)i;
+		if (!json) {
+			printf("%-4zu %-22s %-28s %s\n", i, ipctb_site_name(s), ipctb_site_file(s),
+			       ipctb_site_what(s));
+			continue;
+		}
+		printf("%s\n  {\"id\": %zu, \"name\": ", i > 1 ? "," : "", i);
+		ipctb_json_str(stdout, ipctb_site_name(s));
+		printf(", \"file\": ");
+		ipctb_json_str(stdout, ipctb_site_file(s));
+		printf(", \"what\": ");
+		ipctb_json_str(stdout, ipctb_site_what(s));
+		printf("}");
+	}
+	if (json)
+		printf("\n]\n");
+	return IPCTB_EXIT_OK;
+}
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: ipctb list [--kind KIND] [--names | --json]\n\n"
+	fprintf(f, "usage: ipctb list [--kind KIND] [--names | --json]\n"
+		   "       ipctb list --sites [--json]\n\n"
 		   "List what the registry holds, by kind:\n"
 		   "  transport  name, largest message, capabilities, summary\n"
 		   "  scheme     name, size@alignment of its shared state, what it promises\n"
@@ -32,6 +63,7 @@ static void help(FILE *f)
 		   "               unless --kind says otherwise)\n"
 		   "  --json       a JSON object with one array per kind: \"transports\",\n"
 		   "               \"schemes\", \"decoders\"\n"
+		   "  --sites      the yield and wait sites (ipctb/yield.h) instead\n"
 		   "  --help       this text\n");
 }
 
@@ -205,13 +237,11 @@ static void print_all(int kind, int json)
 int ipctb_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"names", no_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"kind", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"names", no_argument, NULL, 'n'},	    {"json", no_argument, NULL, 'j'},
+	    {"kind", required_argument, NULL, 'k'}, {"sites", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
-	int names = 0, json = 0, kind = IPCTB_KIND_COUNT, kind_given = 0, c;
+	int names = 0, json = 0, sites = 0, kind = IPCTB_KIND_COUNT, kind_given = 0, c;
 	opterr = 0;
 	optind = 1;
 	if (ipctb_tool_full_spelling("list", argc, argv, opts) < 0)
@@ -223,6 +253,9 @@ int ipctb_cmd_list(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			sites = 1;
 			break;
 		case 'k':
 			kind = parse_kind(optarg);
@@ -248,6 +281,12 @@ int ipctb_cmd_list(int argc, char **argv)
 		fprintf(stderr, "ipctb list: unexpected argument '%s'\n", argv[optind]);
 		return IPCTB_EXIT_USAGE;
 	}
+	if (sites && (names || kind_given)) {
+		fprintf(stderr, "ipctb list: --sites goes with --json only\n");
+		return IPCTB_EXIT_USAGE;
+	}
+	if (sites)
+		return list_sites(json);
 	if (names && json) {
 		fprintf(stderr, "ipctb list: --names and --json exclude each other\n");
 		return IPCTB_EXIT_USAGE;

@@ -34,7 +34,7 @@ struct pmq {
 	char *rxbuf;
 	bool named; /* the name still exists (not yet unlinked) */
 	char name[IPCTB_NAME_MAX];
-	struct ipctb__lifeline life;
+	struct ipctb_lifeline life;
 };
 
 /* mq_open wants "/name" with no further slash. */
@@ -71,9 +71,9 @@ static int pmq_try_open(const char *name, void *ctx)
 				     &t->attr);
 	if (q == (mqd_t)-1) {
 		if (errno == ENOSPC)
-			return ipctb__detail(-IPCTB_ELIMIT,
-					     "posix_mq: mq_open: queue count at MQ_QUEUES_MAX (%s)",
-					     ipctb_limit_path(IPCTB_LIMIT_MQ_QUEUES_MAX));
+			return ipctb_set_errdetail(
+			    -IPCTB_ELIMIT, "posix_mq: mq_open: queue count at MQ_QUEUES_MAX (%s)",
+			    ipctb_limit_path(IPCTB_LIMIT_MQ_QUEUES_MAX));
 		return -errno;
 	}
 	if (fchmod((int)q, 0600) < 0) {
@@ -93,7 +93,8 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts,
 	int r;
 
 	if (opts->name && !valid_mq_name(opts->name))
-		return ipctb__detail(-EINVAL, "posix_mq: name '%s' is not \"/name\"", opts->name);
+		return ipctb_set_errdetail(-EINVAL, "posix_mq: name '%s' is not \"/name\"",
+					   opts->name);
 	r = pmq_check_limits(ch->max_msg, &depth);
 	if (r < 0)
 		return r;
@@ -110,7 +111,7 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts,
 	p->rxbuf = malloc(p->msgsize);
 	if (!p->rxbuf)
 		goto fail;
-	r = ipctb__lifeline_init(&p->life);
+	r = ipctb_lifeline_init(&p->life);
 	if (r < 0)
 		goto fail;
 
@@ -124,7 +125,7 @@ static int pmq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts,
 	*impl = p;
 	return 0;
 fail:
-	ipctb__lifeline_close(&p->life);
+	ipctb_lifeline_close(&p->life);
 	free(p->rxbuf);
 	free(p);
 	return r;
@@ -133,24 +134,24 @@ fail:
 static int pmq_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct pmq *p = ch->impl;
-	return ipctb__lifeline_set_end(&p->life, end);
+	return ipctb_lifeline_set_end(&p->life, end);
 }
 
 static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	struct pmq *p = ch->impl;
-	int life = ipctb__lifeline_peer_fd(&p->life, ch->end);
-	struct ipctb__deadline dl;
+	int life = ipctb_lifeline_peer_fd(&p->life, ch->end);
+	struct ipctb_deadline dl;
 
-	if (ipctb__lifeline_peer_gone(&p->life, ch->end))
+	if (ipctb_lifeline_peer_gone(&p->life, ch->end))
 		return -EPIPE;
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* The queue is O_NONBLOCK: no absolute timeout needed. */
 		if (ipctb__sys_mq_timedsend(p->q, len ? buf : "", len, 0, NULL) == 0)
 			return 0;
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -159,7 +160,7 @@ static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
-		int w = ipctb__wait_fd((int)p->q, POLLOUT, life, &dl);
+		int w = ipctb_wait_fd(IPCTB_SITE_POSIX_MQ_SEND, (int)p->q, POLLOUT, life, &dl);
 		if (w < 0)
 			return w;
 	}
@@ -168,11 +169,11 @@ static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 static int pmq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct pmq *p = ch->impl;
-	int life = ipctb__lifeline_peer_fd(&p->life, ch->end);
-	struct ipctb__deadline dl;
+	int life = ipctb_lifeline_peer_fd(&p->life, ch->end);
+	struct ipctb_deadline dl;
 	bool gone = false;
 
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* mq_receive refuses (EMSGSIZE, message kept) a buffer
 		 * smaller than mq_msgsize; ours is that large, so the
@@ -188,7 +189,7 @@ static int pmq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 			return 0;
 		}
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -199,8 +200,8 @@ static int pmq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 		if (gone)
 			return -EPIPE;
 		if (flags & IPCTB_NONBLOCK)
-			return ipctb__lifeline_peer_gone(&p->life, ch->end) ? -EPIPE : -EAGAIN;
-		int w = ipctb__wait_fd((int)p->q, POLLIN, life, &dl);
+			return ipctb_lifeline_peer_gone(&p->life, ch->end) ? -EPIPE : -EAGAIN;
+		int w = ipctb_wait_fd(IPCTB_SITE_POSIX_MQ_RECV, (int)p->q, POLLIN, life, &dl);
 		if (w == -EPIPE)
 			gone = true;
 		else if (w < 0)
@@ -219,7 +220,7 @@ static void pmq_close(struct ipctb_chan *ch)
 		ipctb__close_fd(&fd);
 		p->q = (mqd_t)-1;
 	}
-	ipctb__lifeline_close(&p->life);
+	ipctb_lifeline_close(&p->life);
 	free(p->rxbuf);
 	free(p);
 }

@@ -20,7 +20,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -43,7 +42,7 @@ struct msgq {
 	int id;
 	struct qmsg *tx; /* mtype + max_msg */
 	struct qmsg *rx; /* mtype + max_msg: never E2BIG for our sender */
-	struct ipctb__lifeline life;
+	struct ipctb_lifeline life;
 };
 
 struct backoff {
@@ -52,24 +51,24 @@ struct backoff {
 };
 
 /* Returns 0 to try again, -ETIMEDOUT or -EPIPE (peer gone). */
-static int backoff_wait(struct backoff *b, const struct ipctb__deadline *dl, const struct msgq *q,
-			enum ipctb_end end)
+static int backoff_wait(struct backoff *b, const struct ipctb_deadline *dl, const struct msgq *q,
+			enum ipctb_end end, enum ipctb_site site)
 {
-	if (ipctb__lifeline_peer_gone(&q->life, end))
+	if (ipctb_lifeline_peer_gone(&q->life, end))
 		return -EPIPE;
-	if (ipctb__deadline_passed(dl))
+	if (ipctb_deadline_passed(dl))
 		return -ETIMEDOUT;
 	if (b->yields < BACKOFF_YIELDS) {
 		b->yields++;
-		sched_yield();
+		ipctb__wait_backoff(site, q->id, 0);
 		return 0;
 	}
-	struct timespec ts = {0, b->ns};
-	int left = ipctb__deadline_left(dl);
-	if (left >= 0 && (long long)left * 1000000LL < b->ns)
-		ts.tv_nsec = (long)left * 1000000L;
-	/* An interrupted sleep just means an earlier retry. */
-	(void)nanosleep(&ts, NULL);
+	long ns = b->ns;
+	int left = ipctb_deadline_left(dl);
+	if (left >= 0 && (long long)left * 1000000LL < ns)
+		ns = (long)left * 1000000L;
+	/* Through the wait layer; an interrupted sleep means an earlier retry. */
+	ipctb__wait_backoff(site, q->id, ns);
 	b->ns = b->ns * 2 > BACKOFF_NS_MAX ? BACKOFF_NS_MAX : b->ns * 2;
 	return 0;
 }
@@ -115,7 +114,7 @@ static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	q->rx = malloc(sizeof(struct qmsg) + ch->max_msg);
 	if (!q->tx || !q->rx)
 		goto fail;
-	r = ipctb__lifeline_init(&q->life);
+	r = ipctb_lifeline_init(&q->life);
 	if (r < 0)
 		goto fail;
 	/* Last, so that nothing after it can fail and leave a queue. */
@@ -123,15 +122,15 @@ static int msgq_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts
 	if (q->id < 0) {
 		r = -errno;
 		if (r == -ENOSPC)
-			r = ipctb__detail(-IPCTB_ELIMIT,
-					  "sysv_msg: msgget: queue count at MSGMNI (%s)",
-					  ipctb_limit_path(IPCTB_LIMIT_MSGMNI));
+			r = ipctb_set_errdetail(-IPCTB_ELIMIT,
+						"sysv_msg: msgget: queue count at MSGMNI (%s)",
+						ipctb_limit_path(IPCTB_LIMIT_MSGMNI));
 		goto fail;
 	}
 	*impl = q;
 	return 0;
 fail:
-	ipctb__lifeline_close(&q->life);
+	ipctb_lifeline_close(&q->life);
 	free(q->tx);
 	free(q->rx);
 	free(q);
@@ -141,28 +140,28 @@ fail:
 static int msgq_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct msgq *q = ch->impl;
-	return ipctb__lifeline_set_end(&q->life, end);
+	return ipctb_lifeline_set_end(&q->life, end);
 }
 
 static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	struct msgq *q = ch->impl;
-	struct ipctb__deadline dl;
+	struct ipctb_deadline dl;
 	struct backoff b = {0, BACKOFF_NS_MIN};
 
 	/* The queue outlives the receiver; only the lifeline says that
 	 * nobody will ever read what we would add. */
-	if (ipctb__lifeline_peer_gone(&q->life, ch->end))
+	if (ipctb_lifeline_peer_gone(&q->life, ch->end))
 		return -EPIPE;
 	q->tx->mtype = 1;
 	if (len)
 		memcpy(q->tx->mtext, buf, len);
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		if (ipctb__sys_msgsnd(q->id, q->tx, len, IPC_NOWAIT) == 0)
 			return 0;
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -175,7 +174,7 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
-		int r = backoff_wait(&b, &dl, q, ch->end);
+		int r = backoff_wait(&b, &dl, q, ch->end, IPCTB_SITE_SYSV_MSG_SEND);
 		if (r < 0)
 			return r;
 	}
@@ -184,11 +183,11 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct msgq *q = ch->impl;
-	struct ipctb__deadline dl;
+	struct ipctb_deadline dl;
 	struct backoff b = {0, BACKOFF_NS_MIN};
 	bool gone = false;
 
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* Into our own max_msg buffer, so a small caller buffer
 		 * still takes the message off the queue (one discard), and
@@ -203,7 +202,7 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 			return 0;
 		}
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -219,7 +218,7 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 			while (ipctb__sys_msgrcv(q->id, q->rx, ch->max_msg, 0,
 						 IPC_NOWAIT | MSG_NOERROR) < 0 &&
 			       errno == EINTR) {
-				int e = ipctb__eintr_retry(&dl, flags);
+				int e = ipctb_eintr_retry(&dl, flags);
 				if (e < 0)
 					return e;
 			}
@@ -232,8 +231,8 @@ static int msgq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 		if (gone)
 			return -EPIPE;
 		if (flags & IPCTB_NONBLOCK)
-			return ipctb__lifeline_peer_gone(&q->life, ch->end) ? -EPIPE : -EAGAIN;
-		int r = backoff_wait(&b, &dl, q, ch->end);
+			return ipctb_lifeline_peer_gone(&q->life, ch->end) ? -EPIPE : -EAGAIN;
+		int r = backoff_wait(&b, &dl, q, ch->end, IPCTB_SITE_SYSV_MSG_RECV);
 		if (r == -EPIPE)
 			gone = true;
 		else if (r < 0)
@@ -246,7 +245,7 @@ static void msgq_close(struct ipctb_chan *ch)
 	struct msgq *q = ch->impl;
 	if (!q)
 		return;
-	ipctb__lifeline_close(&q->life);
+	ipctb_lifeline_close(&q->life);
 	free(q->tx);
 	free(q->rx);
 	free(q);

@@ -37,7 +37,7 @@
 
 struct dgram {
 	int fd[2]; /* [0] the TX socket, [1] the RX socket */
-	struct ipctb__lifeline life;
+	struct ipctb_lifeline life;
 };
 
 static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opts, void **impl)
@@ -48,7 +48,7 @@ static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opt
 		return -ENOMEM;
 	d->fd[0] = d->fd[1] = -1;
 
-	int r = ipctb__lifeline_init(&d->life);
+	int r = ipctb_lifeline_init(&d->life);
 	if (r < 0)
 		goto fail;
 	if (ipctb__sys_socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, d->fd) <
@@ -65,7 +65,7 @@ static int dgram_create(struct ipctb_chan *ch, const struct ipctb_chan_opts *opt
 fail:
 	ipctb__close_fd(&d->fd[0]);
 	ipctb__close_fd(&d->fd[1]);
-	ipctb__lifeline_close(&d->life);
+	ipctb_lifeline_close(&d->life);
 	free(d);
 	return r;
 }
@@ -73,7 +73,7 @@ fail:
 static int dgram_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct dgram *d = ch->impl;
-	int r = ipctb__lifeline_set_end(&d->life, end);
+	int r = ipctb_lifeline_set_end(&d->life, end);
 	if (r < 0)
 		return r;
 	ipctb__close_fd(&d->fd[end == IPCTB_END_TX ? 1 : 0]);
@@ -83,12 +83,12 @@ static int dgram_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 static int dgram_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	struct dgram *d = ch->impl;
-	int life = ipctb__lifeline_peer_fd(&d->life, ch->end);
-	struct ipctb__deadline dl;
+	int life = ipctb_lifeline_peer_fd(&d->life, ch->end);
+	struct ipctb_deadline dl;
 
-	if (ipctb__lifeline_peer_gone(&d->life, ch->end))
+	if (ipctb_lifeline_peer_gone(&d->life, ch->end))
 		return -EPIPE;
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		ssize_t n = ipctb__sys_send(d->fd[0], buf, len, MSG_NOSIGNAL);
 		if (n >= 0)
@@ -97,7 +97,7 @@ static int dgram_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 			 * the truncated datagram cannot be taken back. */
 			return (size_t)n == len ? 0 : -EIO;
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -108,7 +108,7 @@ static int dgram_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
-		int w = ipctb__wait_fd(d->fd[0], POLLOUT, life, &dl);
+		int w = ipctb_wait_fd(IPCTB_SITE_UNIX_DGRAM_SEND, d->fd[0], POLLOUT, life, &dl);
 		if (w < 0)
 			return w;
 	}
@@ -117,11 +117,11 @@ static int dgram_send(struct ipctb_chan *ch, const void *buf, size_t len, int fl
 static int dgram_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct dgram *d = ch->impl;
-	int life = ipctb__lifeline_peer_fd(&d->life, ch->end);
-	struct ipctb__deadline dl;
+	int life = ipctb_lifeline_peer_fd(&d->life, ch->end);
+	struct ipctb_deadline dl;
 	bool gone = false;
 
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* MSG_TRUNC: the return is the datagram's real length, so
 		 * a too-small buffer is seen; the rest of the datagram is
@@ -134,7 +134,7 @@ static int dgram_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
 			return 0;
 		}
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -149,8 +149,8 @@ static int dgram_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len,
 		if (gone)
 			return -EPIPE;
 		if (flags & IPCTB_NONBLOCK)
-			return ipctb__lifeline_peer_gone(&d->life, ch->end) ? -EPIPE : -EAGAIN;
-		int w = ipctb__wait_fd(d->fd[1], POLLIN, life, &dl);
+			return ipctb_lifeline_peer_gone(&d->life, ch->end) ? -EPIPE : -EAGAIN;
+		int w = ipctb_wait_fd(IPCTB_SITE_UNIX_DGRAM_RECV, d->fd[1], POLLIN, life, &dl);
 		if (w == -EPIPE)
 			gone = true;
 		else if (w < 0)
@@ -165,7 +165,7 @@ static void dgram_close(struct ipctb_chan *ch)
 		return;
 	ipctb__close_fd(&d->fd[0]);
 	ipctb__close_fd(&d->fd[1]);
-	ipctb__lifeline_close(&d->life);
+	ipctb_lifeline_close(&d->life);
 	free(d);
 }
 

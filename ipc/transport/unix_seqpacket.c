@@ -85,12 +85,12 @@ static int seqp_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 static int seqp_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	struct seqp *s = ch->impl;
-	struct ipctb__deadline dl;
+	struct ipctb_deadline dl;
 
 	s->txbuf[0] = SEQP_TAG;
 	if (len)
 		memcpy(s->txbuf + 1, buf, len);
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE. */
 		ssize_t n = ipctb__sys_send(s->fd[0], s->txbuf, len + 1, MSG_NOSIGNAL);
@@ -99,7 +99,7 @@ static int seqp_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 			 * wire and cannot be completed. */
 			return (size_t)n == len + 1 ? 0 : -EIO;
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -111,7 +111,7 @@ static int seqp_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
 		/* POLLHUP when the peer closed: the next send says EPIPE. */
-		int w = ipctb__wait_fd(s->fd[0], POLLOUT, -1, &dl);
+		int w = ipctb_wait_fd(IPCTB_SITE_UNIX_SEQPACKET_SEND, s->fd[0], POLLOUT, -1, &dl);
 		if (w < 0)
 			return w;
 	}
@@ -120,9 +120,9 @@ static int seqp_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 static int seqp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, int flags)
 {
 	struct seqp *s = ch->impl;
-	struct ipctb__deadline dl;
+	struct ipctb_deadline dl;
 
-	ipctb__deadline_init(&dl, ch->timeout_ms);
+	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
 		/* The kernel queues records ahead of EOF, so EOF comes only
 		 * after every record the peer sent has been read. */
@@ -146,7 +146,7 @@ static int seqp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 		if (n == 0)
 			return -EPIPE;
 		if (errno == EINTR) {
-			int e = ipctb__eintr_retry(&dl, flags);
+			int e = ipctb_eintr_retry(&dl, flags);
 			if (e < 0)
 				return e;
 			continue;
@@ -157,7 +157,7 @@ static int seqp_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, 
 			return -errno;
 		if (flags & IPCTB_NONBLOCK)
 			return -EAGAIN;
-		int w = ipctb__wait_fd(s->fd[1], POLLIN, -1, &dl);
+		int w = ipctb_wait_fd(IPCTB_SITE_UNIX_SEQPACKET_RECV, s->fd[1], POLLIN, -1, &dl);
 		if (w < 0)
 			return w;
 	}

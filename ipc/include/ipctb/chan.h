@@ -37,6 +37,20 @@
  * one is closed; a SIGBUS that is not a truncation of its segment reaches
  * the previous disposition (see ipctb/shm.h). Other transports touch no
  * signal disposition, except that sends block SIGPIPE for their duration.
+ *
+ * Waiting: every blocking wait goes through the wait layer, which an
+ * installed hook sees (ipctb/wait.h). Which waits poll, and how:
+ *  - shm_sysv, shm_posix, shm_memfd: FUTEX_WAIT on a word of the ring in
+ *    slices of at most 50 ms; after each slice the caller re-checks the
+ *    segment, the peer's close flag and lifeline, and the deadline (a
+ *    slice that timed out with its condition met is followed by one 50 ms
+ *    grace wait, to tell a late wake-up from a lost one);
+ *  - sysv_msg: IPC_NOWAIT attempts with a back-off in between: 8
+ *    sched_yield()s, then sleeps doubling from 20 us to 2 ms (cut at the
+ *    deadline), the lifeline checked at each;
+ *  - the others (pipe, fifo, unix_stream, tcp, unix_dgram, unix_seqpacket,
+ *    posix_mq): one poll() on the kernel object (and the lifeline) until
+ *    the call's deadline; the kernel wakes it, nothing polls.
  */
 #ifndef IPCTB_CHAN_H
 #define IPCTB_CHAN_H

@@ -15,5 +15,7 @@
 #include "ipctb/registry.h"
 #include "ipctb/lock.h"
 #include "ipctb/decoder.h"
+#include "ipctb/yield.h"
+#include "ipctb/wait.h"
 
 #endif

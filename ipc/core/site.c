@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The site table (ipctb/yield.h) turned into lookups, and the yield hook's
+ * one global. Everything here is generated from IPCTB_SITES, so a site
+ * added to the list has its name, file and description everywhere at once.
+ */
+#include <string.h>
+
+#include "ipctb/yield.h"
+
+_Atomic(const struct ipctb_yield_hook *) ipctb_yield_current;
+
+struct site_row {
+	const char *name, *file, *what;
+};
+
+static const struct site_row rows[] = {
+#define ROW(id, name, file, what) {name, file, what},
+    IPCTB_SITES(ROW)
+#undef ROW
+};
+
+_Static_assert(sizeof(rows) / sizeof(rows[0]) == IPCTB_SITE__END - 1,
+	       "one row per site, numbered from 1");
+
+size_t ipctb_site_count(void)
+{
+	return sizeof(rows) / sizeof(rows[0]);
+}
+
+static const struct site_row *row(enum ipctb_site site)
+{
+	/* An enum may hold any int: check both ends. */
+	if ((int)site < 1 || (size_t)site > ipctb_site_count())
+		return NULL;
+	return &rows[site - 1];
+}
+
+const char *ipctb_site_name(enum ipctb_site site)
+{
+	const struct site_row *r = row(site);
+	return r ? r->name : NULL;
+}
+
+const char *ipctb_site_file(enum ipctb_site site)
+{
+	const struct site_row *r = row(site);
+	return r ? r->file : NULL;
+}
+
+const char *ipctb_site_what(enum ipctb_site site)
+{
+	const struct site_row *r = row(site);
+	return r ? r->what : NULL;
+}
+
+enum ipctb_site ipctb_site_find(const char *name)
+{
+	if (!name)
+		return IPCTB_SITE_NONE;
+	for (size_t i = 0; i < ipctb_site_count(); i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return (enum ipctb_site)(i + 1);
+	return IPCTB_SITE_NONE;
+}
+
+const struct ipctb_yield_hook *ipctb_yield_install(const struct ipctb_yield_hook *hook)
+{
+	/* A table without a function would be called through NULL at the
+	 * next site: it counts as no hook. */
+	if (hook && !hook->fn)
+		hook = NULL;
+	/* Release: a thread that loads the new pointer (acquire) sees the
+	 * table it points to as the installer wrote it. */
+	return atomic_exchange_explicit(&ipctb_yield_current, hook, memory_order_acq_rel);
+}

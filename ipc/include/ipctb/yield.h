@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Yield points and the site table.
+ *
+ * Shared-memory code calls ipctb_yield(site) at the places where the
+ * interleaving of two processes (or threads) matters: between a load of a
+ * shared position and its use, between writing a record and publishing
+ * it, before a wait and after it. With no hook installed the call is one
+ * load and one predictable branch. A hook (a fuzz harness playing a
+ * hostile peer, a jitter injector, a controlled scheduler) is installed
+ * with ipctb_yield_install() and then runs at every site, in the thread
+ * that reached it.
+ *
+ * Every site, and every wait site of the wait layer (ipctb/wait.h), has a
+ * stable name in one table, IPCTB_SITES below: traces, seed files and the
+ * labels of the SPIN models name sites by it. A name, once given, keeps
+ * its meaning; a site that moves keeps its name if it still marks the
+ * same step of the protocol.
+ *
+ * Threads and ThreadSanitizer: the hook pointer is an atomic, stored with
+ * release and loaded with acquire, so installing or removing a hook while
+ * other threads run library code is not a data race, and a thread that
+ * sees the new hook sees the table it points to fully written. What the
+ * hook itself touches is the hook's business: it runs concurrently in
+ * every thread that reaches a site, so its own state needs its own
+ * synchronization. After a hook is replaced, a thread that loaded the old
+ * pointer just before may still be inside it: keep a hook table and its
+ * context alive (static storage is simplest) until no thread can be in
+ * the library, or for the life of the process.
+ *
+ * Signals: a hook may run in any thread that calls the library, never in
+ * a signal handler of the library's own (it installs none that yields).
+ */
+#ifndef IPCTB_YIELD_H
+#define IPCTB_YIELD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+/*
+ * The site table: X(ID, name, file, what happens there). ID gives
+ * IPCTB_SITE_<ID>; name is the stable spelling ([a-z0-9_]+, usable as a
+ * C identifier and a Promela label); file is where the site is, under
+ * ipc/. Yield sites first (ring producer, ring consumer, ring channel),
+ * then the wait sites, where the wait layer reports a process about to
+ * block (ipctb/wait.h).
+ */
+/* clang-format off */
+#define IPCTB_SITES(X)                                                                            \
+	X(RING_PUSH_LOADED, "ring_push_loaded", "engine/ring.c",                                   \
+	  "producer: tail and head read once into locals, before they are checked")                \
+	X(RING_PUSH_WRITTEN, "ring_push_written", "engine/ring.c",                                 \
+	  "producer: length and payload written, before tail is published (release)")              \
+	X(RING_PUSH_PUBLISHED, "ring_push_published", "engine/ring.c",                             \
+	  "producer: tail published, before the caller's wake decision")                           \
+	X(RING_POP_LOADED, "ring_pop_loaded", "engine/ring.c",                                     \
+	  "consumer: head and tail read once into locals, before they are checked")                \
+	X(RING_POP_LENGTH, "ring_pop_length", "engine/ring.c",                                     \
+	  "consumer: record length read once, before it is checked and used for the copy")         \
+	X(RING_POP_COPIED, "ring_pop_copied", "engine/ring.c",                                     \
+	  "consumer: payload copied out, before head is published (release)")                      \
+	X(RING_POP_PUBLISHED, "ring_pop_published", "engine/ring.c",                               \
+	  "consumer: head published, before the caller's wake decision")                           \
+	X(RING_WAIT_ARMED, "ring_wait_armed", "engine/ring_chan.c",                                \
+	  "waiter: sleeps flag raised and fenced, before the last re-check of the ring")           \
+	X(RING_WAIT_WOKEN, "ring_wait_woken", "engine/ring_chan.c",                                \
+	  "waiter: back from its futex slice (woken, changed word or timeout), flag lowered")      \
+	X(RING_WAKE_DECIDE, "ring_wake_decide", "engine/ring_chan.c",                              \
+	  "waker: position published and fenced, before it reads the peer's sleeps flag")          \
+	X(RING_WAKE_SENT, "ring_wake_sent", "engine/ring_chan.c",                                  \
+	  "waker: sequence word bumped and FUTEX_WAKE issued")                                     \
+	X(RING_SLEEP, "ring_sleep", "engine/ring_chan.c",                                          \
+	  "wait: FUTEX_WAIT on a sequence word for one slice (50 ms at most)")                     \
+	X(RING_GRACE, "ring_grace", "engine/ring_chan.c",                                          \
+	  "wait: FUTEX_WAIT grace slice telling a late wake-up from a lost one")                   \
+	X(FDSTREAM_WRITE, "fdstream_write", "engine/fdstream.c",                                   \
+	  "wait: poll for POLLOUT on a full pipe or socket while writing a frame")                 \
+	X(FDSTREAM_READ, "fdstream_read", "engine/fdstream.c",                                     \
+	  "wait: poll for POLLIN on an empty pipe or socket while receiving")                      \
+	X(FDSTREAM_DRAIN, "fdstream_drain", "engine/fdstream.c",                                   \
+	  "wait: poll for POLLIN on a TCP socket while taking back our own pending frame")         \
+	X(FDSTREAM_ACCEPT, "fdstream_accept", "engine/fdstream_setup.c",                           \
+	  "wait: poll for POLLIN on the listening socket while the channel is set up")             \
+	X(FDSTREAM_CONNECT, "fdstream_connect", "engine/fdstream_setup.c",                         \
+	  "wait: poll for POLLOUT on a socket whose connect is in progress")                       \
+	X(POSIX_MQ_SEND, "posix_mq_send", "transport/posix_mq.c",                                  \
+	  "wait: poll for POLLOUT on a full POSIX message queue")                                  \
+	X(POSIX_MQ_RECV, "posix_mq_recv", "transport/posix_mq.c",                                  \
+	  "wait: poll for POLLIN on an empty POSIX message queue")                                 \
+	X(SYSV_MSG_SEND, "sysv_msg_send", "transport/sysv_msg.c",                                  \
+	  "wait: back-off (sched_yield, then a sleep) on a full SysV message queue")               \
+	X(SYSV_MSG_RECV, "sysv_msg_recv", "transport/sysv_msg.c",                                  \
+	  "wait: back-off (sched_yield, then a sleep) on an empty SysV message queue")             \
+	X(UNIX_DGRAM_SEND, "unix_dgram_send", "transport/unix_dgram.c",                            \
+	  "wait: poll for POLLOUT on a full datagram socket")                                      \
+	X(UNIX_DGRAM_RECV, "unix_dgram_recv", "transport/unix_dgram.c",                            \
+	  "wait: poll for POLLIN on an empty datagram socket")                                     \
+	X(UNIX_SEQPACKET_SEND, "unix_seqpacket_send", "transport/unix_seqpacket.c",                \
+	  "wait: poll for POLLOUT on a full seqpacket socket")                                     \
+	X(UNIX_SEQPACKET_RECV, "unix_seqpacket_recv", "transport/unix_seqpacket.c",                \
+	  "wait: poll for POLLIN on an empty seqpacket socket")                                    \
+	X(PMUTEX_LOCK, "pmutex_lock", "engine/sync.c",                                             \
+	  "wait: lock of a process-shared robust mutex")                                           \
+	X(PCOND_WAIT, "pcond_wait", "engine/sync.c",                                               \
+	  "wait: process-shared condition variable")                                               \
+	X(PSEM_WAIT, "psem_wait", "engine/sync.c",                                                 \
+	  "wait: unnamed process-shared semaphore")                                                \
+	X(NSEM_WAIT, "nsem_wait", "engine/sync.c",                                                 \
+	  "wait: named POSIX semaphore")                                                           \
+	X(IMPL_WAIT_FD, "impl_wait_fd", "(outside the library)",                                   \
+	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")
+/* clang-format on */
+
+enum ipctb_site {
+	IPCTB_SITE_NONE = 0, /* not a site: what ipctb_site_find answers for no match */
+#define IPCTB__SITE_ENUM(id, name, file, what) IPCTB_SITE_##id,
+	IPCTB_SITES(IPCTB__SITE_ENUM)
+#undef IPCTB__SITE_ENUM
+	    IPCTB_SITE__END
+};
+
+/* Number of sites: they are numbered 1 .. ipctb_site_count(). */
+size_t ipctb_site_count(void);
+/* The stable name of a site, or NULL for a number that is not one. */
+const char *ipctb_site_name(enum ipctb_site site);
+/* Where it is (a file under ipc/) and what happens there; NULL if none. */
+const char *ipctb_site_file(enum ipctb_site site);
+const char *ipctb_site_what(enum ipctb_site site);
+/* The site of that name, or IPCTB_SITE_NONE (also for NULL). */
+enum ipctb_site ipctb_site_find(const char *name);
+
+/*
+ * A yield hook: fn(site, ctx) runs at every yield site reached by any
+ * thread of the process. It must not call back into the channel that
+ * reached the site (the site may lie between two halves of one step).
+ */
+struct ipctb_yield_hook {
+	void (*fn)(enum ipctb_site site, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Install hook (NULL: none) and return the one installed before, so a
+ * caller can put it back. A table whose fn is NULL counts as none. The
+ * table is not copied: it must stay valid while installed (see "Threads"
+ * above).
+ */
+const struct ipctb_yield_hook *ipctb_yield_install(const struct ipctb_yield_hook *hook);
+
+/* The installed hook, read by the macro (so it is exported, under a
+ * public name: the shared library exports ipctb_<letter>* only); set it
+ * with ipctb_yield_install(), never directly. */
+extern _Atomic(const struct ipctb_yield_hook *) ipctb_yield_current;
+
+/*
+ * ipctb_yield(site): run the installed hook, if any, at site. The load is
+ * acquire (a plain load on x86 and a load-acquire on arm64) and the branch
+ * is marked unlikely, so that with nothing installed it costs one load and
+ * one not-taken branch (measured in README.md, "Yield points"). Defining
+ * IPCTB_YIELD_OFF before including this header compiles the sites out:
+ * only the benchmark does, to measure what they cost.
+ */
+#ifdef IPCTB_YIELD_OFF
+#define ipctb_yield(site) ((void)(site))
+#else
+#define ipctb_yield(site)                                                                          \
+	do {                                                                                       \
+		const struct ipctb_yield_hook *ipctb__h =                                          \
+		    atomic_load_explicit(&ipctb_yield_current, memory_order_acquire);              \
+		if (__builtin_expect(ipctb__h != NULL, 0))                                         \
+			ipctb__h->fn((site), ipctb__h->ctx);                                       \
+	} while (0)
+#endif
+
+#endif
