@@ -60,7 +60,9 @@ static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int ti
 		for (int i = 0; i < SPIN_ROUND; i++) {
 			if (try_take(s, self))
 				return 0;
-			sched_yield();
+			/* A back-off of the wait layer: a scheduler sees who
+			 * waits for the word (a bare sched_yield would hide it). */
+			ipctb__wait_backoff(IPCTB_SITE_SPIN_WAIT, -1, 0);
 		}
 		if (ipctb_deadline_passed(&dl))
 			return -ETIMEDOUT;

@@ -107,6 +107,8 @@
 	  "wait: unnamed process-shared semaphore")                                                \
 	X(NSEM_WAIT, "nsem_wait", "engine/sync.c",                                                 \
 	  "wait: named POSIX semaphore")                                                           \
+	X(SPIN_WAIT, "spin_wait", "scheme/spin.c",                                                 \
+	  "wait: the spin scheme's word is held; yield the CPU before the next try")              \
 	X(IMPL_WAIT_FD, "impl_wait_fd", "(outside the library)",                                   \
 	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")
 /* clang-format on */
