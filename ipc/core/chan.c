@@ -15,23 +15,31 @@
 
 #include "core/core.h"
 
+const char *ipctb__bits_str(const char *const *names, unsigned n, unsigned bits, char *buf,
+			    size_t len)
+{
+	size_t off = 0;
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		if (off >= len)
+			break; /* truncated: buf holds what fitted */
+		int w = snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	return buf;
+}
+
 const char *ipctb_caps_str(unsigned caps, char *buf, size_t len)
 {
 	static const char *const names[] = {
 	    "stream", "nonblock", "fork", "peer-close", "named", "sysv-key", "empty", "shim", "shm",
 	};
-	size_t off = 0;
-	if (len)
-		buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(caps & (1u << i)))
-			continue;
-		int w = snprintf(buf + off, len > off ? len - off : 0, "%s%s", off ? "," : "",
-				 names[i]);
-		if (w > 0)
-			off += (size_t)w;
-	}
-	return buf;
+	return ipctb__bits_str(names, sizeof(names) / sizeof(names[0]), caps, buf, len);
 }
 
 int ipctb_chan_create_ops(const struct ipctb_chan_ops *ops, const struct ipctb_chan_opts *opts,

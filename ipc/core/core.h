@@ -71,4 +71,10 @@ struct ipctb_chan {
 int ipctb__chan_no_destroy(struct ipctb_chan *ch);
 int ipctb__chan_no_objects(struct ipctb_chan *ch, struct ipctb_obj *out, size_t cap);
 
+/* The comma-separated names of the set bits of `bits` (bit i is names[i],
+ * i < n) into buf, truncated at len (chan.c): the capability strings of
+ * every kind of ops table. Returns buf. */
+const char *ipctb__bits_str(const char *const *names, unsigned n, unsigned bits, char *buf,
+			    size_t len);
+
 #endif

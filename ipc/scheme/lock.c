@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "core/core.h"
 #include "ipctb/lock.h"
 
 const char *ipctb_lock_caps_str(unsigned caps, char *buf, size_t len)
@@ -13,20 +14,7 @@ const char *ipctb_lock_caps_str(unsigned caps, char *buf, size_t len)
 	static const char *const names[] = {
 	    "exclusive", "shared", "robust", "kernel", "file", "named",
 	};
-	size_t off = 0;
-	if (len)
-		buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(caps & (1u << i)))
-			continue;
-		if (off >= len)
-			break; /* truncated: buf holds what fitted */
-		int w = snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[i]);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	return buf;
+	return ipctb__bits_str(names, sizeof(names) / sizeof(names[0]), caps, buf, len);
 }
 
 const char *ipctb_lock_recovery_str(enum ipctb_lock_recovery r)
