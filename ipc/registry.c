@@ -155,12 +155,19 @@ static void add_builtins(void)
 	    &ipctb__sysv_msg_ops,   &ipctb__posix_mq_ops,	&ipctb__shm_sysv_ops,
 	    &ipctb__shm_posix_ops,  &ipctb__shm_memfd_ops,
 	};
+	/* One line per scheme file of ipc/scheme/ (twins included). */
+	static const struct ipctb_lock_ops *const schemes[] = {
+	    &ipctb__spin_ops,
+	};
 	/* A built-in table the checks refuse is a bug of the library, not
 	 * something to run without: tests/test_registry.c lists them all. */
 	for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
 		if (add_transport(transports[i]) < 0)
 			abort();
-	if (add_scheme(&ipctb__spin_ops) < 0 || add_decoder(&ipctb__frame_decoder_ops) < 0)
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (add_scheme(schemes[i]) < 0)
+			abort();
+	if (add_decoder(&ipctb__frame_decoder_ops) < 0)
 		abort();
 }
 

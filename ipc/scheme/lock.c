@@ -12,7 +12,8 @@
 const char *ipctb_lock_caps_str(unsigned caps, char *buf, size_t len)
 {
 	static const char *const names[] = {
-	    "exclusive", "shared", "robust", "kernel", "file", "named",
+	    "exclusive", "shared",     "robust", "kernel",  "file",
+	    "named",	 "optimistic", "pair",	 "address",
 	};
 	return ipctb__bits_str(names, sizeof(names) / sizeof(names[0]), caps, buf, len);
 }

@@ -6,6 +6,30 @@
 
 #include "ipctb/lock.h"
 
+/*
+ * ThreadSanitizer follows C11 atomics and pthreads only: a scheme whose
+ * synchronization is done by the kernel (semop, a message-queue receive,
+ * fcntl/OFD locks, a raw futex wait) tells it with these, on the lock's
+ * state address: release before giving the lock away, acquire after
+ * taking it. Without them, threads mode reports a race on what a correct
+ * scheme protects. No-ops outside the tsan build.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define IPCTB__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IPCTB__TSAN 1
+#endif
+#endif
+#ifdef IPCTB__TSAN
+#include <sanitizer/tsan_interface.h>
+#define ipctb__tsan_acquire(addr) __tsan_acquire(addr)
+#define ipctb__tsan_release(addr) __tsan_release(addr)
+#else
+#define ipctb__tsan_acquire(addr) ((void)(addr))
+#define ipctb__tsan_release(addr) ((void)(addr))
+#endif
+
 extern const struct ipctb_lock_ops ipctb__spin_ops;
 
 #endif

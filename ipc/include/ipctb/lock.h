@@ -10,9 +10,11 @@
  * in the state must never be relied on: the region may sit at another
  * address in each process):
  *   1. init(state, name): once, by the creator, on zeroed memory.
- *   2. attach(state, &local): in every process that uses the lock, the
- *      creator included, after mapping; local is that process's private
- *      handle (an fd, say). attach may be NULL: local is then NULL.
+ *   2. attach(state, &local): once per participant (a process, or a
+ *      thread in the stress harness's threads mode), the creator included,
+ *      after mapping; local is that participant's private handle (an fd,
+ *      a slot of the state, a seqlock reader's snapshot). attach may be
+ *      NULL: local is then NULL.
  *   3. lock(state, local, mode, timeout_ms) and unlock(state, local, mode).
  *   4. detach(state, local): in every process that attached, before it
  *      unmaps (may be NULL). Never fails.
@@ -30,6 +32,9 @@
  *                itself usable again). Only schemes whose recovery is
  *                IPCTB_LOCK_RECOVER_OWNERDEAD return it;
  *   other -errno not held.
+ * unlock(READ) of an IPCTB_LOCK_CAP_OPTIMISTIC scheme answers -EAGAIN when
+ * a writer ran during the read section: what it read is void, and the
+ * reader starts again with lock(READ).
  * unlock by a thread that does not hold the lock is -EPERM where the
  * scheme can tell (it says so in its summary), else undefined.
  */
@@ -42,13 +47,20 @@
 
 /* What a scheme is and needs. */
 enum ipctb_lock_cap {
-	IPCTB_LOCK_CAP_EXCLUSIVE = 1u << 0, /* at most one IPCTB_LOCK_WRITE holder */
-	IPCTB_LOCK_CAP_SHARED = 1u << 1,    /* reader/writer: READ holders coexist */
-	IPCTB_LOCK_CAP_ROBUST = 1u << 2,    /* recovers after owner death (recovery) */
-	IPCTB_LOCK_CAP_KERNEL = 1u << 3,    /* kernel-mediated: the kernel keeps the
-					     * lock (fcntl, flock, SysV semaphores) */
-	IPCTB_LOCK_CAP_FILE = 1u << 4,	    /* needs a file: init gets a name */
-	IPCTB_LOCK_CAP_NAMED = 1u << 5,	    /* needs a named kernel object: likewise */
+	IPCTB_LOCK_CAP_EXCLUSIVE = 1u << 0,  /* at most one IPCTB_LOCK_WRITE holder */
+	IPCTB_LOCK_CAP_SHARED = 1u << 1,     /* reader/writer: READ holders coexist */
+	IPCTB_LOCK_CAP_ROBUST = 1u << 2,     /* recovers after owner death (recovery) */
+	IPCTB_LOCK_CAP_KERNEL = 1u << 3,     /* kernel-mediated: the kernel keeps the
+					      * lock (fcntl, flock, SysV semaphores) */
+	IPCTB_LOCK_CAP_FILE = 1u << 4,	     /* needs a file: init gets a name */
+	IPCTB_LOCK_CAP_NAMED = 1u << 5,	     /* needs a named kernel object: likewise */
+	IPCTB_LOCK_CAP_OPTIMISTIC = 1u << 6, /* READ sections may be void: unlock(READ)
+					      * answers -EAGAIN and the reader retries
+					      * (a seqlock) */
+	IPCTB_LOCK_CAP_PAIR = 1u << 7,	     /* at most two participants (Peterson) */
+	IPCTB_LOCK_CAP_ADDRESS = 1u << 8,    /* depends on the region's address being
+					      * the same in every participant: only a
+					      * broken twin may claim it */
 };
 
 /* A scheme without IPCTB_LOCK_CAP_SHARED treats READ as WRITE. */

@@ -109,6 +109,18 @@
 	  "wait: named POSIX semaphore")                                                           \
 	X(SPIN_WAIT, "spin_wait", "scheme/spin.c",                                                 \
 	  "wait: the spin scheme's word is held; yield the CPU before the next try")              \
+	/* ---- sync schemes built on pthread objects (scheme/p*.c, n*.c) ---- */             \
+	/* (one block per family, so that their files add sites apart) */                      \
+                                                                                                   \
+	/* ---- sync schemes built on atomics and futexes (scheme/) ---- */                     \
+	/* (spin, ticket, futex, seqlock, peterson, queue locks) */                                 \
+                                                                                                   \
+	/* ---- sync schemes the kernel keeps (scheme/sysv_sem.c, ofd.c, mq_token.c) ---- */        \
+	/* (SysV semaphores, record locks, message-queue tokens) */                                 \
+                                                                                                   \
+	/* ---- stress scenarios (stress/scn_*.c) ---- */                                           \
+	/* (shared loads and stores of each scenario) */                                            \
+                                                                                                   \
 	X(IMPL_WAIT_FD, "impl_wait_fd", "(outside the library)",                                   \
 	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")
 /* clang-format on */
