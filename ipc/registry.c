@@ -158,6 +158,11 @@ static void add_builtins(void)
 	/* One line per scheme file of ipc/scheme/ (twins included). */
 	static const struct ipctb_lock_ops *const schemes[] = {
 	    &ipctb__spin_ops,
+	    &ipctb__sysv_sem_ops,
+	    &ipctb__sysv_sem_broken_no_undo_ops,
+	    &ipctb__ofd_ops,
+	    &ipctb__mq_token_ops,
+	    &ipctb__none_ops,
 	};
 	/* A built-in table the checks refuse is a bug of the library, not
 	 * something to run without: tests/test_registry.c lists them all. */

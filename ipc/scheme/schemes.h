@@ -31,5 +31,11 @@
 #endif
 
 extern const struct ipctb_lock_ops ipctb__spin_ops;
+/* The kernel keeps the lock (sysv_sem.c, ofd.c, mq_token.c), and none.c. */
+extern const struct ipctb_lock_ops ipctb__sysv_sem_ops;
+extern const struct ipctb_lock_ops ipctb__sysv_sem_broken_no_undo_ops;
+extern const struct ipctb_lock_ops ipctb__ofd_ops;
+extern const struct ipctb_lock_ops ipctb__mq_token_ops;
+extern const struct ipctb_lock_ops ipctb__none_ops;
 
 #endif

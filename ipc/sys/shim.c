@@ -141,8 +141,16 @@ ssize_t ipctb__sys_recv(int fd, void *buf, size_t n, int flags)
 
 int ipctb__sys_open(const char *path, int flags, mode_t mode)
 {
-	SHIM_GUARD(OPEN, -1);
-	return open(path, flags, mode);
+	int act = shim_hit(IPCTB_SYS_OPEN, NULL);
+	if (act == IPCTB_SHIM_FAIL || act == IPCTB_SHIM_EINTR)
+		return -1;
+	int fd = open(path, flags, mode);
+	shim_after(act);
+	/* O_CREAT|O_EXCL that succeeded made the file: the ledger keeps it
+	 * until ipctb__sys_unlink (a lock file of scheme/ofd.c). */
+	if (fd >= 0 && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		ipctb__ledger_add(IPCTB_OBJ_FILE, -1, path);
+	return fd;
 }
 
 int ipctb__sys_close(int fd)

@@ -132,6 +132,11 @@ int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val
 /* Back off before polling object (a SysV id) again: sched_yield() when
  * ns <= 0, else sleep ns (an interrupted sleep ends early). */
 void ipctb__wait_backoff(enum ipctb_site site, long object, long ns);
+struct sembuf;
+/* semtimedop(id, ops, n) until it succeeds or the deadline d (NULL: none)
+ * passes, EINTR retried: 0, -ETIMEDOUT, or -errno (-EIDRM, -EINVAL). */
+int ipctb__wait_semop(enum ipctb_site site, int id, struct sembuf *ops, size_t n,
+		      const struct ipctb_deadline *d) __attribute__((warn_unused_result));
 
 /* Close fd (ignoring EINTR, see close(2)) and set it to -1. */
 void ipctb__close_fd(int *fd);

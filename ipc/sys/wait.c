@@ -15,6 +15,7 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,4 +208,30 @@ void ipctb__wait_backoff(enum ipctb_site site, long object, long ns)
 		(void)nanosleep(&ts, NULL);
 	}
 	ipctb__wait_leave(&w, 0);
+}
+
+int ipctb__wait_semop(enum ipctb_site site, int id, struct sembuf *ops, size_t n,
+		      const struct ipctb_deadline *d)
+{
+	struct ipctb__wait w = {.info = {.kind = IPCTB_WAIT_SEM, .site = site, .object = id}};
+	ipctb__wait_enter(&w, d, -1);
+	int r;
+	for (;;) {
+		int left = d ? ipctb_deadline_left(d) : -1;
+		if (left == 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		struct timespec ts = {left / 1000, (long)(left % 1000) * 1000000L};
+		if (semtimedop(id, ops, n, left < 0 ? NULL : &ts) == 0) {
+			r = 0;
+			break;
+		}
+		/* semtimedop says EAGAIN when its timeout ran out. */
+		r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (r != -EINTR && r != -ETIMEDOUT)
+			break;
+		/* A signal, or a timeout rounded down to whole ms: look again. */
+	}
+	return ipctb__wait_leave(&w, r);
 }

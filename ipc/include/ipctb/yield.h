@@ -117,6 +117,30 @@
                                                                                                    \
 	/* ---- sync schemes the kernel keeps (scheme/sysv_sem.c, ofd.c, mq_token.c) ---- */        \
 	/* (SysV semaphores, record locks, message-queue tokens) */                                 \
+	X(SYSV_SEM_ACQUIRE, "sysv_sem_acquire", "scheme/sysv_sem.c",                              \
+	  "lock: before the semop that takes the semaphore (-1)")                                  \
+	X(SYSV_SEM_ACQUIRED, "sysv_sem_acquired", "scheme/sysv_sem.c",                            \
+	  "lock: the semaphore taken, before the caller's critical section")                       \
+	X(SYSV_SEM_RELEASE, "sysv_sem_release", "scheme/sysv_sem.c",                              \
+	  "unlock: before the semop that gives the semaphore back (+1)")                           \
+	X(SYSV_SEM_WAIT, "sysv_sem_wait", "scheme/sysv_sem.c",                                    \
+	  "wait: semtimedop on a taken SysV semaphore, bounded by the lock's timeout")             \
+	X(OFD_ACQUIRE, "ofd_acquire", "scheme/ofd.c",                                             \
+	  "lock: before F_OFD_SETLK asks for the record lock")                                     \
+	X(OFD_ACQUIRED, "ofd_acquired", "scheme/ofd.c",                                           \
+	  "lock: the record lock granted, before the caller's critical section")                   \
+	X(OFD_RELEASE, "ofd_release", "scheme/ofd.c",                                             \
+	  "unlock: before F_OFD_SETLK drops the record lock (F_UNLCK)")                            \
+	X(OFD_WAIT, "ofd_wait", "scheme/ofd.c",                                                   \
+	  "wait: back-off between F_OFD_SETLK tries on a conflicting record lock")                 \
+	X(MQ_TOKEN_ACQUIRE, "mq_token_acquire", "scheme/mq_token.c",                              \
+	  "lock: before msgrcv takes the token from the SysV queue")                               \
+	X(MQ_TOKEN_ACQUIRED, "mq_token_acquired", "scheme/mq_token.c",                            \
+	  "lock: the token taken, before the caller's critical section")                           \
+	X(MQ_TOKEN_RELEASE, "mq_token_release", "scheme/mq_token.c",                              \
+	  "unlock: before msgsnd puts the token back")                                             \
+	X(MQ_TOKEN_WAIT, "mq_token_wait", "scheme/mq_token.c",                                    \
+	  "wait: back-off between IPC_NOWAIT receives on a queue without the token")               \
                                                                                                    \
 	/* ---- stress scenarios (stress/scn_*.c) ---- */                                           \
 	/* (shared loads and stores of each scenario) */                                            \
