@@ -156,6 +156,7 @@ static void add_builtins(void)
 	    &ipctb__shm_posix_ops,  &ipctb__shm_memfd_ops,
 	};
 	/* One line per scheme file of ipc/scheme/ (twins included). */
+	/* clang-format off */
 	static const struct ipctb_lock_ops *const schemes[] = {
 	    &ipctb__spin_ops,
 	    &ipctb__sysv_sem_ops,
@@ -164,6 +165,7 @@ static void add_builtins(void)
 	    &ipctb__mq_token_ops,
 	    &ipctb__none_ops,
 	};
+	/* clang-format on */
 	/* A built-in table the checks refuse is a bug of the library, not
 	 * something to run without: tests/test_registry.c lists them all. */
 	for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
