@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
+#include "ipctb/ledger.h"
 #include "ipctb/recover.h"
 #include "leakcheck.h"
 
@@ -441,4 +443,50 @@ LEAK_TEST(scheme_kernel, none_is_no_lock, .timeout = 60)
 	region_close(&g);
 	cr_assert_lt(got, want, "none: no lost update in %ld increments: the race was not seen",
 		     want);
+}
+
+/* Whether this process's ledger lists kind with id (SysV) or name (path). */
+static bool ledger_has(enum ipctb_obj_kind kind, long id, const char *name)
+{
+	static struct ipctb_leak_obj live[256];
+	size_t n = ipctb_ledger_live(live, 256);
+	for (size_t i = 0; i < n && i < 256; i++)
+		if (live[i].kind == kind &&
+		    (name ? strcmp(live[i].name, name) == 0 : live[i].id == id))
+			return true;
+	return false;
+}
+
+/* What each scheme makes outside the region is in the ledger while it
+ * exists (so crash recovery finds it), and out of it after destroy. The
+ * ids and the path are read from the schemes' states, whose first member
+ * they are. */
+LEAK_TEST(scheme_kernel, ledger_records_what_the_schemes_make, .timeout = 30)
+{
+	static const struct {
+		const char *scheme;
+		enum ipctb_obj_kind kind;
+	} cases[] = {
+	    {"sysv_sem", IPCTB_OBJ_SYSV_SEM},
+	    {"sysv_sem_broken_no_undo", IPCTB_OBJ_SYSV_SEM},
+	    {"mq_token", IPCTB_OBJ_SYSV_MSG},
+	    {"ofd", IPCTB_OBJ_FILE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct region g;
+		region_open(&g, cases[i].scheme);
+		bool file = cases[i].kind == IPCTB_OBJ_FILE;
+		char path[IPCTB_NAME_MAX + 8] = "";
+		long id = -1;
+		if (file)
+			snprintf(path, sizeof(path), "%s", (const char *)g.state);
+		else
+			id = *(const int *)g.state;
+		bool during = ledger_has(cases[i].kind, id, file ? path : NULL);
+		region_close(&g);
+		bool after = ledger_has(cases[i].kind, id, file ? path : NULL);
+		cr_assert(during, "%s: its %s (%s id %ld) is not in the ledger", cases[i].scheme,
+			  ipctb_obj_kind_str(cases[i].kind), path, id);
+		cr_assert(!after, "%s: still in the ledger after destroy", cases[i].scheme);
+	}
 }
