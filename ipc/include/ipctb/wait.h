@@ -13,7 +13,8 @@
  *            posix_mq and channel set-up; also ipctb_wait_fd (impl.h);
  *   FUTEX    the shm ring's FUTEX_WAIT slices (ring_chan.c);
  *   BACKOFF  the SysV queue's back-off between IPC_NOWAIT attempts
- *            (sysv_msg.c) and a sync scheme's spinning on a held word
+ *            (sysv_msg.c, scheme/mq_token.c), between F_OFD_SETLK tries
+ *            (scheme/ofd.c) and a sync scheme's spinning on a held word
  *            (scheme/spin.c): a sched_yield() (until = now) or a sleep;
  *   MUTEX, CONDVAR, SEM  the process-shared primitives of ipctb/sync.h;
  *            SEM also a SysV semaphore's semtimedop (scheme/sysv_sem.c).
@@ -40,7 +41,7 @@
 enum ipctb_wait_kind {
 	IPCTB_WAIT_FD = 1,  /* object: fd; events: poll events */
 	IPCTB_WAIT_FUTEX,   /* object: -1; addr: the 32-bit futex word */
-	IPCTB_WAIT_BACKOFF, /* object: the SysV msqid polled, or -1 (a lock word) */
+	IPCTB_WAIT_BACKOFF, /* object: the SysV msqid or the OFD lock's fd polled, or -1 */
 	IPCTB_WAIT_MUTEX,   /* addr: the pthread_mutex_t */
 	IPCTB_WAIT_CONDVAR, /* addr: the pthread_cond_t */
 	IPCTB_WAIT_SEM,	    /* addr: the sem_t; or object: a SysV semid (addr NULL) */
