@@ -188,11 +188,6 @@ static void excl_procs(const char *name)
 		     name, got, (long)NPART * PROC_ITERS);
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	return test_ms_since(t0);
-}
-
 static void held_times_out(const char *name)
 {
 	struct region g;
@@ -205,10 +200,10 @@ static void held_times_out(const char *name)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int once = g.ops->lock(g.state, b, IPCTB_LOCK_WRITE, 0);
-	long once_ms = ms_since(&t0);
+	long once_ms = test_ms_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int timed = g.ops->lock(g.state, b, IPCTB_LOCK_WRITE, HOLD_MS);
-	long timed_ms = ms_since(&t0);
+	long timed_ms = test_ms_since(&t0);
 	cr_assert_eq(g.ops->unlock(g.state, a, IPCTB_LOCK_WRITE), 0);
 	int after = g.ops->lock(g.state, b, IPCTB_LOCK_WRITE, 1000);
 	if (after == 0)
