@@ -158,6 +158,14 @@ static void add_builtins(void)
 	/* One line per scheme file of ipc/scheme/ (twins included). */
 	static const struct ipctb_lock_ops *const schemes[] = {
 	    &ipctb__spin_ops,
+	    &ipctb__pmutex_ops,
+	    &ipctb__pmutex_broken_not_robust_ops,
+	    &ipctb__pmutex_broken_no_consistent_ops,
+	    &ipctb__prwlock_ops,
+	    &ipctb__pcond_ops,
+	    &ipctb__pcond_broken_lost_wakeup_ops,
+	    &ipctb__psem_ops,
+	    &ipctb__nsem_ops,
 	};
 	/* A built-in table the checks refuse is a bug of the library, not
 	 * something to run without: tests/test_registry.c lists them all. */
