@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -71,8 +73,11 @@ int lk_count(struct lk *l, int n, int timeout_ms)
 		r = l->ops->lock(l->state, local, IPCTB_LOCK_WRITE, timeout_ms);
 		if (r < 0)
 			break;
-		/* Read and write apart, so that a second holder loses updates. */
+		/* Read and write apart, now and then with the CPU given up
+		 * between them, so that a second holder loses updates. */
 		long v = *(volatile long *)l->counter;
+		if (i % 64 == 0)
+			sched_yield();
 		*(volatile long *)l->counter = v + 1;
 		r = l->ops->unlock(l->state, local, IPCTB_LOCK_WRITE);
 	}
@@ -83,12 +88,14 @@ int lk_count(struct lk *l, int n, int timeout_ms)
 
 struct counter_arg {
 	struct lk *l;
+	pthread_barrier_t *go;
 	int n, result;
 };
 
 static void *count_thread(void *arg)
 {
 	struct counter_arg *a = arg;
+	pthread_barrier_wait(a->go); /* all start together, so that they overlap */
 	a->result = lk_count(a->l, a->n, 10000);
 	return NULL;
 }
@@ -97,26 +104,40 @@ int lk_threads(struct lk *l, int nthreads, int n)
 {
 	pthread_t t[MAX_PARTICIPANTS];
 	struct counter_arg a[MAX_PARTICIPANTS];
-	int started = 0, r = 0;
-	for (; started < nthreads && started < MAX_PARTICIPANTS; started++) {
-		a[started] = (struct counter_arg){l, n, 0};
+	pthread_barrier_t go;
+	if (nthreads < 1 || nthreads > MAX_PARTICIPANTS)
+		return -EINVAL;
+	int started = 0, r = -pthread_barrier_init(&go, NULL, (unsigned)nthreads);
+	if (r < 0)
+		return r;
+	for (; started < nthreads; started++) {
+		a[started] = (struct counter_arg){l, &go, n, 0};
 		if (pthread_create(&t[started], NULL, count_thread, &a[started]) != 0) {
 			r = -EAGAIN;
 			break;
 		}
 	}
+	/* Threads that did start must not wait for ever at the barrier: a
+	 * failed create is an abort of the whole run. */
+	if (r < 0)
+		abort();
 	for (int i = 0; i < started; i++) {
 		pthread_join(t[i], NULL);
 		if (r == 0)
 			r = a[i].result;
 	}
+	pthread_barrier_destroy(&go);
 	return r;
 }
 
 int lk_procs(struct lk *l, int nprocs, int n)
 {
 	pid_t pid[MAX_PARTICIPANTS];
-	int started = 0, r = 0;
+	int started = 0, r = 0, go[2];
+	/* The start gate: every child waits for EOF on go, which comes when
+	 * the parent closes its end after the last fork. */
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
 	for (; started < nprocs && started < MAX_PARTICIPANTS; started++) {
 		pid[started] = fork();
 		if (pid[started] < 0) {
@@ -124,10 +145,14 @@ int lk_procs(struct lk *l, int nprocs, int n)
 			break;
 		}
 		if (pid[started] == 0) {
+			close(go[1]);
+			(void)test_wait_byte(go[0], 10000);
 			int c = lk_count(l, n, 10000);
 			_exit(c == 0 ? 0 : -c > 250 ? 250 : -c);
 		}
 	}
+	close(go[1]);
+	close(go[0]);
 	for (int i = 0; i < started; i++) {
 		int code = test_exit_code(test_reap(pid[i], REAP_MS));
 		if (r == 0 && code != 0)
