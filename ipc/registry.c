@@ -164,6 +164,14 @@ static void add_builtins(void)
 	    &ipctb__ofd_ops,
 	    &ipctb__mq_token_ops,
 	    &ipctb__none_ops,
+	    &ipctb__pmutex_ops,
+	    &ipctb__pmutex_broken_not_robust_ops,
+	    &ipctb__pmutex_broken_no_consistent_ops,
+	    &ipctb__prwlock_ops,
+	    &ipctb__pcond_ops,
+	    &ipctb__pcond_broken_lost_wakeup_ops,
+	    &ipctb__psem_ops,
+	    &ipctb__nsem_ops,
 	};
 	/* clang-format on */
 	/* A built-in table the checks refuse is a bug of the library, not

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/sync_at.h"
 #include "sys/sys.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -108,15 +109,19 @@ static int pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
 }
 
 /* The public waits go through the wait layer (sys/wait.c) as one wait
- * each, whatever polling the tsan build does inside. */
-int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
+ * each, whatever polling the tsan build does inside. A sync scheme built
+ * on the mutex reports its waits at a site of its own (engine/sync_at.h). */
+int ipctb__pmutex_lock_at(struct ipctb_pmutex *m, int timeout_ms, enum ipctb_site site)
 {
-	struct ipctb__wait w = {.info = {.kind = IPCTB_WAIT_MUTEX,
-					 .site = IPCTB_SITE_PMUTEX_LOCK,
-					 .object = -1,
-					 .addr = &m->m}};
+	struct ipctb__wait w = {
+	    .info = {.kind = IPCTB_WAIT_MUTEX, .site = site, .object = -1, .addr = &m->m}};
 	ipctb__wait_enter_ms(&w, timeout_ms);
 	return ipctb__wait_leave(&w, pmutex_lock(m, timeout_ms));
+}
+
+int ipctb_pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
+{
+	return ipctb__pmutex_lock_at(m, timeout_ms, IPCTB_SITE_PMUTEX_LOCK);
 }
 
 int ipctb_pmutex_consistent(struct ipctb_pmutex *m)

@@ -37,5 +37,14 @@ extern const struct ipctb_lock_ops ipctb__sysv_sem_broken_no_undo_ops;
 extern const struct ipctb_lock_ops ipctb__ofd_ops;
 extern const struct ipctb_lock_ops ipctb__mq_token_ops;
 extern const struct ipctb_lock_ops ipctb__none_ops;
+/* Built on pthread objects and POSIX semaphores (engine/sync.c). */
+extern const struct ipctb_lock_ops ipctb__pmutex_ops;
+extern const struct ipctb_lock_ops ipctb__pmutex_broken_not_robust_ops;
+extern const struct ipctb_lock_ops ipctb__pmutex_broken_no_consistent_ops;
+extern const struct ipctb_lock_ops ipctb__prwlock_ops;
+extern const struct ipctb_lock_ops ipctb__pcond_ops;
+extern const struct ipctb_lock_ops ipctb__pcond_broken_lost_wakeup_ops;
+extern const struct ipctb_lock_ops ipctb__psem_ops;
+extern const struct ipctb_lock_ops ipctb__nsem_ops;
 
 #endif

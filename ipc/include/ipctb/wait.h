@@ -16,8 +16,9 @@
  *            (sysv_msg.c, scheme/mq_token.c), between F_OFD_SETLK tries
  *            (scheme/ofd.c) and a sync scheme's spinning on a held word
  *            (scheme/spin.c): a sched_yield() (until = now) or a sleep;
- *   MUTEX, CONDVAR, SEM  the process-shared primitives of ipctb/sync.h;
- *            SEM also a SysV semaphore's semtimedop (scheme/sysv_sem.c).
+ *   MUTEX, CONDVAR, SEM  the process-shared primitives of ipctb/sync.h
+ *            (and the prwlock scheme's rwlock, as a MUTEX wait); SEM also a
+ *            SysV semaphore's semtimedop (scheme/sysv_sem.c).
  * A wait marked `slice` ends by itself at `until` (the caller re-checks
  * and may wait again): the ring's 50 ms futex slices, the SysV back-off
  * sleeps; the others are woken by the kernel or end at the call's
@@ -42,7 +43,7 @@ enum ipctb_wait_kind {
 	IPCTB_WAIT_FD = 1,  /* object: fd; events: poll events */
 	IPCTB_WAIT_FUTEX,   /* object: -1; addr: the 32-bit futex word */
 	IPCTB_WAIT_BACKOFF, /* object: the SysV msqid or the OFD lock's fd polled, or -1 */
-	IPCTB_WAIT_MUTEX,   /* addr: the pthread_mutex_t */
+	IPCTB_WAIT_MUTEX,   /* addr: the pthread_mutex_t (or pthread_rwlock_t) */
 	IPCTB_WAIT_CONDVAR, /* addr: the pthread_cond_t */
 	IPCTB_WAIT_SEM,	    /* addr: the sem_t; or object: a SysV semid (addr NULL) */
 };

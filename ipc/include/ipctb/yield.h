@@ -111,6 +111,35 @@
 	  "wait: the spin scheme's word is held; yield the CPU before the next try")              \
 	/* ---- sync schemes built on pthread objects (scheme/p*.c, n*.c) ---- */             \
 	/* (one block per family, so that their files add sites apart) */                      \
+	/* (pcond, psem and nsem wait at pcond_wait, psem_wait, nsem_wait above) */            \
+	X(PMUTEX_ACQUIRE, "pmutex_acquire", "scheme/pmutex.c",                                     \
+	  "locker: before the mutex is taken (pmutex and its twins)")                              \
+	X(PMUTEX_ACQUIRED, "pmutex_acquired", "scheme/pmutex.c",                                   \
+	  "locker: mutex taken (or EOWNERDEAD), before any repair is made")                        \
+	X(PMUTEX_RELEASE, "pmutex_release", "scheme/pmutex.c",                                     \
+	  "holder: before the mutex is unlocked")                                                  \
+	X(PMUTEX_WAIT, "pmutex_wait", "scheme/pmutex.c",                                           \
+	  "wait: the pmutex scheme's robust mutex is held (a timed lock)")                         \
+	X(PRWLOCK_ACQUIRE, "prwlock_acquire", "scheme/prwlock.c",                                  \
+	  "locker: before the rwlock is taken for reading or writing")                             \
+	X(PRWLOCK_RELEASE, "prwlock_release", "scheme/prwlock.c",                                  \
+	  "holder: before the rwlock is unlocked")                                                 \
+	X(PRWLOCK_WAIT, "prwlock_wait", "scheme/prwlock.c",                                        \
+	  "wait: the rwlock is held against this mode (a timed rd/wrlock)")                        \
+	X(PCOND_ACQUIRE, "pcond_acquire", "scheme/pcond.c",                                        \
+	  "locker: inner mutex held, before the held flag is read")                                \
+	X(PCOND_RECHECK, "pcond_recheck", "scheme/pcond.c",                                        \
+	  "waiter: back from the condvar with the inner mutex, before held is read again")         \
+	X(PCOND_RELEASE, "pcond_release", "scheme/pcond.c",                                        \
+	  "unlocker: before it takes the inner mutex to clear held (the twin read its waiters)")   \
+	X(PSEM_ACQUIRE, "psem_acquire", "scheme/psem.c",                                           \
+	  "locker: before the semaphore is decremented")                                           \
+	X(PSEM_RELEASE, "psem_release", "scheme/psem.c",                                           \
+	  "holder: before the semaphore is posted")                                                \
+	X(NSEM_ACQUIRE, "nsem_acquire", "scheme/nsem.c",                                           \
+	  "locker: before the named semaphore is decremented")                                     \
+	X(NSEM_RELEASE, "nsem_release", "scheme/nsem.c",                                           \
+	  "holder: before the named semaphore is posted")                                          \
                                                                                                    \
 	/* ---- sync schemes built on atomics and futexes (scheme/) ---- */                     \
 	/* (spin, ticket, futex, seqlock, peterson, queue locks) */                                 \
