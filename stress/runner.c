@@ -210,7 +210,7 @@ static void plan_kill(struct stress_run *r)
 {
 	uint64_t x = ipctb_stress_mix(r->o->seed ^ 0x6b696c6cull);
 	r->victim = (unsigned)(x % r->n);
-	uint64_t span = r->o->iters ? r->o->iters * 4 : 4000;
+	uint64_t span = r->o->iters ? r->o->iters * 2 : 4000; /* two sites an op at least */
 	if (span > 8000)
 		span = 8000;
 	r->kill_at = 1 + ipctb_stress_mix(x) % span;
