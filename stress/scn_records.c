@@ -119,8 +119,8 @@ static int read_one(struct ipctb_stress_ctx *c, struct records_area *a, char *wh
 	snprintf(why, len,
 		 "records: torn record %u: expected b=%" PRIu64 " c=%" PRIx64 " sum=%" PRIx64
 		 " for a=%" PRIu64 ", seen b=%" PRIu64 " c=%" PRIx64 " sum=%" PRIx64,
-		 i, got.a * 3 + 1, (uint64_t)~got.a, (uint64_t)(got.a ^ (got.a * 3 + 1) ^ ~got.a ^ SALT), got.a, got.b,
-		 got.c, got.sum);
+		 i, got.a * 3 + 1, (uint64_t)~got.a,
+		 (uint64_t)(got.a ^ (got.a * 3 + 1) ^ ~got.a ^ SALT), got.a, got.b, got.c, got.sum);
 	return -1;
 }
 
