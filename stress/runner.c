@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,10 +36,14 @@ bool ipctb_stress_applies(const struct ipctb_scenario *s, const struct ipctb_loc
 	return (k->caps & s->needs) == s->needs;
 }
 
-static void child(struct stress_run *r, unsigned id, pid_t pgid, int sock)
+static void child(struct stress_run *r, unsigned id, pid_t pgid, int sock, pid_t runner)
 {
 	/* Both sides set the group: whichever runs first wins the race. */
 	(void)setpgid(0, pgid);
+	/* A runner that dies (^C: the group is not the terminal's) takes its
+	 * participants along, instead of leaving one spinning on a lock. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != runner)
+		_exit(4);
 	struct ipctb_seg seg;
 	int e = stress_region_attach(r, id, sock, &seg);
 	if (sock >= 0)
@@ -52,7 +57,7 @@ static void child(struct stress_run *r, unsigned id, pid_t pgid, int sock)
 
 static int spawn(struct stress_run *r, struct ipctb_stress_result *res, char *why, size_t len)
 {
-	pid_t pgid = 0;
+	pid_t pgid = 0, self = getpid();
 	for (unsigned id = 0; id < r->n; id++) {
 		int sv[2] = {-1, -1};
 		if (r->o->region == IPCTB_SEG_MEMFD &&
@@ -74,7 +79,7 @@ static int spawn(struct stress_run *r, struct ipctb_stress_result *res, char *wh
 		if (pid == 0) {
 			if (sv[0] >= 0)
 				close(sv[0]);
-			child(r, id, pgid, sv[1]);
+			child(r, id, pgid, sv[1], self);
 		}
 		(void)setpgid(pid, pgid ? pgid : pid);
 		if (!pgid)

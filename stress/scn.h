@@ -16,7 +16,9 @@ extern const struct ipctb_scenario ipctb__scn_counter, ipctb__scn_records, ipctb
  * (id + 1) set, unless that holder died half-way. A reader that saw a torn
  * value while the mark was set asks this: true once the runner reported
  * participant mark - 1 dead (bounded wait: it may not be reaped yet);
- * false when it is alive, i.e. it was writing beside us: a violation.
+ * false when it lives on (done, or still running after a second), i.e.
+ * it was writing beside us: a violation. The mark itself may be gone by
+ * then (a writer repaired after our read), so only the slot counts.
  */
 bool scn_holder_dead(const struct ipctb_stress_ctx *c, const uint32_t *dirty, uint32_t mark);
 

@@ -119,21 +119,28 @@ LEAK_TEST(stress, watchdog_reports_a_stall_within_a_second)
 	cr_assert_lt(r.secs, 2.0);
 }
 
-LEAK_TEST(stress, robust_mutex_recovers_from_seeded_kills)
+/* The issue's bar: 100 of 100 seeded kills recovered, in every scenario
+ * that takes --kill. Against the first scn_holder_dead (which gave up as
+ * soon as a repairing writer cleared the mark) records failed seeds 47, 72
+ * and 100 with "torn record". */
+LEAK_TEST(stress, robust_mutex_recovers_from_100_seeded_kills)
 {
-	unsigned in_lock = 0;
-	for (uint64_t seed = 1; seed <= 10; seed++) {
-		struct ipctb_stress_opts o;
-		ipctb_stress_opts_init(&o);
-		o.kill = true;
-		o.seed = seed;
-		o.iters = 1000;
-		const char *name = seed % 2 ? "counter" : "ring";
-		struct ipctb_stress_result r = run(name, &test_rmutex_ops, &o);
-		expect_ok(name, &r);
-		in_lock += r.killed >= 0 && strstr(r.killed_at, "in_lock") != NULL;
+	static const char *const names[] = {"counter", "records", "ring", "rw"};
+	for (size_t i = 0; i < 4; i++) {
+		unsigned in_lock = 0;
+		for (uint64_t seed = 1; seed <= 100; seed++) {
+			struct ipctb_stress_opts o;
+			ipctb_stress_opts_init(&o);
+			o.kill = true;
+			o.seed = seed;
+			o.iters = 1000;
+			struct ipctb_stress_result r = run(names[i], &test_rmutex_ops, &o);
+			cr_assert_eq(r.outcome, IPCTB_STRESS_OK, "%s seed %llu: %s", names[i],
+				     (unsigned long long)seed, r.why);
+			in_lock += r.killed >= 0 && strstr(r.killed_at, "in_lock") != NULL;
+		}
+		cr_assert_gt(in_lock, 50, "%s: %u kills inside the lock", names[i], in_lock);
 	}
-	cr_assert_gt(in_lock, 0, "no kill landed inside the lock");
 }
 
 LEAK_TEST(stress, spin_killed_in_lock_ends_stuck_not_hung)
