@@ -32,7 +32,7 @@ struct ipctb_stress_opts {
 	unsigned jitter;     /* 0..1000 per mille of yield sites */
 	bool kill;	     /* SIGKILL one participant at a seeded point */
 	bool verbose;	     /* participants' pids and addresses on log */
-	FILE *log;	     /* progress and details; NULL: quiet */
+	FILE *log;	     /* a progress line a second; NULL: quiet */
 };
 
 /* Fills the defaults: memfd, processes, 4 participants, 2000 iterations,

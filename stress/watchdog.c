@@ -87,7 +87,7 @@ void stress_watch(struct stress_run *r, struct ipctb_stress_result *res)
 {
 	struct ipctb_stress_slot *s = stress_slots(r->hdr);
 	uint64_t prev[IPCTB_STRESS_MAX_PROCS] = {0};
-	double start = now_ms(), last = start;
+	double start = now_ms(), last = start, shown = start;
 	bool procs = r->o->mode == IPCTB_STRESS_PROCESSES;
 	for (;;) {
 		unsigned live = 0;
@@ -105,6 +105,15 @@ void stress_watch(struct stress_run *r, struct ipctb_stress_result *res)
 		if (live == 0)
 			return;
 		double t = now_ms();
+		if (r->o->log && t - shown >= 1000) { /* a line a second on long runs */
+			uint64_t all = 0;
+			for (unsigned i = 0; i < r->n; i++)
+				all += prev[i];
+			fprintf(r->o->log, "  progress: %.0f s, %llu ops, %u live\n",
+				(t - start) / 1000, (unsigned long long)all, live);
+			fflush(r->o->log);
+			shown = t;
+		}
 		if (r->o->iters == 0 && t - start >= r->o->duration_ms)
 			atomic_store(&r->hdr->stop, 1);
 		if (atomic_load(&r->hdr->failed))

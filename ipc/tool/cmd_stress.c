@@ -360,6 +360,7 @@ int ipctb_cmd_stress(int argc, char **argv)
 	}
 	if (list_ == 'h')
 		return IPCTB_EXIT_OK;
+	o.log = stderr; /* progress of runs longer than a second */
 	if (list_)
 		return list(list_);
 	if (!sl.nscn)
