@@ -38,6 +38,7 @@ struct ipctb_stress_slot {
 	_Atomic int32_t tid;		   /* its thread */
 	_Atomic uint64_t pending;	   /* scenario: operation begun, not yet counted */
 	_Atomic uint64_t done;		   /* scenario: operations it counts as done */
+	_Atomic uint64_t addr;		   /* where it mapped the region (reported) */
 };
 
 enum ipctb_stress_pstate {
@@ -46,7 +47,10 @@ enum ipctb_stress_pstate {
 	IPCTB_STRESS_P_IN_LOCK, /* between lock and unlock */
 	IPCTB_STRESS_P_DONE,
 	IPCTB_STRESS_P_FAILED, /* found a violation */
+	IPCTB_STRESS_P_DEAD,   /* killed (--kill), set by the runner once reaped */
 };
+/* "starting", "running", "in_lock", "done", "failed", "dead"; "?" else. */
+const char *ipctb_stress_pstate_str(unsigned state);
 
 struct ipctb_stress_hdr {
 	uint32_t magic, nprocs;
@@ -54,6 +58,10 @@ struct ipctb_stress_hdr {
 	size_t slots_off, lock_off, area_off, size; /* offsets from the region's start */
 	_Atomic uint32_t go;			    /* the runner's start signal */
 	_Atomic uint32_t stop;			    /* the runner's stop signal */
+	/* The first violation a participant found: failed is its id + 1
+	 * (taken by compare-and-swap, so one writer), why its message. */
+	_Atomic uint32_t failed;
+	char why[240];
 };
 
 /* What one participant hands a scenario's step. */
@@ -66,6 +74,11 @@ struct ipctb_stress_ctx {
 	unsigned id, nprocs;
 	uint64_t rng; /* this participant's generator (ipctb_stress_rand) */
 	int lock_timeout_ms;
+	struct ipctb_stress_hdr *hdr; /* for the stop signal */
+	/* The runner's: jitter (per mille), and the kill point (victim only:
+	 * the yield-site hit at which it dies; 0 none). */
+	unsigned jitter;
+	uint64_t hits, kill_at;
 };
 
 /* xorshift64*: the participant's next random number, from ctx->rng,
@@ -80,6 +93,14 @@ uint64_t ipctb_stress_rand(struct ipctb_stress_ctx *c);
  */
 int ipctb_stress_lock(struct ipctb_stress_ctx *c, enum ipctb_lock_mode mode);
 int ipctb_stress_unlock(struct ipctb_stress_ctx *c, enum ipctb_lock_mode mode);
+/* Refinement: lock retries -ETIMEDOUT until the runner says stop, and then
+ * answers -ECANCELED (not held): a step that gets it returns 1. */
+bool ipctb_stress_stopping(const struct ipctb_stress_ctx *c);
+/* A step's answer to a lock error r: 1 for -ECANCELED (the run ends), else
+ * -1 with why "lock: <error>". */
+int ipctb_stress_lock_error(int r, char *why, size_t len);
+/* The participant's yield: records site in its slot, then ipctb_yield. */
+void ipctb_stress_yield(struct ipctb_stress_ctx *c, enum ipctb_site site);
 
 /* A scenario. Every function returns 0 or -1 with one line in why. */
 struct ipctb_scenario {
@@ -87,11 +108,21 @@ struct ipctb_scenario {
 	const char *summary; /* one line for `ipctb stress --list` */
 	unsigned needs;	     /* IPCTB_LOCK_CAP_* a scheme must have */
 	unsigned min_procs;  /* 2 for a race */
+	bool kill_ok;	     /* survivors can finish after one participant is
+			      * killed (not a handoff: its partner waits forever) */
 	size_t (*area_size)(unsigned nprocs);
 	/* Once, by the creator, on the zeroed area. */
 	int (*init)(void *area, unsigned nprocs, char *why, size_t len);
-	/* One operation of participant c->id (its iteration iter). A
-	 * violation seen on the spot (a torn read, a sequence gap) is -1. */
+	/* One operation of participant c->id (its iteration iter): 0 done;
+	 * 1 the run is stopping and the operation did not happen (a lock
+	 * cancelled, a partner that will not come); a violation seen on the
+	 * spot (a torn read, a sequence gap) is -1.
+	 * Repair after a holder's death: every scenario keeps a `dirty`
+	 * word in its area, set to id + 1 while a holder changes what the
+	 * lock protects and cleared after. Under a correct lock a holder
+	 * finds it 0; otherwise the previous holder died half-way (whether
+	 * the scheme said -EOWNERDEAD or the kernel released the lock
+	 * silently) and the step repairs the area first. */
 	int (*step)(struct ipctb_stress_ctx *c, uint64_t iter, char *why, size_t len);
 	/* After every participant stopped (or died): the invariant over the
 	 * whole area, given each slot's done and pending counts. */

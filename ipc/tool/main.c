@@ -18,6 +18,7 @@ struct cmd {
 static const struct cmd cmds[] = {
     {"list", ipctb_cmd_list, "list the registered transports and their capabilities"},
     {"conform", ipctb_cmd_conform, "run the conformance suite over transports"},
+    {"stress", ipctb_cmd_stress, "race processes on shared memory under each sync scheme"},
     {"leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

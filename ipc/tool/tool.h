@@ -20,6 +20,7 @@
 /* argv[0] is the subcommand's name. */
 int ipctb_cmd_list(int argc, char **argv);
 int ipctb_cmd_conform(int argc, char **argv);
+int ipctb_cmd_stress(int argc, char **argv);
 
 struct option;
 

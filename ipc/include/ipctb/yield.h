@@ -173,6 +173,28 @@
                                                                                                    \
 	/* ---- stress scenarios (stress/scn_*.c) ---- */                                           \
 	/* (shared loads and stores of each scenario) */                                            \
+	X(STRESS_COUNTER_LOADED, "stress_counter_loaded", "../stress/scn_counter.c",                      \
+	  "counter: value read under the lock, before the increment is stored")                           \
+	X(STRESS_COUNTER_STORED, "stress_counter_stored", "../stress/scn_counter.c",                      \
+	  "counter: increment stored, before unlock")                                                     \
+	X(STRESS_RECORD_FIELD, "stress_record_field", "../stress/scn_records.c",                          \
+	  "records: writer between two fields of a record (checksum last)")                               \
+	X(STRESS_RECORD_READ, "stress_record_read", "../stress/scn_records.c",                            \
+	  "records: reader between two fields of a record")                                               \
+	X(STRESS_RING_PUSH, "stress_ring_push", "../stress/scn_ring.c",                                   \
+	  "ring: item written at tail, before tail moves")                                                \
+	X(STRESS_RING_POP, "stress_ring_pop", "../stress/scn_ring.c",                                     \
+	  "ring: item at head read and checked, before head moves")                                       \
+	X(STRESS_RW_WRITE, "stress_rw_write", "../stress/scn_rw.c",                                       \
+	  "rw: writer between two words of the snapshot")                                                 \
+	X(STRESS_RW_READ, "stress_rw_read", "../stress/scn_rw.c",                                         \
+	  "rw: reader between two words of the snapshot")                                                 \
+	X(STRESS_HANDOFF_POST, "stress_handoff_post", "../stress/scn_handoff.c",                          \
+	  "handoff: mailbox seen empty, before the baton is stored")                                      \
+	X(STRESS_HANDOFF_TAKE, "stress_handoff_take", "../stress/scn_handoff.c",                          \
+	  "handoff: baton seen, before the mailbox is emptied")                                           \
+	X(STRESS_HANDOFF_IDLE, "stress_handoff_idle", "../stress/scn_handoff.c",                          \
+	  "handoff: mailbox not ready, lock dropped, before the next look")                               \
                                                                                                    \
 	X(IMPL_WAIT_FD, "impl_wait_fd", "(outside the library)",                                   \
 	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One participant: its generator, its lock calls (which keep its slot's
+ * state and site current), the yield and wait hooks that record its last
+ * site, inject the seeded jitter and carry out a seeded kill, and its
+ * loop over the scenario's steps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ipctb/error.h"
+#include "ipctb/wait.h"
+
+uint64_t ipctb_stress_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+uint64_t ipctb_stress_rand(struct ipctb_stress_ctx *c)
+{
+	uint64_t x = c->rng ? c->rng : 0x2545f4914f6cdd1dull; /* never the fixed point 0 */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	c->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+const char *ipctb_stress_pstate_str(unsigned state)
+{
+	static const char *const names[] = {"starting", "running", "in_lock",
+					    "done",	"failed",  "dead"};
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+/* The participant of this thread, for the hooks (NULL in the runner). */
+static _Thread_local struct ipctb_stress_ctx *cur;
+
+static void jitter(struct ipctb_stress_ctx *c)
+{
+	uint64_t x = ipctb_stress_rand(c);
+	if (x % 1000 >= c->jitter)
+		return;
+	if (x & (1u << 20)) {
+		sched_yield();
+		return;
+	}
+	/* A short seeded spin: long enough to let another core in. */
+	for (volatile unsigned i = (unsigned)(x >> 32) % 2000; i > 0; i--)
+		;
+}
+
+static void on_yield(enum ipctb_site site, void *ctx)
+{
+	(void)ctx;
+	struct ipctb_stress_ctx *c = cur;
+	if (!c)
+		return;
+	atomic_store_explicit(&c->slot->site, (uint32_t)site, memory_order_relaxed);
+	if (c->kill_at && ++c->hits == c->kill_at)
+		raise(SIGKILL); /* the seeded fault: maybe inside the lock */
+	if (c->jitter)
+		jitter(c);
+}
+
+static void on_wait(const struct ipctb_wait_info *w, void *ctx)
+{
+	(void)ctx;
+	if (cur)
+		atomic_store_explicit(&cur->slot->site, (uint32_t)w->site, memory_order_relaxed);
+}
+
+static const struct ipctb_yield_hook yield_hook = {.fn = on_yield};
+static const struct ipctb_wait_hook wait_hook = {.before = on_wait};
+
+void ipctb_stress_yield(struct ipctb_stress_ctx *c, enum ipctb_site site)
+{
+	(void)c; /* the hook finds it through cur */
+	ipctb_yield(site);
+}
+
+bool ipctb_stress_stopping(const struct ipctb_stress_ctx *c)
+{
+	return atomic_load_explicit(&c->hdr->stop, memory_order_acquire) != 0;
+}
+
+int ipctb_stress_lock(struct ipctb_stress_ctx *c, enum ipctb_lock_mode mode)
+{
+	for (;;) {
+		int r = c->lock->lock(c->lock_state, c->lock_local, mode, c->lock_timeout_ms);
+		if (r == 0 || r == -EOWNERDEAD) {
+			atomic_store_explicit(&c->slot->state, IPCTB_STRESS_P_IN_LOCK,
+					      memory_order_relaxed);
+			return r;
+		}
+		if (r != -ETIMEDOUT)
+			return r;
+		/* No progress meanwhile: the watchdog judges that, not us. */
+		if (ipctb_stress_stopping(c))
+			return -ECANCELED;
+	}
+}
+
+int ipctb_stress_unlock(struct ipctb_stress_ctx *c, enum ipctb_lock_mode mode)
+{
+	int r = c->lock->unlock(c->lock_state, c->lock_local, mode);
+	atomic_store_explicit(&c->slot->state, IPCTB_STRESS_P_RUNNING, memory_order_relaxed);
+	return r;
+}
+
+int ipctb_stress_lock_error(int r, char *why, size_t len)
+{
+	if (r == -ECANCELED)
+		return 1;
+	snprintf(why, len, "lock: %s", ipctb_strerror(r));
+	return -1;
+}
+
+/* The first violation of the run wins the header's message. */
+static void report(struct ipctb_stress_ctx *c, const char *why)
+{
+	uint32_t none = 0;
+	atomic_store(&c->slot->state, IPCTB_STRESS_P_FAILED);
+	if (atomic_compare_exchange_strong(&c->hdr->failed, &none, c->id + 1))
+		snprintf(c->hdr->why, sizeof(c->hdr->why), "participant %u: %s", c->id, why);
+	atomic_store(&c->hdr->stop, 1);
+}
+
+static int loop(struct stress_run *r, struct ipctb_stress_ctx *c)
+{
+	char why[200];
+	uint64_t iters = r->o->iters;
+	for (uint64_t i = 0; iters == 0 || i < iters; i++) {
+		if (ipctb_stress_stopping(c))
+			break;
+		atomic_store(&c->slot->pending, 1);
+		why[0] = 0;
+		int s = r->scn->step(c, i, why, sizeof(why));
+		if (s < 0) {
+			report(c, why[0] ? why : "step failed");
+			return -1;
+		}
+		if (s > 0) {
+			atomic_store(&c->slot->pending, 0);
+			break;
+		}
+		atomic_fetch_add(&c->slot->done, 1);
+		atomic_store(&c->slot->pending, 0);
+		atomic_fetch_add_explicit(&c->slot->ops, 1, memory_order_release);
+	}
+	return 0;
+}
+
+int stress_participant(struct stress_run *r, unsigned id, void *base)
+{
+	struct ipctb_stress_hdr *h = base;
+	struct ipctb_stress_ctx c = {
+	    .region = base,
+	    .area = (char *)base + h->area_off,
+	    .lock_state = (char *)base + h->lock_off,
+	    .lock = r->lock,
+	    .slots = stress_slots(h),
+	    .id = id,
+	    .nprocs = h->nprocs,
+	    .rng = ipctb_stress_mix(h->seed ^ id),
+	    .lock_timeout_ms = r->o->lock_timeout_ms,
+	    .hdr = h,
+	    .jitter = r->o->jitter,
+	    .kill_at = id == r->victim ? r->kill_at : 0,
+	};
+	c.slot = &c.slots[id];
+	atomic_store(&c.slot->pid, (int32_t)getpid());
+	atomic_store(&c.slot->tid, (int32_t)gettid());
+	atomic_store(&c.slot->addr, (uint64_t)(uintptr_t)base);
+	if (r->lock->attach) {
+		int a = r->lock->attach(c.lock_state, &c.lock_local);
+		if (a < 0) {
+			char why[120];
+			snprintf(why, sizeof(why), "attach: %s", ipctb_strerror(a));
+			report(&c, why);
+			return -1;
+		}
+	}
+	cur = &c;
+	if (r->o->mode == IPCTB_STRESS_PROCESSES) {
+		ipctb_yield_install(&yield_hook);
+		ipctb_wait_install(&wait_hook);
+	}
+	/* Everyone starts together, so that the first ones do not finish
+	 * alone. The runner sets go once all are up, or stop. */
+	while (!atomic_load(&h->go) && !atomic_load(&h->stop))
+		sched_yield();
+	atomic_store(&c.slot->state, IPCTB_STRESS_P_RUNNING);
+	int rc = loop(r, &c);
+	if (rc == 0)
+		atomic_store(&c.slot->state, IPCTB_STRESS_P_DONE);
+	cur = NULL;
+	if (r->lock->detach)
+		r->lock->detach(c.lock_state, c.lock_local);
+	return rc;
+}
+
+/* Threads mode installs the hooks once for the process. */
+void stress_hooks_install(bool on)
+{
+	ipctb_yield_install(on ? &yield_hook : NULL);
+	ipctb_wait_install(on ? &wait_hook : NULL);
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One stress run: the region, the participants (processes in one process
+ * group, or threads), the start signal, the watchdog, the end (every
+ * process reaped, what a killed one left recovered through its ledger),
+ * the scenario's check, and the region removed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ipctb/error.h"
+#include "ipctb/recover.h"
+
+void ipctb_stress_opts_init(struct ipctb_stress_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = IPCTB_STRESS_PROCESSES;
+	o->region = IPCTB_SEG_MEMFD;
+	o->nprocs = 4;
+	o->iters = 2000;
+	o->lock_timeout_ms = 100;
+	o->stall_ms = 500;
+}
+
+bool ipctb_stress_applies(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k)
+{
+	return (k->caps & s->needs) == s->needs;
+}
+
+static void child(struct stress_run *r, unsigned id, pid_t pgid, int sock, pid_t runner)
+{
+	/* Both sides set the group: whichever runs first wins the race. */
+	(void)setpgid(0, pgid);
+	/* A runner that dies (^C: the group is not the terminal's) takes its
+	 * participants along, instead of leaving one spinning on a lock. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != runner)
+		_exit(4);
+	struct ipctb_seg seg;
+	int e = stress_region_attach(r, id, sock, &seg);
+	if (sock >= 0)
+		close(sock);
+	if (e < 0)
+		_exit(3);
+	int rc = stress_participant(r, id, seg.addr);
+	(void)ipctb_seg_detach(&seg);
+	_exit(rc == 0 ? 0 : 1);
+}
+
+static int spawn(struct stress_run *r, struct ipctb_stress_result *res, char *why, size_t len)
+{
+	pid_t pgid = 0, self = getpid();
+	for (unsigned id = 0; id < r->n; id++) {
+		int sv[2] = {-1, -1};
+		if (r->o->region == IPCTB_SEG_MEMFD &&
+		    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			snprintf(why, len, "socketpair: %s", strerror(errno));
+			return -errno;
+		}
+		if (r->o->log)
+			fflush(r->o->log);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = -errno;
+			snprintf(why, len, "fork: %s", strerror(errno));
+			if (sv[0] >= 0)
+				close(sv[0]), close(sv[1]);
+			return e;
+		}
+		if (pid == 0) {
+			if (sv[0] >= 0)
+				close(sv[0]);
+			child(r, id, pgid, sv[1], self);
+		}
+		(void)setpgid(pid, pgid ? pgid : pid);
+		if (!pgid)
+			pgid = pid;
+		r->pid[id] = pid;
+		res->pid[id] = pid;
+		if (sv[0] >= 0) {
+			close(sv[1]);
+			/* Queued in the child's socket: closing our end is fine. */
+			int e = stress_send_fd(sv[0], r->seg.fd);
+			close(sv[0]);
+			if (e < 0) {
+				snprintf(why, len, "send memfd: %s", strerror(-e));
+				return e;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Every process that is left is killed and reaped; the killed ones'
+ * leftovers removed through their ledgers. */
+static void end_processes(struct stress_run *r, struct ipctb_stress_result *res)
+{
+	/* Those that said done are leaving: give them a moment to exit. */
+	for (int round = 0; round < 200 && res->outcome != IPCTB_STRESS_STUCK; round++) {
+		unsigned left = 0;
+		for (unsigned i = 0; i < r->n; i++) {
+			int st;
+			if (r->pid[i] > 0 && waitpid(r->pid[i], &st, WNOHANG) == r->pid[i])
+				r->pid[i] = 0;
+			left += r->pid[i] > 0;
+		}
+		if (!left)
+			break;
+		struct timespec ts = {0, 5000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	pid_t pgid = 0;
+	for (unsigned i = 0; i < r->n; i++)
+		if (res->pid[i] > 0 && !pgid)
+			pgid = res->pid[i];
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->pid[i] > 0)
+			(void)kill(r->pid[i], SIGKILL);
+	if (pgid > 0)
+		(void)killpg(pgid, SIGKILL);
+	for (unsigned i = 0; i < r->n; i++) {
+		if (r->pid[i] <= 0)
+			continue;
+		int st;
+		while (waitpid(r->pid[i], &st, 0) < 0 && errno == EINTR)
+			;
+		r->pid[i] = 0;
+	}
+	for (unsigned i = 0; i < r->n; i++)
+		if (res->pid[i] > 0)
+			(void)ipctb_recover(res->pid[i], NULL, NULL);
+}
+
+struct thr_arg {
+	struct stress_run *r;
+	unsigned id;
+};
+
+static void *thr_main(void *p)
+{
+	struct thr_arg *a = p;
+	(void)stress_participant(a->r, a->id, a->r->seg.addr);
+	return NULL;
+}
+
+static int run_threads(struct stress_run *r, struct ipctb_stress_result *res, char *why, size_t len)
+{
+	struct thr_arg args[IPCTB_STRESS_MAX_PROCS];
+	int e = 0;
+	stress_hooks_install(true);
+	for (unsigned i = 0; i < r->n; i++) {
+		args[i] = (struct thr_arg){r, i};
+		e = pthread_create(&r->thr[i], NULL, thr_main, &args[i]);
+		if (e) {
+			snprintf(why, len, "pthread_create: %s", strerror(e));
+			atomic_store(&r->hdr->stop, 1);
+			break;
+		}
+		r->thr_up[i] = true;
+	}
+	if (!e) {
+		atomic_store(&r->hdr->go, 1);
+		stress_watch(r, res);
+	}
+	atomic_store(&r->hdr->stop, 1);
+	/* Every lock call is bounded and every wait loop looks at stop. */
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->thr_up[i])
+			pthread_join(r->thr[i], NULL);
+	stress_hooks_install(false);
+	return e ? -e : 0;
+}
+
+static double secs_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void finish(struct stress_run *r, struct ipctb_stress_result *res)
+{
+	struct ipctb_stress_slot *s = stress_slots(r->hdr);
+	for (unsigned i = 0; i < r->n; i++) {
+		res->ops += atomic_load(&s[i].ops);
+		res->addr[i] = (uintptr_t)atomic_load(&s[i].addr);
+	}
+	if (res->outcome != IPCTB_STRESS_OK)
+		return;
+	if (atomic_load(&r->hdr->failed)) {
+		res->outcome = IPCTB_STRESS_VIOLATION;
+		res->detector = "invariant";
+		snprintf(res->why, sizeof(res->why), "%s", r->hdr->why);
+		return;
+	}
+	char why[400] = "";
+	if (r->scn->check((char *)r->hdr + r->hdr->area_off, s, r->n, why, sizeof(why)) < 0) {
+		res->outcome = IPCTB_STRESS_VIOLATION;
+		res->detector = "invariant";
+		snprintf(res->why, sizeof(res->why), "check: %s", why);
+	}
+}
+
+static void plan_kill(struct stress_run *r)
+{
+	uint64_t x = ipctb_stress_mix(r->o->seed ^ 0x6b696c6cull);
+	r->victim = (unsigned)(x % r->n);
+	uint64_t span = r->o->iters ? r->o->iters * 2 : 4000; /* two sites an op at least */
+	if (span > 8000)
+		span = 8000;
+	r->kill_at = 1 + ipctb_stress_mix(x) % span;
+}
+
+int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
+		     const struct ipctb_stress_opts *o, struct ipctb_stress_result *res)
+{
+	if (!s || !k || !o || !res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	res->killed = -1;
+	struct stress_run r = {.scn = s, .lock = k, .o = o, .n = o->nprocs};
+	if (k->caps & IPCTB_LOCK_CAP_PAIR)
+		r.n = 2;
+	if (r.n < 2 || r.n > IPCTB_STRESS_MAX_PROCS || r.n < s->min_procs ||
+	    (o->kill && o->mode == IPCTB_STRESS_THREADS) || o->jitter > 1000 ||
+	    (o->iters == 0 && o->duration_ms == 0) || o->stall_ms == 0)
+		return -EINVAL;
+	res->nprocs = r.n;
+	if (o->kill)
+		plan_kill(&r);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int e = stress_region_create(&r, res->why, sizeof(res->why));
+	if (e == 0 && o->mode == IPCTB_STRESS_THREADS) {
+		e = run_threads(&r, res, res->why, sizeof(res->why));
+	} else if (e == 0) {
+		e = spawn(&r, res, res->why, sizeof(res->why));
+		if (e == 0) {
+			atomic_store(&r.hdr->go, 1);
+			stress_watch(&r, res);
+		}
+		atomic_store(&r.hdr->stop, 1);
+		end_processes(&r, res);
+	}
+	res->secs = secs_since(&t0);
+	if (e < 0) {
+		res->outcome = IPCTB_STRESS_ERROR;
+	} else {
+		finish(&r, res);
+	}
+	if (r.hdr)
+		stress_region_destroy(&r);
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stress runner's entry points: one run of one scenario under one
+ * scheme (ipctb_stress_run); the `ipctb stress` command (ipc/tool/
+ * cmd_stress.c) parses its flags and runs every pair asked for. Tests
+ * call it directly after registering schemes of their own.
+ */
+#ifndef IPCTB_STRESS_RUNNER_H
+#define IPCTB_STRESS_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ipctb/shm.h"
+#include "stress.h"
+
+enum ipctb_stress_mode {
+	IPCTB_STRESS_PROCESSES = 0, /* one process each, one process group */
+	IPCTB_STRESS_THREADS,	    /* threads of this process, one mapping */
+};
+
+struct ipctb_stress_opts {
+	enum ipctb_stress_mode mode;
+	enum ipctb_seg_kind region; /* IPCTB_SEG_MEMFD (default), _SYSV, _POSIX */
+	unsigned nprocs;	    /* 2 .. IPCTB_STRESS_MAX_PROCS */
+	uint64_t iters;		    /* per participant; 0: run for duration_ms */
+	unsigned duration_ms;
+	uint64_t seed;
+	int lock_timeout_ms; /* one lock call's bound (then it is retried) */
+	unsigned stall_ms;   /* watchdog: no progress for this long is stuck */
+	unsigned jitter;     /* 0..1000 per mille of yield sites */
+	bool kill;	     /* SIGKILL one participant at a seeded point */
+	bool verbose;	     /* participants' pids and addresses on log */
+	FILE *log;	     /* a progress line a second; NULL: quiet */
+};
+
+/* Fills the defaults: memfd, processes, 4 participants, 2000 iterations,
+ * lock timeout 100 ms, stall 500 ms, no jitter, no kill. */
+void ipctb_stress_opts_init(struct ipctb_stress_opts *o);
+
+enum ipctb_stress_outcome {
+	IPCTB_STRESS_OK = 0,
+	IPCTB_STRESS_VIOLATION, /* detector "invariant": a step or the check */
+	IPCTB_STRESS_STUCK,	/* detector "watchdog" */
+	IPCTB_STRESS_ERROR,	/* the run could not be set up: why says */
+};
+
+struct ipctb_stress_result {
+	enum ipctb_stress_outcome outcome;
+	const char *detector; /* "invariant", "watchdog", or NULL */
+	char why[1024];	      /* expected vs seen; the stuck report */
+	unsigned nprocs;
+	uint64_t ops;
+	double secs;
+	uintptr_t addr[IPCTB_STRESS_MAX_PROCS]; /* each participant's mapping */
+	int pid[IPCTB_STRESS_MAX_PROCS];
+	int killed; /* the participant killed, or -1 */
+	char killed_at[64];
+	double stall_report_ms; /* stuck: from the last progress to the report */
+};
+
+/* The scheme's caps hold the scenario's needs. */
+bool ipctb_stress_applies(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k);
+
+/* One run. Returns 0 (the outcome is in *res) or -errno for bad options. */
+int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
+		     const struct ipctb_stress_opts *o, struct ipctb_stress_result *res);
+
+/* splitmix64: the per-participant seeds (seed ^ id) and the kill point. */
+uint64_t ipctb_stress_mix(uint64_t x);
+
+#endif

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# Included by ctest (stress/CMakeLists.txt): one entry per applicable
+# scenario x correct scheme (`stress/<scenario>/<scheme>`), and one
+# negative control per broken twin (`stress_twin/<scheme>`), which must be
+# caught by the detector it names, by message.
+# Inputs: IPCTB_S_TOOL, IPCTB_S_MODE (processes | threads), IPCTB_S_RUN.
+
+macro(_stress_props name)
+  set_tests_properties("${name}" PROPERTIES
+    LABELS stress TIMEOUT 60 FIXTURES_REQUIRED leakrun
+    ENVIRONMENT "IPCTB_RUN_ID=${IPCTB_S_RUN}" ${ARGN})
+endmacro()
+
+if(NOT EXISTS "${IPCTB_S_TOOL}")
+  add_test(stress_NOT_BUILT "${IPCTB_S_TOOL}")
+  return()
+endif()
+execute_process(COMMAND "${IPCTB_S_TOOL}" stress --list-pairs
+                OUTPUT_VARIABLE _pairs RESULT_VARIABLE _rc1)
+execute_process(COMMAND "${IPCTB_S_TOOL}" stress --list-twins
+                OUTPUT_VARIABLE _twins RESULT_VARIABLE _rc2)
+if(NOT _rc1 EQUAL 0 OR NOT _rc2 EQUAL 0)
+  add_test(stress_LIST_FAILED "${IPCTB_S_TOOL}" stress --list-pairs)
+  return()
+endif()
+
+string(REGEX MATCHALL "[a-z0-9_]+/[a-z0-9_]+" _pairs "${_pairs}")
+foreach(_p IN LISTS _pairs)
+  string(REPLACE "/" ";" _sk "${_p}")
+  list(GET _sk 0 _scn)
+  list(GET _sk 1 _sch)
+  add_test("stress/${_p}" "${IPCTB_S_TOOL}" stress --scenario "${_scn}" --scheme "${_sch}"
+           --mode "${IPCTB_S_MODE}" --iters 2000 --procs 4 --seed 1)
+  _stress_props("stress/${_p}")
+endforeach()
+
+# Twins: "<scheme> <detector>" per line.
+string(REGEX MATCHALL "[a-z0-9_]+ [a-z0-9_]+" _twins "${_twins}")
+foreach(_t IN LISTS _twins)
+  string(REPLACE " " ";" _sd "${_t}")
+  list(GET _sd 0 _sch)
+  list(GET _sd 1 _det)
+  if(_det STREQUAL "tsan")
+    if(NOT IPCTB_S_MODE STREQUAL "threads")
+      continue()
+    endif()
+    set(_re "WARNING: ThreadSanitizer: data race")
+  elseif(_det STREQUAL "invariant")
+    set(_re "violation [(]invariant[)]")
+  elseif(_det STREQUAL "watchdog")
+    set(_re "stuck [(]watchdog[)]")
+  elseif(_det STREQUAL "crash")
+    set(_re "violation [(]crash[)]")
+  else()
+    continue() # another harness's detector (a model checker)
+  endif()
+  add_test("stress_twin/${_sch}" "${IPCTB_S_TOOL}" stress --scenario all --scheme "${_sch}"
+           --mode "${IPCTB_S_MODE}" --iters 20000 --procs 4 --seed 1 --jitter 50)
+  _stress_props("stress_twin/${_sch}" PASS_REGULAR_EXPRESSION "${_re}")
+endforeach()
