@@ -158,6 +158,15 @@ static void add_builtins(void)
 	/* One line per scheme file of ipc/scheme/ (twins included). */
 	static const struct ipctb_lock_ops *const schemes[] = {
 	    &ipctb__spin_ops,
+	    &ipctb__spin_broken_relaxed_unlock_ops, /* atomics */
+	    &ipctb__ticket_ops,			    /* atomics */
+	    &ipctb__futex_ops,			    /* atomics */
+	    &ipctb__seqlock_ops,		    /* atomics */
+	    &ipctb__seqlock_broken_no_recheck_ops,  /* atomics */
+	    &ipctb__peterson_ops,		    /* atomics */
+	    &ipctb__peterson_broken_no_fence_ops,   /* atomics */
+	    &ipctb__mcs_offset_ops,		    /* atomics */
+	    &ipctb__mcs_broken_pointer_ops,	    /* atomics */
 	};
 	/* A built-in table the checks refuse is a bug of the library, not
 	 * something to run without: tests/test_registry.c lists them all. */
