@@ -20,7 +20,7 @@ struct scheme_region {
 	const struct ipctb_lock_ops *ops;
 	void *map; /* the whole mapping */
 	size_t len;
-	void *state;		   /* ops->state_size bytes, aligned */
+	void *state;		    /* ops->state_size bytes, aligned */
 	volatile uint64_t *counter; /* plain on purpose: the lock protects it */
 };
 

@@ -62,7 +62,7 @@ struct contender {
 	int timeout_ms;
 	int first, second; /* lock results: while held, then once free */
 	long waited_ms;
-	int ready, go;	   /* under m */
+	int ready, go; /* under m */
 	pthread_mutex_t m;
 	pthread_cond_t c;
 };
@@ -124,8 +124,9 @@ static void timeout(const char *name)
 		pthread_join(t, NULL);
 		results[round] = c.first;
 		ms[round] = c.waited_ms;
-		cr_assert_eq(c.second, 0, "%s: after a timed-out lock (timeout %d), lock once free: %s",
-			     name, tmo, ipctb_strerror(c.second));
+		cr_assert_eq(c.second, 0,
+			     "%s: after a timed-out lock (timeout %d), lock once free: %s", name,
+			     tmo, ipctb_strerror(c.second));
 		if (round == 0) /* hold it again for the next round */
 			cr_assert_eq(ops->lock(r.state, local, IPCTB_LOCK_WRITE, 1000), 0);
 	}
@@ -185,10 +186,22 @@ static void dead_holder(const char *name)
 }
 
 #define SCHEME_TESTS(s)                                                                            \
-	LEAK_TEST(scheme_atomic, s##_threads, .timeout = 60) { mutual_exclusion(#s, 0); }          \
-	LEAK_TEST(scheme_atomic, s##_procs, .timeout = 60) { mutual_exclusion(#s, 1); }            \
-	LEAK_TEST(scheme_atomic, s##_timeout, .timeout = 30) { timeout(#s); }                      \
-	LEAK_TEST(scheme_atomic, s##_dead_holder, .timeout = 30) { dead_holder(#s); }
+	LEAK_TEST(scheme_atomic, s##_threads, .timeout = 60)                                       \
+	{                                                                                          \
+		mutual_exclusion(#s, 0);                                                           \
+	}                                                                                          \
+	LEAK_TEST(scheme_atomic, s##_procs, .timeout = 60)                                         \
+	{                                                                                          \
+		mutual_exclusion(#s, 1);                                                           \
+	}                                                                                          \
+	LEAK_TEST(scheme_atomic, s##_timeout, .timeout = 30)                                       \
+	{                                                                                          \
+		timeout(#s);                                                                       \
+	}                                                                                          \
+	LEAK_TEST(scheme_atomic, s##_dead_holder, .timeout = 30)                                   \
+	{                                                                                          \
+		dead_holder(#s);                                                                   \
+	}
 
 SCHEME_TESTS(spin)
 SCHEME_TESTS(ticket)
@@ -240,7 +253,6 @@ LEAK_TEST(scheme_atomic, seqlock_reader_retries_after_a_writer)
 	scheme_region_close(&r);
 	cr_assert(quiet_lock == 0 && quiet == 0, "read with no writer: %d %d", quiet_lock, quiet);
 	cr_assert(l == 0 && w == 0 && wu == 0, "read lock %d, write lock %d, unlock %d", l, w, wu);
-	cr_assert_eq(held, -ETIMEDOUT, "read lock while a writer writes: %s",
-		     ipctb_strerror(held));
+	cr_assert_eq(held, -ETIMEDOUT, "read lock while a writer writes: %s", ipctb_strerror(held));
 	cr_assert_eq(torn, -EAGAIN, "unlock(READ) after a writer ran: %s", ipctb_strerror(torn));
 }
