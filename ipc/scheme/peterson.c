@@ -47,9 +47,14 @@
 /* Tries between two looks at the clock. */
 #define PET_ROUND 32
 
+struct peterson_flag {
+	_Alignas(64) _Atomic uint32_t up;
+};
+
+/* Each word on a line of its own: no false sharing between the sides. */
 struct peterson_state {
-	_Atomic uint32_t flag[2];
-	_Atomic uint32_t turn;
+	struct peterson_flag flag[2];
+	_Alignas(64) _Atomic uint32_t turn;
 	_Atomic uint32_t sides; /* bit i: side i is handed out */
 };
 
@@ -64,8 +69,8 @@ static int peterson_init(void *state, const char *name)
 {
 	(void)name;
 	struct peterson_state *s = state;
-	atomic_init(&s->flag[0], 0);
-	atomic_init(&s->flag[1], 0);
+	atomic_init(&s->flag[0].up, 0);
+	atomic_init(&s->flag[1].up, 0);
 	atomic_init(&s->turn, 0);
 	atomic_init(&s->sides, 0);
 	return 0;
@@ -98,7 +103,7 @@ static void peterson_detach(void *state, void *local)
 static int may_enter(struct peterson_state *s, int me)
 {
 	int other = 1 - me;
-	return atomic_load_explicit(&s->flag[other], PET_LOAD) == 0 ||
+	return atomic_load_explicit(&s->flag[other].up, PET_LOAD) == 0 ||
 	       atomic_load_explicit(&s->turn, PET_LOAD) != (uint32_t)other;
 }
 
@@ -110,7 +115,7 @@ static int peterson_lock(void *state, void *local, enum ipctb_lock_mode mode, in
 	if (me < 0)
 		return -EINVAL; /* not attached */
 	ipctb_yield(IPCTB_SITE_PETERSON_ACQUIRE);
-	atomic_store_explicit(&s->flag[me], 1, PET_STORE);
+	atomic_store_explicit(&s->flag[me].up, 1, PET_STORE);
 	atomic_store_explicit(&s->turn, (uint32_t)(1 - me), PET_STORE);
 	ipctb_yield(IPCTB_SITE_PETERSON_ANNOUNCED);
 	if (may_enter(s, me))
@@ -125,7 +130,7 @@ static int peterson_lock(void *state, void *local, enum ipctb_lock_mode mode, in
 		}
 		if (timeout_ms == 0 || ipctb_deadline_passed(&dl)) {
 			/* Withdraw: with our flag down the other may enter. */
-			atomic_store_explicit(&s->flag[me], 0, memory_order_release);
+			atomic_store_explicit(&s->flag[me].up, 0, memory_order_release);
 			return -ETIMEDOUT;
 		}
 	}
@@ -138,10 +143,10 @@ static int peterson_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 	int me = side_of(local);
 	if (me < 0)
 		return -EINVAL;
-	if (atomic_load_explicit(&s->flag[me], memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&s->flag[me].up, memory_order_relaxed) == 0)
 		return -EPERM; /* our side does not hold it */
 	ipctb_yield(IPCTB_SITE_PETERSON_RELEASE);
-	atomic_store_explicit(&s->flag[me], 0, memory_order_release);
+	atomic_store_explicit(&s->flag[me].up, 0, memory_order_release);
 	return 0;
 }
 
