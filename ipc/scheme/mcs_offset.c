@@ -182,6 +182,8 @@ static int mcs_lock(void *state, void *local, enum ipctb_lock_mode mode, int tim
 	/* Still queued from a timed-out call: take the place back. */
 	if (atomic_compare_exchange_strong(&n->state, &st, WAITING))
 		return wait_turn(n, &dl, timeout_ms);
+	if (st == GRANTED)
+		return -EDEADLK; /* this participant holds it already */
 	int round = 0;
 	while (st == SKIPPING) { /* a releaser is passing over it: brief */
 		if (!backoff(&dl, &round))
