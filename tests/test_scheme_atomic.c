@@ -256,3 +256,27 @@ LEAK_TEST(scheme_atomic, seqlock_reader_retries_after_a_writer)
 	cr_assert_eq(held, -ETIMEDOUT, "read lock while a writer writes: %s", ipctb_strerror(held));
 	cr_assert_eq(torn, -EAGAIN, "unlock(READ) after a writer ran: %s", ipctb_strerror(torn));
 }
+
+/* A participant that locks what it holds gets -EDEADLK, and the queue is
+ * left as it was (it once re-queued its own node behind itself). */
+LEAK_TEST(scheme_atomic, mcs_offset_relock_is_edeadlk)
+{
+	const struct ipctb_lock_ops *ops = scheme("mcs_offset");
+	struct scheme_region r;
+	char why[256] = "";
+	cr_assert_eq(scheme_region_open(&r, ops, why, sizeof(why)), 0, "%s", why);
+	void *l = NULL;
+	cr_assert_eq(ops->attach(r.state, &l), 0);
+	int first = ops->lock(r.state, l, IPCTB_LOCK_WRITE, 100);
+	int again = ops->lock(r.state, l, IPCTB_LOCK_WRITE, 100);
+	int un = ops->unlock(r.state, l, IPCTB_LOCK_WRITE);
+	int after = ops->lock(r.state, l, IPCTB_LOCK_WRITE, 100);
+	if (after == 0)
+		(void)ops->unlock(r.state, l, IPCTB_LOCK_WRITE);
+	ops->detach(r.state, l);
+	scheme_region_close(&r);
+	cr_assert_eq(first, 0);
+	cr_assert_eq(again, -EDEADLK, "second lock by the holder: %s", ipctb_strerror(again));
+	cr_assert(un == 0 && after == 0, "unlock %s, lock after %s", ipctb_strerror(un),
+		  ipctb_strerror(after));
+}
