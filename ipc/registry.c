@@ -172,6 +172,15 @@ static void add_builtins(void)
 	    &ipctb__pcond_broken_lost_wakeup_ops,
 	    &ipctb__psem_ops,
 	    &ipctb__nsem_ops,
+	    &ipctb__spin_broken_relaxed_unlock_ops,
+	    &ipctb__ticket_ops,
+	    &ipctb__futex_ops,
+	    &ipctb__seqlock_ops,
+	    &ipctb__seqlock_broken_no_recheck_ops,
+	    &ipctb__peterson_ops,
+	    &ipctb__peterson_broken_no_fence_ops,
+	    &ipctb__mcs_offset_ops,
+	    &ipctb__mcs_broken_pointer_ops,
 	};
 	/* clang-format on */
 	/* A built-in table the checks refuse is a bug of the library, not

@@ -33,7 +33,9 @@ void ipctb_stress_opts_init(struct ipctb_stress_opts *o)
 
 bool ipctb_stress_applies(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k)
 {
-	return (k->caps & s->needs) == s->needs;
+	/* A broken twin runs everywhere: it is there to be caught, and what
+	 * it claims (or, for `none`, does not) is no reason to spare it. */
+	return k->broken || (k->caps & s->needs) == s->needs;
 }
 
 static void child(struct stress_run *r, unsigned id, pid_t pgid, int sock, pid_t runner)

@@ -46,5 +46,15 @@ extern const struct ipctb_lock_ops ipctb__pcond_ops;
 extern const struct ipctb_lock_ops ipctb__pcond_broken_lost_wakeup_ops;
 extern const struct ipctb_lock_ops ipctb__psem_ops;
 extern const struct ipctb_lock_ops ipctb__nsem_ops;
+/* Built on C11 atomics and futexes (one file each, twins included). */
+extern const struct ipctb_lock_ops ipctb__spin_broken_relaxed_unlock_ops;
+extern const struct ipctb_lock_ops ipctb__ticket_ops;
+extern const struct ipctb_lock_ops ipctb__futex_ops;
+extern const struct ipctb_lock_ops ipctb__seqlock_ops;
+extern const struct ipctb_lock_ops ipctb__seqlock_broken_no_recheck_ops;
+extern const struct ipctb_lock_ops ipctb__peterson_ops;
+extern const struct ipctb_lock_ops ipctb__peterson_broken_no_fence_ops;
+extern const struct ipctb_lock_ops ipctb__mcs_offset_ops;
+extern const struct ipctb_lock_ops ipctb__mcs_broken_pointer_ops;
 
 #endif

@@ -8,8 +8,7 @@
  * then yield the CPU, and look at the clock between rounds, so a wait
  * never outlives its timeout by more than one round.
  *
- * The stress issue adds the real schemes beside it (pthread robust
- * mutexes, futexes, SysV and POSIX semaphores, fcntl and flock locks).
+ * Its twin spin_broken_relaxed_unlock is built from this file (below).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +19,26 @@
 
 #include "scheme/schemes.h"
 #include "sys/sys.h"
+
+/*
+ * The broken twin spin_broken_relaxed_unlock (spin_broken_relaxed_unlock.c
+ * defines IPCTB__SPIN_BROKEN_RELAXED_UNLOCK and includes this file)
+ * releases with memory_order_relaxed: nothing the holder wrote inside the
+ * lock is ordered before the next holder's acquire. On x86 the machine
+ * code is the same (a locked cmpxchg either way), so no invariant can
+ * catch it there: only ThreadSanitizer, which follows C11's rules, does.
+ */
+#ifdef IPCTB__SPIN_BROKEN_RELAXED_UNLOCK
+#define SPIN_UNLOCK_ORDER memory_order_relaxed
+#define SPIN_OPS ipctb__spin_broken_relaxed_unlock_ops
+#define SPIN_NAME "spin_broken_relaxed_unlock"
+#define SPIN_BROKEN "tsan"
+#else
+#define SPIN_UNLOCK_ORDER memory_order_release
+#define SPIN_OPS ipctb__spin_ops
+#define SPIN_NAME "spin"
+#define SPIN_BROKEN NULL
+#endif
 
 /* Tries between two looks at the clock; each yields the CPU once. */
 #define SPIN_ROUND 64
@@ -50,6 +69,7 @@ static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int ti
 	(void)local, (void)mode; /* READ is WRITE: the scheme is exclusive only */
 	struct spin_state *s = state;
 	pid_t self = gettid();
+	ipctb_yield(IPCTB_SITE_SPIN_ACQUIRE);
 	if (try_take(s, self))
 		return 0;
 	if (timeout_ms == 0)
@@ -58,6 +78,7 @@ static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int ti
 	ipctb_deadline_init(&dl, timeout_ms < 0 ? 0 : timeout_ms);
 	for (;;) {
 		for (int i = 0; i < SPIN_ROUND; i++) {
+			ipctb_yield(IPCTB_SITE_SPIN_ACQUIRE);
 			if (try_take(s, self))
 				return 0;
 			/* A back-off of the wait layer: a scheduler sees who
@@ -74,9 +95,10 @@ static int spin_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 	(void)local, (void)mode;
 	struct spin_state *s = state;
 	pid_t self = gettid();
+	ipctb_yield(IPCTB_SITE_SPIN_RELEASE);
 	/* Only the holder may release: anything else is a caller's bug that a
 	 * harness wants to hear about, not a silent release. */
-	if (!atomic_compare_exchange_strong_explicit(&s->holder, &self, 0, memory_order_release,
+	if (!atomic_compare_exchange_strong_explicit(&s->holder, &self, 0, SPIN_UNLOCK_ORDER,
 						     memory_order_relaxed))
 		return -EPERM;
 	return 0;
@@ -88,14 +110,19 @@ static int spin_destroy(void *state)
 	return 0;
 }
 
-const struct ipctb_lock_ops ipctb__spin_ops = {
+const struct ipctb_lock_ops SPIN_OPS = {
     .abi = IPCTB_ABI_VERSION,
-    .name = "spin",
+    .name = SPIN_NAME,
+#ifdef IPCTB__SPIN_BROKEN_RELAXED_UNLOCK
+    .summary = "spin whose unlock is memory_order_relaxed (same code on x86; "
+	       "only TSan sees it)",
+#else
     .summary = "test-and-test-and-set word, yields while waiting; unlock by a non-holder "
 	       "is -EPERM",
+#endif
     .caps = IPCTB_LOCK_CAP_EXCLUSIVE,
     .recovery = IPCTB_LOCK_RECOVER_NONE,
-    .broken = NULL,
+    .broken = SPIN_BROKEN,
     .state_size = sizeof(struct spin_state),
     .state_align = _Alignof(struct spin_state),
     .init = spin_init,

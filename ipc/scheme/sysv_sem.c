@@ -161,10 +161,11 @@ const struct ipctb_lock_ops ipctb__sysv_sem_ops = {
 const struct ipctb_lock_ops ipctb__sysv_sem_broken_no_undo_ops = {
     .abi = IPCTB_ABI_VERSION,
     .name = "sysv_sem_broken_no_undo",
-    .summary = "sysv_sem without SEM_UNDO; a holder that dies leaves it taken "
-	       "(a stall)",
-    .caps = IPCTB_LOCK_CAP_EXCLUSIVE | IPCTB_LOCK_CAP_KERNEL,
-    .recovery = IPCTB_LOCK_RECOVER_NONE,
+    .summary = "sysv_sem without SEM_UNDO; claims sysv_sem's recovery, yet a holder "
+	       "that dies leaves it taken (a stall)",
+    /* The same promise as sysv_sem: breaking it is what must be caught. */
+    .caps = IPCTB_LOCK_CAP_EXCLUSIVE | IPCTB_LOCK_CAP_ROBUST | IPCTB_LOCK_CAP_KERNEL,
+    .recovery = IPCTB_LOCK_RECOVER_RELEASE,
     .broken = "watchdog",
     .state_size = sizeof(struct sysv_sem_state),
     .state_align = _Alignof(struct sysv_sem_state),

@@ -129,6 +129,10 @@ static inline int ipctb__wait_leave(const struct ipctb__wait *w, int result)
  * woken, else -errno of the call (-EAGAIN: the word differed, -EINTR,
  * -ETIMEDOUT, -EFAULT). */
 int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val, int ms);
+/* FUTEX_WAKE up to n waiters of word (shared, not private: the waiters
+ * are other processes). Not a wait, so no hook sees it. The number woken,
+ * or -errno. */
+int ipctb__wake_futex(_Atomic uint32_t *word, int n);
 /* Back off before polling object (a SysV id) again: sched_yield() when
  * ns <= 0, else sleep ns (an interrupted sleep ends early). */
 void ipctb__wait_backoff(enum ipctb_site site, long object, long ns);

@@ -195,6 +195,12 @@ int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val
 	return ipctb__wait_leave(&w, r);
 }
 
+int ipctb__wake_futex(_Atomic uint32_t *word, int n)
+{
+	long r = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
+	return r < 0 ? -errno : (int)r;
+}
+
 void ipctb__wait_backoff(enum ipctb_site site, long object, long ns)
 {
 	struct ipctb__wait w = {

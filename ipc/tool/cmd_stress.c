@@ -106,8 +106,13 @@ static int list(int what)
 	}
 	for (size_t k = 0; k < ns; k++) {
 		const struct ipctb_lock_ops *o = ipctb_registry_at(IPCTB_KIND_SCHEME, k);
+		/* A twin that claims recovery after owner death is put to that
+		 * promise: its run kills a participant (the third column). */
 		if (what == 'T' && o->broken)
-			printf("%s %s\n", o->name, o->broken);
+			printf("%s %s %s\n", o->name, o->broken,
+			       (o->caps & IPCTB_LOCK_CAP_ROBUST) ? "kill"
+			       : (o->caps & IPCTB_LOCK_CAP_PAIR) ? "pair"
+								 : "-");
 		for (size_t i = 0; what == 'P' && !o->broken && i < ipctb_scenario_count(); i++)
 			if (ipctb_stress_applies(ipctb_scenario_at(i), o))
 				printf("%s/%s\n", ipctb_scenario_at(i)->name, o->name);

@@ -143,6 +143,54 @@
                                                                                                    \
 	/* ---- sync schemes built on atomics and futexes (scheme/) ---- */                     \
 	/* (spin, ticket, futex, seqlock, peterson, queue locks) */                                 \
+	X(SPIN_ACQUIRE, "spin_acquire", "scheme/spin.c",                                           \
+	  "spin: before the test-and-set of the lock word")                                        \
+	X(SPIN_RELEASE, "spin_release", "scheme/spin.c",                                           \
+	  "spin: critical section done, before the releasing store")                               \
+	X(TICKET_ACQUIRE, "ticket_acquire", "scheme/ticket.c",                                     \
+	  "ticket: before taking a ticket (the RMW of next)")                                      \
+	X(TICKET_TAKEN, "ticket_taken", "scheme/ticket.c",                                         \
+	  "ticket: ticket taken, before the first look at serving")                                \
+	X(TICKET_RELEASE, "ticket_release", "scheme/ticket.c",                                     \
+	  "ticket: before serving is advanced (release)")                                          \
+	X(TICKET_WAIT, "ticket_wait", "scheme/ticket.c",                                           \
+	  "wait: serving is not our ticket yet; yield the CPU")                                    \
+	X(FUTEX_ACQUIRE, "futex_acquire", "scheme/futex.c",                                        \
+	  "futex: before the 0->1 (or ->2) exchange of the word")                                  \
+	X(FUTEX_RELEASE, "futex_release", "scheme/futex.c",                                        \
+	  "futex: before the word is decremented (release)")                                       \
+	X(FUTEX_WAKE, "futex_wake", "scheme/futex.c",                                              \
+	  "futex: word stored 0 with waiters, before FUTEX_WAKE")                                  \
+	X(FUTEX_WAIT, "futex_wait", "scheme/futex.c",                                              \
+	  "wait: FUTEX_WAIT on the word while it is 2 (contended)")                                \
+	X(SEQLOCK_ACQUIRE, "seqlock_acquire", "scheme/seqlock.c",                                  \
+	  "seqlock writer: before the inner spin's test-and-set")                                  \
+	X(SEQLOCK_WRITE_BEGIN, "seqlock_write_begin", "scheme/seqlock.c",                          \
+	  "seqlock writer: sequence made odd, before the section's writes")                        \
+	X(SEQLOCK_RELEASE, "seqlock_release", "scheme/seqlock.c",                                  \
+	  "seqlock writer: before the sequence is made even (release)")                            \
+	X(SEQLOCK_READ_BEGIN, "seqlock_read_begin", "scheme/seqlock.c",                            \
+	  "seqlock reader: even sequence recorded, before the section's reads")                    \
+	X(SEQLOCK_READ_CHECK, "seqlock_read_check", "scheme/seqlock.c",                            \
+	  "seqlock reader: section read, before the sequence is read again")                       \
+	X(SEQLOCK_WAIT, "seqlock_wait", "scheme/seqlock.c",                                        \
+	  "wait: a writer holds the inner spin or the sequence is odd; yield")                     \
+	X(PETERSON_ACQUIRE, "peterson_acquire", "scheme/peterson.c",                               \
+	  "peterson: before our flag and the turn are stored")                                     \
+	X(PETERSON_ANNOUNCED, "peterson_announced", "scheme/peterson.c",                           \
+	  "peterson: flag and turn stored, before the other's flag is read")                       \
+	X(PETERSON_RELEASE, "peterson_release", "scheme/peterson.c",                               \
+	  "peterson: before our flag is cleared (release)")                                        \
+	X(PETERSON_WAIT, "peterson_wait", "scheme/peterson.c",                                     \
+	  "wait: the other's flag is up and the turn is theirs; yield")                            \
+	X(MCS_OFFSET_ACQUIRE, "mcs_offset_acquire", "scheme/mcs_offset.c",                         \
+	  "mcs: own node reset, before it is swapped into the tail")                               \
+	X(MCS_OFFSET_LINKED, "mcs_offset_linked", "scheme/mcs_offset.c",                           \
+	  "mcs: swapped in, before the predecessor's next is linked to us")                        \
+	X(MCS_OFFSET_RELEASE, "mcs_offset_release", "scheme/mcs_offset.c",                         \
+	  "mcs: before the tail CAS or the hand-off to the successor")                             \
+	X(MCS_OFFSET_WAIT, "mcs_offset_wait", "scheme/mcs_offset.c",                               \
+	  "wait: our node is queued and not granted, or a successor links; yield")                 \
                                                                                                    \
 	/* ---- sync schemes the kernel keeps (scheme/sysv_sem.c, ofd.c, mq_token.c) ---- */        \
 	/* (SysV semaphores, record locks, message-queue tokens) */                                 \
