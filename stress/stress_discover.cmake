@@ -74,6 +74,12 @@ foreach(_t IN LISTS _twins)
   else()
     continue() # another harness's detector (a model checker)
   endif()
+  if(_kill STREQUAL "pair" AND IPCTB_S_COVERAGE)
+    # The coverage build counts every edge with a locked add, a full fence
+    # on x86: the store-load reordering a fence-less Peterson needs cannot
+    # happen there, so no detector can see it.
+    continue()
+  endif()
   if(IPCTB_S_MODE STREQUAL "threads")
     # Threads take no kill, and TSan cannot see a two-party race in
     # hardware: those twins are caught in processes mode. For the rest,

@@ -165,6 +165,11 @@ LEAK_TEST(scheme_atomic_broken, peterson_fenced_keeps_exclusion, .timeout = 60)
 
 LEAK_TEST(scheme_atomic_broken, peterson_no_fence_loses_exclusion, .timeout = 110)
 {
+#ifdef IPCTB_COVERAGE_BUILD
+	/* Every edge counter is a locked add there, a full fence on x86: the
+	 * store-load reordering this twin needs cannot happen. */
+	IPCTB_SKIP("coverage build: its locked counters fence every store");
+#endif
 	struct race r;
 	pet_race("peterson_broken_no_fence", &r);
 	cr_assert_gt(r.bad, 0,
