@@ -50,8 +50,8 @@ foreach(_t IN LISTS _twins)
     list(APPEND _extra "--kill")
   elseif(_kill STREQUAL "pair")
     # Two parties racing in hardware (Peterson without its fence): both
-    # must run at once, so the run has the machine to itself for 4 s.
-    set(_extra --scenario counter --duration 4)
+    # must run at once, so the run has the machine to itself for 8 s.
+    set(_extra --scenario counter --duration 8)
     set(_serial TRUE)
   endif()
   if(_det STREQUAL "tsan")
