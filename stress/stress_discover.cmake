@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Included by ctest (stress/CMakeLists.txt): one entry per applicable
-# scenario x correct scheme (`stress/<scenario>/<scheme>`), and one
+# scenario x correct scheme (`stress/<scenario>/<scheme>`; in processes
+# mode also `stress_threads/<scenario>/<scheme>`), and one
 # negative control per broken twin (`stress_twin/<scheme>`), which must be
 # caught by the detector it names, by message.
 # Inputs: IPCTB_S_TOOL, IPCTB_S_MODE (processes | threads), IPCTB_S_RUN.
@@ -32,6 +33,13 @@ foreach(_p IN LISTS _pairs)
   add_test("stress/${_p}" "${IPCTB_S_TOOL}" stress --scenario "${_scn}" --scheme "${_sch}"
            --mode "${IPCTB_S_MODE}" --iters 2000 --procs 4 --seed 1)
   _stress_props("stress/${_p}")
+  # Where processes are the main mode, the same pair as threads over one
+  # mapping too: every correct scheme passes in both modes.
+  if(IPCTB_S_MODE STREQUAL "processes")
+    add_test("stress_threads/${_p}" "${IPCTB_S_TOOL}" stress --scenario "${_scn}"
+             --scheme "${_sch}" --mode threads --iters 2000 --procs 4 --seed 1)
+    _stress_props("stress_threads/${_p}")
+  endif()
 endforeach()
 
 # Twins: "<scheme> <detector> <kill|->" per line. Every twin run waits long

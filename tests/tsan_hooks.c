@@ -100,12 +100,20 @@ int main(void)
 	}
 	struct job tx = {.ch = ch}, rx = {.ch = ch};
 	pthread_t a, b;
+	/* Installed before the threads start, and left in place until it has
+	 * run once: a short transfer must not finish between two removals. */
+	ipctb_yield_install(&yhook);
+	ipctb_wait_install(&whook);
 	if (pthread_create(&a, NULL, sender, &tx) || pthread_create(&b, NULL, receiver, &rx)) {
 		fprintf(stderr, "pthread_create failed\n");
 		return 1;
 	}
 	/* Bounded: the receiver ends by its messages or its timeouts. */
 	for (long i = 0; !atomic_load(&done); i++) {
+		if (atomic_load(&yields) == 0) {
+			sched_yield();
+			continue;
+		}
 		ipctb_yield_install(i & 1 ? &yhook : NULL);
 		ipctb_wait_install(i & 2 ? &whook : NULL);
 		sched_yield();

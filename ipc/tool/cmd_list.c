@@ -120,7 +120,7 @@ static void list_schemes(int json)
 	char caps[160], state[48];
 	size_t n = ipctb_registry_count(IPCTB_KIND_SCHEME);
 	if (!json)
-		printf("%-16s %10s  %-9s  %-39s %s\n", "SCHEME", "STATE", "RECOVERY",
+		printf("%-28s %10s  %-9s  %-39s %s\n", "SCHEME", "STATE", "RECOVERY",
 		       "CAPABILITIES", "SUMMARY");
 	for (size_t i = 0; i < n; i++) {
 		const struct ipctb_lock_ops *ops = ipctb_registry_at(IPCTB_KIND_SCHEME, i);
@@ -141,7 +141,7 @@ static void list_schemes(int json)
 			continue;
 		}
 		snprintf(state, sizeof(state), "%zu@%zu", ops->state_size, ops->state_align);
-		printf("%-16s %10s  %-9s  %-39s ", ops->name, state, rec, *caps ? caps : "-");
+		printf("%-28s %10s  %-9s  %-39s ", ops->name, state, rec, *caps ? caps : "-");
 		if (ops->broken) {
 			printf("[broken twin, caught by ");
 			ipctb_text_str(stdout, ops->broken);
