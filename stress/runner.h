@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "ipctb/shm.h"
+#include "sched.h"
 #include "stress.h"
 
 enum ipctb_stress_mode {
@@ -33,6 +34,19 @@ struct ipctb_stress_opts {
 	bool kill;	     /* SIGKILL one participant at a seeded point */
 	bool verbose;	     /* participants' pids and addresses on log */
 	FILE *log;	     /* a progress line a second; NULL: quiet */
+	/* The controlled scheduler (sched.h); IPCTB_SCHED_OFF: free-running.
+	 * Controlled runs need iters (no duration), take no jitter, and run
+	 * the lock calls with a bound of ten minutes: the scheduler, not a
+	 * clock, decides that a wait cannot end. With kill, the victim is the
+	 * holder at kill_step (0: drawn from the seed in [1, steps]). */
+	enum ipctb_sched_strategy strategy;
+	unsigned depth;	     /* pct: d (default 3) */
+	uint64_t steps;	     /* pct: k; 0: 8 * nprocs * iters */
+	uint64_t kill_step;  /* with kill: the point the victim dies at */
+	unsigned preempt_ms; /* CPU ms without a point before a timer preempts (20) */
+	unsigned trace_cap;  /* events kept for res->trace (0: none) */
+	const uint8_t *list; /* strategy list: the ids, one per point */
+	unsigned list_len;
 };
 
 /* Fills the defaults: memfd, processes, 4 participants, 2000 iterations,
@@ -44,7 +58,10 @@ enum ipctb_stress_outcome {
 	IPCTB_STRESS_VIOLATION, /* detector "invariant": a step or the check */
 	IPCTB_STRESS_STUCK,	/* detector "watchdog" */
 	IPCTB_STRESS_ERROR,	/* the run could not be set up: why says */
+	IPCTB_STRESS_DEADLOCK,	/* detector "scheduler": nobody could run */
 };
+/* "ok", "violation", "stuck", "error", "deadlock"; NULL for another. */
+const char *ipctb_stress_outcome_name(enum ipctb_stress_outcome o);
 
 struct ipctb_stress_result {
 	enum ipctb_stress_outcome outcome;
@@ -58,7 +75,20 @@ struct ipctb_stress_result {
 	int killed; /* the participant killed, or -1 */
 	char killed_at[64];
 	double stall_report_ms; /* stuck: from the last progress to the report */
+	/* Controlled runs: the schedule taken (its hash, a pure function of
+	 * the inputs and the seed unless preemptions > 0), the kill step,
+	 * and the trace (malloc'd, trace_len events from number trace_first;
+	 * ipctb_stress_result_free). deadlock_ms: from the last point to the
+	 * report. */
+	bool controlled;
+	uint64_t sched_steps, sched_hash, kill_step, steps_hint;
+	unsigned preemptions;
+	double deadlock_ms;
+	struct ipctb_sched_trace_ev *trace;
+	size_t trace_len;
+	uint64_t trace_first;
 };
+void ipctb_stress_result_free(struct ipctb_stress_result *res);
 
 /* The scheme's caps hold the scenario's needs. */
 bool ipctb_stress_applies(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k);

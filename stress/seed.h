@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Seed files: everything needed to replay one controlled stress run, as
+ * plain text, one "key value" per line, versioned. Written by a failing
+ * run (and by minimization), read by `ipctb replay FILE`, kept in
+ * stress/seeds/ and replayed by ctest. A file names its scenario and
+ * scheme by registry name, its parameters, strategy, seed, depth, the
+ * kill step if any, the schedule hash the run took, and the outcome it
+ * must reproduce.
+ */
+#ifndef IPCTB_STRESS_SEED_H
+#define IPCTB_STRESS_SEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner.h"
+
+#define IPCTB_SEED_VERSION 1
+
+struct ipctb_seed_file {
+	unsigned version;
+	char scenario[32];
+	char scheme[64];
+	enum ipctb_stress_mode mode;
+	enum ipctb_seg_kind region;
+	unsigned nprocs;
+	uint64_t iters;
+	enum ipctb_sched_strategy strategy;
+	uint64_t seed;
+	unsigned depth;
+	uint64_t steps;
+	bool kill;
+	uint64_t kill_step;
+	uint64_t hash;
+	enum ipctb_stress_outcome expect;
+	char detector[16]; /* "invariant", "crash", "scheduler", "tsan", or "-" */
+	char why[256];	   /* what the run saw (informational, one line) */
+};
+
+/* Fill opts (after ipctb_stress_opts_init) from a seed file. */
+void ipctb_seed_to_opts(const struct ipctb_seed_file *f, struct ipctb_stress_opts *o);
+/* Write f to path (0600, O_EXCL|O_NOFOLLOW; no overwrite): 0 or -errno. */
+int ipctb_seed_write(const char *path, const struct ipctb_seed_file *f);
+/* Read and check path: 0, or -errno / -EINVAL with one line in why. */
+int ipctb_seed_read(const char *path, struct ipctb_seed_file *f, char *why, size_t len);
+
+#endif
