@@ -210,6 +210,7 @@ static void finish_sched(struct stress_run *r, struct ipctb_stress_result *res)
 	}
 	if (res->outcome == IPCTB_STRESS_OK && !atomic_load(&r->hdr->failed) &&
 	    st.outcome == IPCTB_SCHED_DEADLOCK) {
+		res->deadlock_ms = st.deadlock_ms;
 		res->outcome = IPCTB_STRESS_DEADLOCK;
 		res->detector = "scheduler";
 		snprintf(res->why, sizeof(res->why), "%s", st.report);
@@ -279,7 +280,9 @@ static int plan_sched(struct stress_run *r)
 	c->nprocs = r->n;
 	c->depth = o->depth ? o->depth : 3;
 	c->steps_hint = o->steps ? o->steps : 8 * (uint64_t)r->n * o->iters;
-	c->preempt_ms = o->preempt_ms ? o->preempt_ms : 20;
+	c->preempt_ms = o->preempt_ms == IPCTB_STRESS_NO_PREEMPT ? 0
+			: o->preempt_ms				 ? o->preempt_ms
+								 : 20;
 	c->trace_cap = o->trace_cap;
 	c->list = o->list;
 	c->list_len = o->list_len;

@@ -16,6 +16,8 @@
 #include "scheduler.h"
 #include "stress.h"
 
+#define IPCTB_STRESS_NO_PREEMPT 0xffffffffu
+
 enum ipctb_stress_mode {
 	IPCTB_STRESS_PROCESSES = 0, /* one process each, one process group */
 	IPCTB_STRESS_THREADS,	    /* threads of this process, one mapping */
@@ -43,7 +45,8 @@ struct ipctb_stress_opts {
 	unsigned depth;	     /* pct: d (default 3) */
 	uint64_t steps;	     /* pct: k; 0: 8 * nprocs * iters */
 	uint64_t kill_step;  /* with kill: the point the victim dies at */
-	unsigned preempt_ms; /* CPU ms without a point before a timer preempts (20) */
+	unsigned preempt_ms; /* CPU ms without a point before a timer preempts
+			      * (0: 20; IPCTB_STRESS_NO_PREEMPT: never) */
 	unsigned trace_cap;  /* events kept for res->trace (0: none) */
 	const uint8_t *list; /* strategy list: the ids, one per point */
 	unsigned list_len;

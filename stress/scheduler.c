@@ -307,6 +307,7 @@ static void deadlock(struct ipctb_sched *s)
 				      p->state == SCHED_P_EXITED ? "finished" : "dead");
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &s->deadlock_at);
 	atomic_store(&s->outcome, IPCTB_SCHED_DEADLOCK);
 	ipctb_sched_abort(s);
 }
@@ -516,6 +517,12 @@ void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *
 	st->killed = s->killed;
 	st->kill_step = s->kill_step;
 	memcpy(st->report, s->report, sizeof(st->report));
+	if (st->outcome == IPCTB_SCHED_DEADLOCK) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		st->deadlock_ms = (double)(now.tv_sec - s->deadlock_at.tv_sec) * 1e3 +
+				  (double)(now.tv_nsec - s->deadlock_at.tv_nsec) / 1e6;
+	}
 	st->report[sizeof(st->report) - 1] = 0;
 }
 

@@ -4,6 +4,7 @@
 #define IPCTB_STRESS_SCHED_IMPL_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "scheduler.h"
 
@@ -55,6 +56,7 @@ struct ipctb_sched {
 	int64_t low; /* pct: the lowest priority given so far (back-offs) */
 	struct sched_wake last_wake[IPCTB_WAIT_SEM + 1];
 	char report[768];
+	struct timespec deadlock_at; /* CLOCK_MONOTONIC, when it was seen */
 	struct sched_part p[IPCTB_SCHED_MAX];
 	uint8_t list[IPCTB_SCHED_LIST_MAX];
 	uint64_t trace_n;
