@@ -279,7 +279,9 @@ static int plan_sched(struct stress_run *r)
 	c->seed = o->seed;
 	c->nprocs = r->n;
 	c->depth = o->depth ? o->depth : 3;
-	c->steps_hint = o->steps ? o->steps : 8 * (uint64_t)r->n * o->iters;
+	/* About four points an operation (a lock, two scenario sites, an
+	 * unlock): the change points and the kill step then fall inside. */
+	c->steps_hint = o->steps ? o->steps : 4 * (uint64_t)r->n * o->iters;
 	c->preempt_ms = o->preempt_ms == IPCTB_STRESS_NO_PREEMPT ? 0
 			: o->preempt_ms				 ? o->preempt_ms
 								 : 20;

@@ -43,7 +43,7 @@ struct ipctb_stress_opts {
 	 * holder at kill_step (0: drawn from the seed in [1, steps]). */
 	enum ipctb_sched_strategy strategy;
 	unsigned depth;	     /* pct: d (default 3) */
-	uint64_t steps;	     /* pct: k; 0: 8 * nprocs * iters */
+	uint64_t steps;	     /* pct: k; 0: 4 * nprocs * iters */
 	uint64_t kill_step;  /* with kill: the point the victim dies at */
 	unsigned preempt_ms; /* CPU ms without a point before a timer preempts
 			      * (0: 20; IPCTB_STRESS_NO_PREEMPT: never) */
