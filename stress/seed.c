@@ -440,5 +440,8 @@ void ipctb_seed_from_run(struct ipctb_seed_file *f, const char *scenario, const 
 	f->hash = r->sched_hash;
 	f->expect = r->outcome;
 	snprintf(f->detector, sizeof(f->detector), "%s", r->detector ? r->detector : "-");
-	snprintf(f->why, sizeof(f->why), "%s", r->why);
+	/* The first line's worth of the run's report. */
+	size_t n = strnlen(r->why, sizeof(f->why) - 1);
+	memcpy(f->why, r->why, n);
+	f->why[n] = '\0';
 }
