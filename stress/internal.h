@@ -8,6 +8,9 @@
 #include "runner.h"
 
 #define STRESS_MAGIC 0x53545253u /* "STRS" */
+/* A controlled run's lock calls: the scheduler, not this bound, ends a
+ * wait that cannot end (ten minutes: never reached by a run). */
+#define STRESS_CONTROLLED_LOCK_MS 600000
 
 /* What the runner keeps about one run. */
 struct stress_run {
@@ -24,6 +27,8 @@ struct stress_run {
 	unsigned victim;
 	uint64_t kill_at;
 	bool lock_inited;
+	struct ipctb_sched *sched; /* the runner's view of the block, or NULL */
+	struct ipctb_sched_cfg cfg;
 };
 
 static inline struct ipctb_stress_slot *stress_slots(struct ipctb_stress_hdr *h)
@@ -42,7 +47,7 @@ int stress_send_fd(int sock, int fd);
 
 /* part.c: one participant's whole life over its mapping at base. */
 int stress_participant(struct stress_run *r, unsigned id, void *base);
-void stress_hooks_install(bool on);
+void stress_hooks_install(bool on, bool controlled);
 
 /* watchdog.c: poll until every participant is done, one failed, or none
  * progresses for stall_ms; fills res (outcome STUCK with its report). */

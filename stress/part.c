@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "scheduler_impl.h"
 #include "ipctb/error.h"
 #include "ipctb/wait.h"
 
@@ -59,6 +60,27 @@ static void jitter(struct ipctb_stress_ctx *c)
 		;
 }
 
+/* The kill step fell on this participant: die where it stands. */
+static void die_here(struct ipctb_stress_ctx *c)
+{
+	(void)c;
+	raise(SIGKILL);
+	_exit(9); /* not reached */
+}
+
+/* The run was aborted (a violation, a deadlock, a crash): this
+ * participant stops where it is, at a park, so that nobody waits on a
+ * clock for a partner that will not come. */
+static void leave_aborted(struct ipctb_stress_ctx *c, bool threads)
+{
+	if (threads) {
+		cur = NULL;
+		pthread_exit(NULL);
+	}
+	(void)c;
+	_exit(5);
+}
+
 static void on_yield(enum ipctb_site site, void *ctx)
 {
 	(void)ctx;
@@ -66,6 +88,11 @@ static void on_yield(enum ipctb_site site, void *ctx)
 	if (!c)
 		return;
 	atomic_store_explicit(&c->slot->site, (uint32_t)site, memory_order_relaxed);
+	if (c->sched) {
+		if (ipctb_sched_point(c->sched, c->id, site) == IPCTB_SCHED_DIE)
+			die_here(c);
+		return;
+	}
 	if (c->kill_at && ++c->hits == c->kill_at)
 		raise(SIGKILL); /* the seeded fault: maybe inside the lock */
 	if (c->jitter)
@@ -79,8 +106,33 @@ static void on_wait(const struct ipctb_wait_info *w, void *ctx)
 		atomic_store_explicit(&cur->slot->site, (uint32_t)w->site, memory_order_relaxed);
 }
 
+static _Thread_local bool threads_mode;
+
+static int on_park(const struct ipctb_wait_info *w, void *ctx)
+{
+	(void)ctx;
+	struct ipctb_stress_ctx *c = cur;
+	if (!c || !c->sched)
+		return -ETIMEDOUT;
+	int r = ipctb_sched_park(c->sched, c->id, w);
+	if (r < 0 && sched_dying_me(c->sched, c->id))
+		die_here(c);
+	if (r < 0)
+		leave_aborted(c, threads_mode);
+	return r;
+}
+
+static void on_wake(enum ipctb_wait_kind kind, const void *addr, void *ctx)
+{
+	(void)addr, (void)ctx;
+	if (cur && cur->sched)
+		ipctb_sched_wake(cur->sched, cur->id, kind);
+}
+
 static const struct ipctb_yield_hook yield_hook = {.fn = on_yield};
 static const struct ipctb_wait_hook wait_hook = {.before = on_wait};
+static const struct ipctb_wait_hook wait_hook_ctl = {
+    .before = on_wait, .park = on_park, .wake = on_wake};
 
 void ipctb_stress_yield(struct ipctb_stress_ctx *c, enum ipctb_site site)
 {
@@ -133,6 +185,8 @@ static void report(struct ipctb_stress_ctx *c, const char *why)
 	if (atomic_compare_exchange_strong(&c->hdr->failed, &none, c->id + 1))
 		snprintf(c->hdr->why, sizeof(c->hdr->why), "participant %u: %s", c->id, why);
 	atomic_store(&c->hdr->stop, 1);
+	if (c->sched)
+		ipctb_sched_abort(c->sched);
 }
 
 static int loop(struct stress_run *r, struct ipctb_stress_ctx *c)
@@ -176,7 +230,15 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 	    .hdr = h,
 	    .jitter = r->o->jitter,
 	    .kill_at = id == r->victim ? r->kill_at : 0,
+	    .sched = h->sched_off ? (struct ipctb_sched *)((char *)base + h->sched_off) : NULL,
 	};
+	if (c.sched) {
+		/* The scheduler, not a clock, decides that a wait cannot end. */
+		c.lock_timeout_ms = STRESS_CONTROLLED_LOCK_MS;
+		c.jitter = 0;
+		c.kill_at = 0;
+	}
+	threads_mode = r->o->mode == IPCTB_STRESS_THREADS;
 	c.slot = &c.slots[id];
 	atomic_store(&c.slot->pid, (int32_t)getpid());
 	atomic_store(&c.slot->tid, (int32_t)gettid());
@@ -193,16 +255,32 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 	cur = &c;
 	if (r->o->mode == IPCTB_STRESS_PROCESSES) {
 		ipctb_yield_install(&yield_hook);
-		ipctb_wait_install(&wait_hook);
+		ipctb_wait_install(c.sched ? &wait_hook_ctl : &wait_hook);
 	}
 	/* Everyone starts together, so that the first ones do not finish
-	 * alone. The runner sets go once all are up, or stop. */
+	 * alone. The runner sets go once all are up, or stop. Under the
+	 * scheduler, joining is the start: the token comes once all joined. */
 	while (!atomic_load(&h->go) && !atomic_load(&h->stop))
 		sched_yield();
+	if (c.sched) {
+		if (ipctb_sched_join(c.sched, id) < 0)
+			leave_aborted(&c, threads_mode);
+		int e = ipctb_sched_preempt_arm(c.sched, id);
+		if (e < 0) {
+			char why[120];
+			snprintf(why, sizeof(why), "preemption timer: %s", ipctb_strerror(e));
+			report(&c, why);
+			return -1;
+		}
+	}
 	atomic_store(&c.slot->state, IPCTB_STRESS_P_RUNNING);
 	int rc = loop(r, &c);
 	if (rc == 0)
 		atomic_store(&c.slot->state, IPCTB_STRESS_P_DONE);
+	if (c.sched) {
+		ipctb_sched_preempt_disarm();
+		ipctb_sched_exit(c.sched, id);
+	}
 	cur = NULL;
 	if (r->lock->detach)
 		r->lock->detach(c.lock_state, c.lock_local);
@@ -210,8 +288,8 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 }
 
 /* Threads mode installs the hooks once for the process. */
-void stress_hooks_install(bool on)
+void stress_hooks_install(bool on, bool controlled)
 {
 	ipctb_yield_install(on ? &yield_hook : NULL);
-	ipctb_wait_install(on ? &wait_hook : NULL);
+	ipctb_wait_install(!on ? NULL : controlled ? &wait_hook_ctl : &wait_hook);
 }

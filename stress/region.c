@@ -32,6 +32,11 @@ size_t stress_layout(struct stress_run *r, struct ipctb_stress_hdr *h)
 	h->lock_off = align_up(h->slots_off + r->n * sizeof(struct ipctb_stress_slot), a);
 	h->area_off = align_up(h->lock_off + r->lock->state_size, 64);
 	h->size = h->area_off + r->scn->area_size(r->n);
+	h->sched_off = 0;
+	if (r->cfg.strategy != IPCTB_SCHED_OFF) {
+		h->sched_off = align_up(h->size, 64);
+		h->size = h->sched_off + ipctb_sched_size(&r->cfg);
+	}
 	return h->size;
 }
 
@@ -52,7 +57,16 @@ int stress_region_create(struct stress_run *r, char *why, size_t len)
 	h->lock_off = tmp.lock_off;
 	h->area_off = tmp.area_off;
 	h->size = tmp.size;
+	h->sched_off = tmp.sched_off;
 	r->hdr = h;
+	if (h->sched_off) {
+		r->sched = (struct ipctb_sched *)((char *)h + h->sched_off);
+		e = ipctb_sched_init(r->sched, &r->cfg);
+		if (e < 0) {
+			snprintf(why, len, "scheduler: %s", ipctb_strerror(e));
+			return e;
+		}
+	}
 	char name[96], *np = NULL;
 	if (r->lock->caps & (IPCTB_LOCK_CAP_FILE | IPCTB_LOCK_CAP_NAMED)) {
 		e = ipctb_unique_name(name, sizeof(name), "", "stress");

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -159,7 +160,7 @@ static int run_threads(struct stress_run *r, struct ipctb_stress_result *res, ch
 {
 	struct thr_arg args[IPCTB_STRESS_MAX_PROCS];
 	int e = 0;
-	stress_hooks_install(true);
+	stress_hooks_install(true, r->sched != NULL);
 	for (unsigned i = 0; i < r->n; i++) {
 		args[i] = (struct thr_arg){r, i};
 		e = pthread_create(&r->thr[i], NULL, thr_main, &args[i]);
@@ -179,7 +180,7 @@ static int run_threads(struct stress_run *r, struct ipctb_stress_result *res, ch
 	for (unsigned i = 0; i < r->n; i++)
 		if (r->thr_up[i])
 			pthread_join(r->thr[i], NULL);
-	stress_hooks_install(false);
+	stress_hooks_install(false, false);
 	return e ? -e : 0;
 }
 
@@ -190,6 +191,31 @@ static double secs_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* What the scheduler saw: the schedule's hash, the trace, a deadlock. */
+static void finish_sched(struct stress_run *r, struct ipctb_stress_result *res)
+{
+	struct ipctb_sched_status st;
+	ipctb_sched_status(r->sched, &st);
+	res->controlled = true;
+	res->sched_steps = st.steps;
+	res->sched_hash = st.hash;
+	res->kill_step = r->cfg.kill_step;
+	res->steps_hint = r->cfg.steps_hint;
+	res->preemptions = st.preemptions;
+	if (r->cfg.trace_cap) {
+		res->trace = calloc(r->cfg.trace_cap, sizeof(*res->trace));
+		if (res->trace)
+			res->trace_len = ipctb_sched_trace(r->sched, res->trace, r->cfg.trace_cap,
+							   &res->trace_first);
+	}
+	if (res->outcome == IPCTB_STRESS_OK && !atomic_load(&r->hdr->failed) &&
+	    st.outcome == IPCTB_SCHED_DEADLOCK) {
+		res->outcome = IPCTB_STRESS_DEADLOCK;
+		res->detector = "scheduler";
+		snprintf(res->why, sizeof(res->why), "%s", st.report);
+	}
+}
+
 static void finish(struct stress_run *r, struct ipctb_stress_result *res)
 {
 	struct ipctb_stress_slot *s = stress_slots(r->hdr);
@@ -197,6 +223,8 @@ static void finish(struct stress_run *r, struct ipctb_stress_result *res)
 		res->ops += atomic_load(&s[i].ops);
 		res->addr[i] = (uintptr_t)atomic_load(&s[i].addr);
 	}
+	if (r->sched)
+		finish_sched(r, res);
 	if (res->outcome != IPCTB_STRESS_OK)
 		return;
 	if (atomic_load(&r->hdr->failed)) {
@@ -223,6 +251,45 @@ static void plan_kill(struct stress_run *r)
 	r->kill_at = 1 + ipctb_stress_mix(x) % span;
 }
 
+const char *ipctb_stress_outcome_name(enum ipctb_stress_outcome o)
+{
+	static const char *const names[] = {"ok", "violation", "stuck", "error", "deadlock"};
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : NULL;
+}
+
+void ipctb_stress_result_free(struct ipctb_stress_result *res)
+{
+	free(res->trace);
+	res->trace = NULL;
+	res->trace_len = 0;
+}
+
+/* The scheduler's configuration from the options: 0 or -EINVAL. */
+static int plan_sched(struct stress_run *r)
+{
+	const struct ipctb_stress_opts *o = r->o;
+	if (o->strategy == IPCTB_SCHED_OFF)
+		return 0;
+	if (!ipctb_sched_strategy_name(o->strategy) || o->iters == 0 || o->depth > 64 ||
+	    (o->strategy == IPCTB_SCHED_LIST && (!o->list || !o->list_len)))
+		return -EINVAL;
+	struct ipctb_sched_cfg *c = &r->cfg;
+	c->strategy = o->strategy;
+	c->seed = o->seed;
+	c->nprocs = r->n;
+	c->depth = o->depth ? o->depth : 3;
+	c->steps_hint = o->steps ? o->steps : 8 * (uint64_t)r->n * o->iters;
+	c->preempt_ms = o->preempt_ms ? o->preempt_ms : 20;
+	c->trace_cap = o->trace_cap;
+	c->list = o->list;
+	c->list_len = o->list_len;
+	if (o->kill)
+		c->kill_step = o->kill_step ? o->kill_step
+					    : 1 + ipctb_stress_mix(o->seed ^ 0x6b696c6cull) %
+						      c->steps_hint;
+	return 0;
+}
+
 int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
 		     const struct ipctb_stress_opts *o, struct ipctb_stress_result *res)
 {
@@ -238,7 +305,9 @@ int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops
 	    (o->iters == 0 && o->duration_ms == 0) || o->stall_ms == 0)
 		return -EINVAL;
 	res->nprocs = r.n;
-	if (o->kill)
+	if (plan_sched(&r) < 0)
+		return -EINVAL;
+	if (o->kill && o->strategy == IPCTB_SCHED_OFF)
 		plan_kill(&r);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

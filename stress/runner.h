@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "ipctb/shm.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "stress.h"
 
 enum ipctb_stress_mode {
@@ -34,7 +34,7 @@ struct ipctb_stress_opts {
 	bool kill;	     /* SIGKILL one participant at a seeded point */
 	bool verbose;	     /* participants' pids and addresses on log */
 	FILE *log;	     /* a progress line a second; NULL: quiet */
-	/* The controlled scheduler (sched.h); IPCTB_SCHED_OFF: free-running.
+	/* The controlled scheduler (scheduler.h); IPCTB_SCHED_OFF: free-running.
 	 * Controlled runs need iters (no duration), take no jitter, and run
 	 * the lock calls with a bound of ten minutes: the scheduler, not a
 	 * clock, decides that a wait cannot end. With kill, the victim is the

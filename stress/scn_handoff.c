@@ -10,9 +10,9 @@
  * A killed participant stalls it too, so this scenario takes no --kill.
  */
 #include <inttypes.h>
-#include <sched.h>
 
 #include "scn.h"
+#include "sys/sys.h"
 
 struct mbox {
 	uint64_t full, from, seq;
@@ -71,8 +71,9 @@ static int exchange(struct ipctb_stress_ctx *c, struct mbox *m, bool post, uint6
 			return v;
 		if (ipctb_stress_stopping(c))
 			return 1;
-		ipctb_stress_yield(c, IPCTB_SITE_STRESS_HANDOFF_IDLE);
-		sched_yield();
+		/* A poll: through the wait layer, so that a scheduler knows
+		 * this participant waits for another (and runs that one). */
+		ipctb__wait_backoff(IPCTB_SITE_STRESS_HANDOFF_IDLE, -1, 0);
 	}
 }
 

@@ -27,6 +27,8 @@
 #include "ipctb/lock.h"
 #include "ipctb/yield.h"
 
+struct ipctb_sched;
+
 #define IPCTB_STRESS_MAX_PROCS 16
 
 /* One participant's row, written by itself, read by the watchdog. */
@@ -56,6 +58,7 @@ struct ipctb_stress_hdr {
 	uint32_t magic, nprocs;
 	uint64_t seed;
 	size_t slots_off, lock_off, area_off, size; /* offsets from the region's start */
+	size_t sched_off;			    /* the scheduler's block, or 0 */
 	_Atomic uint32_t go;			    /* the runner's start signal */
 	_Atomic uint32_t stop;			    /* the runner's stop signal */
 	/* The first violation a participant found: failed is its id + 1
@@ -79,6 +82,8 @@ struct ipctb_stress_ctx {
 	 * the yield-site hit at which it dies; 0 none). */
 	unsigned jitter;
 	uint64_t hits, kill_at;
+	/* The controlled scheduler's block (NULL: free-running). */
+	struct ipctb_sched *sched;
 };
 
 /* xorshift64*: the participant's next random number, from ctx->rng,

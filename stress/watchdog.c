@@ -91,6 +91,21 @@ void stress_watch(struct stress_run *r, struct ipctb_stress_result *res)
 	bool procs = r->o->mode == IPCTB_STRESS_PROCESSES;
 	for (;;) {
 		unsigned live = 0;
+		int dying = r->sched && procs ? ipctb_sched_dying(r->sched) : -1;
+		if (dying >= 0 && (unsigned)dying < r->n && r->pid[dying] > 0) {
+			/* The kill step fell on it: it raised SIGKILL and holds the
+			 * token. Reap it (the kernel has then released what it
+			 * held: robust mutexes, SEM_UNDO, record locks) before the
+			 * token goes on, so that nothing depends on timing. */
+			int st;
+			pid_t w;
+			while ((w = waitpid(r->pid[dying], &st, 0)) < 0 && errno == EINTR)
+				;
+			r->victim = (unsigned)dying;
+			if (w == r->pid[dying])
+				reaped(r, (unsigned)dying, st, res);
+			ipctb_sched_reaped(r->sched, (unsigned)dying);
+		}
 		for (unsigned i = 0; i < r->n; i++) {
 			int st;
 			if (procs && r->pid[i] > 0 && waitpid(r->pid[i], &st, WNOHANG) == r->pid[i])
@@ -118,9 +133,13 @@ void stress_watch(struct stress_run *r, struct ipctb_stress_result *res)
 			atomic_store(&r->hdr->stop, 1);
 		if (atomic_load(&r->hdr->failed))
 			atomic_store(&r->hdr->stop, 1);
+		if (r->sched && atomic_load(&r->hdr->stop))
+			ipctb_sched_abort(r->sched);
 		if (t - last >= r->o->stall_ms) {
 			stuck_report(r, t - last, res);
 			atomic_store(&r->hdr->stop, 1);
+			if (r->sched)
+				ipctb_sched_abort(r->sched);
 			return;
 		}
 		struct timespec ts = {0, POLL_NS};

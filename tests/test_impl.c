@@ -184,7 +184,7 @@ static void count_impl(const struct ipctb_wait_info *w, void *ctx)
 
 LEAK_TEST(impl, its_waits_go_through_the_wait_layer)
 {
-	static const struct ipctb_wait_hook h = {count_impl, NULL, NULL};
+	static const struct ipctb_wait_hook h = {.before = count_impl};
 	struct ipctb_chan_opts o = {.timeout_ms = 50};
 	struct ipctb_chan *ch = NULL;
 	cr_assert_eq(ipctb_chan_create_ops(&udg_ops, &o, &ch), 0);

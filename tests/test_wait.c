@@ -59,7 +59,7 @@ static void on_after(const struct ipctb_wait_info *w, int result, void *ctx)
 	seen.after++;
 }
 
-static const struct ipctb_wait_hook hook = {on_before, on_after, NULL};
+static const struct ipctb_wait_hook hook = {.before = on_before, .after = on_after};
 
 static void reset(void)
 {

@@ -191,7 +191,7 @@ static void count_wait(const struct ipctb_wait_info *w, void *ctx)
 LEAK_TEST(yield, ring_wait_and_wake_sites, .timeout = 30)
 {
 	static const struct ipctb_yield_hook peer = {send_when_armed, NULL};
-	static const struct ipctb_wait_hook waits = {count_wait, NULL, NULL};
+	static const struct ipctb_wait_hook waits = {.before = count_wait};
 	cr_assert_null(ipctb_wait_install(&waits));
 	struct ipctb_chan_opts o = {.timeout_ms = 5000};
 	cr_assert_eq(ipctb_chan_create("shm_memfd", &o, &armed_ch), 0);

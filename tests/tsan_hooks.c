@@ -51,7 +51,7 @@ static void on_after(const struct ipctb_wait_info *w, int result, void *ctx)
 
 /* Static: a thread may still be inside a hook just after it is removed. */
 static const struct ipctb_yield_hook yhook = {on_yield, NULL};
-static const struct ipctb_wait_hook whook = {on_before, on_after, NULL};
+static const struct ipctb_wait_hook whook = {.before = on_before, .after = on_after};
 
 struct job {
 	struct ipctb_chan *ch;

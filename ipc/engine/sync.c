@@ -111,11 +111,25 @@ static int pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
 /* The public waits go through the wait layer (sys/wait.c) as one wait
  * each, whatever polling the tsan build does inside. A sync scheme built
  * on the mutex reports its waits at a site of its own (engine/sync_at.h). */
+/* Under a parking hook (ipctb/wait.h): trylock, parked while busy. */
+static int pmutex_lock_parked(struct ipctb_pmutex *m, const struct ipctb__wait *w)
+{
+	for (;;) {
+		int r = pthread_mutex_trylock(&m->m);
+		if (r != EBUSY)
+			return -r;
+		if (ipctb__wait_park(w) < 0)
+			return -ETIMEDOUT;
+	}
+}
+
 int ipctb__pmutex_lock_at(struct ipctb_pmutex *m, int timeout_ms, enum ipctb_site site)
 {
 	struct ipctb__wait w = {
 	    .info = {.kind = IPCTB_WAIT_MUTEX, .site = site, .object = -1, .addr = &m->m}};
 	ipctb__wait_enter_ms(&w, timeout_ms);
+	if (ipctb__wait_parks(&w))
+		return ipctb__wait_leave(&w, pmutex_lock_parked(m, &w));
 	return ipctb__wait_leave(&w, pmutex_lock(m, timeout_ms));
 }
 
@@ -162,7 +176,21 @@ int ipctb_pcond_wait(struct ipctb_pcond *c, struct ipctb_pmutex *m, int timeout_
 					 .addr = &c->c}};
 	ipctb__wait_enter_ms(&w, timeout_ms);
 	int r;
-	if (timeout_ms <= 0) {
+	if (ipctb__wait_parks(&w)) {
+		/* One park between unlock and lock: woken, or spuriously. */
+		r = -pthread_mutex_unlock(&m->m);
+		if (r == 0) {
+			r = ipctb__wait_park(&w);
+			struct ipctb__wait lw = w;
+			lw.info.kind = IPCTB_WAIT_MUTEX;
+			lw.info.addr = &m->m;
+			int l = pmutex_lock_parked(m, &lw);
+			if (l < 0 && l != -ETIMEDOUT)
+				r = l; /* -EOWNERDEAD: held, and the caller must know */
+			else if (l == -ETIMEDOUT)
+				r = pmutex_lock(m, 0); /* the run ended: take it for real */
+		}
+	} else if (timeout_ms <= 0) {
 		r = -pthread_cond_wait(&c->c, &m->m);
 	} else {
 		/* The condattr clock is CLOCK_MONOTONIC (see ipctb_pcond_init). */
@@ -174,11 +202,13 @@ int ipctb_pcond_wait(struct ipctb_pcond *c, struct ipctb_pmutex *m, int timeout_
 
 int ipctb_pcond_signal(struct ipctb_pcond *c)
 {
+	ipctb__wait_woke(IPCTB_WAIT_CONDVAR, &c->c);
 	return -pthread_cond_signal(&c->c);
 }
 
 int ipctb_pcond_broadcast(struct ipctb_pcond *c)
 {
+	ipctb__wait_woke(IPCTB_WAIT_CONDVAR, &c->c);
 	return -pthread_cond_broadcast(&c->c);
 }
 
@@ -222,6 +252,18 @@ static int sem_wait_ms(enum ipctb_site site, sem_t *s, int timeout_ms)
 	struct ipctb__wait w = {
 	    .info = {.kind = IPCTB_WAIT_SEM, .site = site, .object = -1, .addr = s}};
 	ipctb__wait_enter_ms(&w, timeout_ms);
+	if (ipctb__wait_parks(&w)) {
+		for (;;) {
+			if (sem_trywait(s) == 0)
+				return ipctb__wait_leave(&w, 0);
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return ipctb__wait_leave(&w, -errno);
+			if (ipctb__wait_park(&w) < 0)
+				return ipctb__wait_leave(&w, -ETIMEDOUT);
+		}
+	}
 	return ipctb__wait_leave(&w, sem_wait_raw(s, timeout_ms));
 }
 

@@ -99,7 +99,15 @@ static int prwlock_lock(void *state, void *local, enum ipctb_lock_mode mode, int
 						 .object = -1,
 						 .addr = &s->rw}};
 		ipctb__wait_enter_ms(&w, timeout_ms);
-		r = ipctb__wait_leave(&w, timed(&s->rw, mode, timeout_ms));
+		if (ipctb__wait_parks(&w)) {
+			/* A scheduler runs us: try again each time it says. */
+			while (r == -EBUSY && ipctb__wait_park(&w) == 0)
+				r = -(mode == IPCTB_LOCK_READ ? pthread_rwlock_tryrdlock(&s->rw)
+							      : pthread_rwlock_trywrlock(&s->rw));
+			r = ipctb__wait_leave(&w, r == -EBUSY ? -ETIMEDOUT : r);
+		} else {
+			r = ipctb__wait_leave(&w, timed(&s->rw, mode, timeout_ms));
+		}
 	}
 	return r;
 }

@@ -125,6 +125,16 @@ static inline int ipctb__wait_leave(const struct ipctb__wait *w, int result)
 	return result;
 }
 
+/* The installed hook parks instead of blocking (ipctb/wait.h, park). */
+static inline bool ipctb__wait_parks(const struct ipctb__wait *w)
+{
+	return w->hook != NULL && w->hook->park != NULL;
+}
+/* Park once: 0 to try again, -ETIMEDOUT when the wait is to end. */
+int ipctb__wait_park(const struct ipctb__wait *w) __attribute__((warn_unused_result));
+/* Tell the installed hook, if any, that this thread woke waiters. */
+void ipctb__wait_woke(enum ipctb_wait_kind kind, const void *addr);
+
 /* FUTEX_WAIT on word while it holds val, for one slice of ms: 0 when
  * woken, else -errno of the call (-EAGAIN: the word differed, -EINTR,
  * -ETIMEDOUT, -EFAULT). */

@@ -137,7 +137,37 @@ void ipctb__wait_done(const struct ipctb__wait *w, int result)
 		w->hook->after(&w->info, result, w->hook->ctx);
 }
 
+int ipctb__wait_park(const struct ipctb__wait *w)
+{
+	int r = w->hook->park(&w->info, w->hook->ctx);
+	return r < 0 ? -ETIMEDOUT : 0;
+}
+
+void ipctb__wait_woke(enum ipctb_wait_kind kind, const void *addr)
+{
+	const struct ipctb_wait_hook *h = atomic_load_explicit(&ipctb__wait_hook, memory_order_acquire);
+	if (__builtin_expect(h != NULL, 0) && h->wake)
+		h->wake(kind, addr, h->ctx);
+}
+
 /* ---- the blocking calls themselves ---- */
+
+/* Under a parking hook: poll without blocking, park while nothing is
+ * ready (a lifeline that fired counts as ready). */
+static int wait_fd_parked(struct ipctb__wait *w, struct pollfd *p, nfds_t n)
+{
+	for (;;) {
+		int k = ipctb__sys_poll(p, n, 0);
+		if (k < 0 && errno != EINTR)
+			return -errno;
+		if (k > 0 && p[0].revents)
+			return p[0].revents;
+		if (k > 0 && n > 1 && p[1].revents)
+			return -EPIPE;
+		if (ipctb__wait_park(w) < 0)
+			return -ETIMEDOUT;
+	}
+}
 
 int ipctb_wait_fd(enum ipctb_site site, int fd, short events, int life_fd,
 		  const struct ipctb_deadline *d)
@@ -153,6 +183,13 @@ int ipctb_wait_fd(enum ipctb_site site, int fd, short events, int life_fd,
 	w.hook = NULL;
 #endif
 	int r;
+	if (ipctb__wait_parks(&w)) {
+		struct pollfd p[2] = {
+		    {.fd = fd, .events = events},
+		    {.fd = life_fd, .events = POLLIN},
+		};
+		return ipctb__wait_leave(&w, wait_fd_parked(&w, p, life_fd >= 0 ? 2 : 1));
+	}
 	for (;;) {
 		struct pollfd p[2] = {
 		    {.fd = fd, .events = events},
@@ -188,6 +225,11 @@ int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val
 	struct ipctb__wait w = {
 	    .info = {.kind = IPCTB_WAIT_FUTEX, .site = site, .object = -1, .addr = word}};
 	ipctb__wait_enter(&w, NULL, (long long)ms * 1000000LL);
+	if (ipctb__wait_parks(&w)) {
+		/* FUTEX_WAIT's own rule: a word that differs returns at once. */
+		int r = atomic_load(word) != val ? -EAGAIN : ipctb__wait_park(&w);
+		return ipctb__wait_leave(&w, r);
+	}
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	/* Not FUTEX_PRIVATE_FLAG: the waker is another process. */
 	int r =
@@ -197,6 +239,7 @@ int ipctb__wait_futex(enum ipctb_site site, _Atomic uint32_t *word, uint32_t val
 
 int ipctb__wake_futex(_Atomic uint32_t *word, int n)
 {
+	ipctb__wait_woke(IPCTB_WAIT_FUTEX, word);
 	long r = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, n, NULL, NULL, 0);
 	return r < 0 ? -errno : (int)r;
 }
@@ -206,6 +249,11 @@ void ipctb__wait_backoff(enum ipctb_site site, long object, long ns)
 	struct ipctb__wait w = {
 	    .info = {.kind = IPCTB_WAIT_BACKOFF, .site = site, .object = object}};
 	ipctb__wait_enter(&w, NULL, ns);
+	if (ipctb__wait_parks(&w)) {
+		/* Nothing to try: the caller polls again once another ran. */
+		ipctb__wait_leave(&w, ipctb__wait_park(&w));
+		return;
+	}
 	if (ns <= 0) {
 		sched_yield();
 	} else {
@@ -216,12 +264,37 @@ void ipctb__wait_backoff(enum ipctb_site site, long object, long ns)
 	ipctb__wait_leave(&w, 0);
 }
 
+/* Under a parking hook: the same operations with IPC_NOWAIT, parked
+ * while they would block. */
+static int semop_parked(struct ipctb__wait *w, int id, struct sembuf *ops, size_t n)
+{
+	struct sembuf nw[8];
+	if (n > sizeof(nw) / sizeof(nw[0]))
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		nw[i] = ops[i];
+		nw[i].sem_flg |= IPC_NOWAIT;
+	}
+	for (;;) {
+		if (semop(id, nw, n) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		if (ipctb__wait_park(w) < 0)
+			return -ETIMEDOUT;
+	}
+}
+
 int ipctb__wait_semop(enum ipctb_site site, int id, struct sembuf *ops, size_t n,
 		      const struct ipctb_deadline *d)
 {
 	struct ipctb__wait w = {.info = {.kind = IPCTB_WAIT_SEM, .site = site, .object = id}};
 	ipctb__wait_enter(&w, d, -1);
 	int r;
+	if (ipctb__wait_parks(&w))
+		return ipctb__wait_leave(&w, semop_parked(&w, id, ops, n));
 	for (;;) {
 		int left = d ? ipctb_deadline_left(d) : -1;
 		if (left == 0) {

@@ -15,21 +15,25 @@
 #include "ipctb/lock.h"
 #include "ipctb/registry.h"
 #include "ipctb/yield.h"
+#include "site_where.h"
 #include "tool.h"
 
 /* `ipctb list --sites`: the site table of ipctb/yield.h (yield and wait
- * sites), as a table or, with json, as a JSON array. */
+ * sites), as a table or, with json, as a JSON array. The text shows where
+ * a site is as file:line (found in the sources at build time, stress/
+ * site_where.c), which names the file too; JSON keeps "file" and adds
+ * "where". */
 static int list_sites(int json)
 {
 	size_t n = ipctb_site_count();
 	if (!json)
-		printf("%-4s %-22s %-28s %s\n", "ID", "SITE", "FILE", "WHAT HAPPENS THERE");
+		printf("%-4s %-22s %-32s %s\n", "ID", "SITE", "WHERE", "WHAT HAPPENS THERE");
 	else
 		printf("[");
 	for (size_t i = 1; i <= n; i++) {
 		enum ipctb_site s = (enum ipctb_site)i;
 		if (!json) {
-			printf("%-4zu %-22s %-28s %s\n", i, ipctb_site_name(s), ipctb_site_file(s),
+			printf("%-4zu %-22s %-32s %s\n", i, ipctb_site_name(s), ipctb_site_where(s),
 			       ipctb_site_what(s));
 			continue;
 		}
@@ -37,6 +41,8 @@ static int list_sites(int json)
 		ipctb_json_str(stdout, ipctb_site_name(s));
 		printf(", \"file\": ");
 		ipctb_json_str(stdout, ipctb_site_file(s));
+		printf(", \"where\": ");
+		ipctb_json_str(stdout, ipctb_site_where(s));
 		printf(", \"what\": ");
 		ipctb_json_str(stdout, ipctb_site_what(s));
 		printf("}");

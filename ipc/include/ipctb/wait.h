@@ -73,6 +73,21 @@ struct ipctb_wait_hook {
 	void (*before)(const struct ipctb_wait_info *w, void *ctx);
 	void (*after)(const struct ipctb_wait_info *w, int result, void *ctx);
 	void *ctx;
+	/*
+	 * Optional, for a scheduler that runs one thread at a time (stress/
+	 * sched.h): with park set, a wait never blocks in the kernel. The
+	 * wait layer tries the non-blocking form of the call (poll with a
+	 * zero timeout, trylock, sem_trywait, semop with IPC_NOWAIT, a look
+	 * at the futex word; a back-off is nothing to try) and, while that
+	 * fails, calls park(), which returns when the thread may try again
+	 * (0) or when the wait is to end as timed out (< 0). A condvar wait
+	 * unlocks its mutex, parks once (a wake-up, or a spurious one) and
+	 * takes the mutex again the same way.
+	 */
+	int (*park)(const struct ipctb_wait_info *w, void *ctx);
+	/* Optional: this thread woke waiters of kind (FUTEX: a FUTEX_WAKE;
+	 * CONDVAR: a signal or broadcast) on the object at addr. */
+	void (*wake)(enum ipctb_wait_kind kind, const void *addr, void *ctx);
 };
 
 /* Install hook (NULL: none); returns the one installed before. Not copied:
