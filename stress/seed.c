@@ -367,9 +367,17 @@ static int format(const char *path, const struct ipctb_seed_file *f, char *buf, 
 		return -EINVAL;
 	snprintf(kill, sizeof(kill), f->kill ? "%" PRIu64 : "none", f->kill_step);
 	/* why is informational: one line of printable bytes. */
+	/* A multi-line report (a deadlock's, a participant a line) as "; ". */
 	size_t i = 0;
-	for (; f->why[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = ((unsigned char)f->why[i] < 0x20 || f->why[i] == 0x7f) ? ' ' : f->why[i];
+	for (const char *p = f->why; *p && i + 3 < sizeof(clean); p++) {
+		if (*p == '\n') {
+			clean[i++] = ';';
+			clean[i++] = ' ';
+			while (p[1] == ' ')
+				p++;
+		} else
+			clean[i++] = ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p;
+	}
 	clean[i] = '\0';
 	int n = snprintf(buf, cap,
 			 "ipctb-seed %d\n# replay: ipctb replay %s\n"

@@ -151,12 +151,12 @@ Test(seed, round_trip_keeps_every_field_and_names_the_replay)
 	f.kill_step = 0;
 	f.expect = IPCTB_STRESS_DEADLOCK;
 	strcpy(f.detector, "scheduler");
-	strcpy(f.why, "line\none"); /* why is one line on disk */
+	strcpy(f.why, "stuck\n  p0: x\tz"); /* why is one line on disk */
 	cr_assert_eq(ipctb_seed_write(at("b.seed"), &f), 0);
 	cr_assert_eq(ipctb_seed_read(at("b.seed"), &g, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(g.kill, false);
 	cr_assert_eq(g.expect, IPCTB_STRESS_DEADLOCK);
-	cr_assert_str_eq(g.why, "line one");
+	cr_assert_str_eq(g.why, "stuck; p0: x z");
 }
 
 Test(seed, to_opts_sets_the_run)

@@ -19,6 +19,22 @@
 #include "tool.h"
 #include "tool_stress.h"
 
+void ipctb_text_lines(FILE *f, const char *s, const char *indent)
+{
+	char line[1024];
+	for (bool first = true; s; first = false) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		n = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+		memcpy(line, s, n);
+		line[n] = '\0';
+		if (!first)
+			fprintf(f, "\n%s", indent);
+		ipctb_text_str(f, line);
+		s = nl ? nl + 1 : NULL;
+	}
+}
+
 static int num(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
 {
 	char *end;
@@ -302,7 +318,7 @@ int ipctb_ctl_explore(const struct ipctb_scenario *s, const struct ipctb_lock_op
 			       ") after %.3f s: %s (%s): ",
 			       n, ipctb_sched_strategy_name(x.strategy), x.seed, secs,
 			       ipctb_stress_outcome_name(r.outcome), r.detector ? r.detector : "-");
-			ipctb_text_str(stdout, r.why);
+			ipctb_text_lines(stdout, r.why, "");
 			printf("\n");
 		} else
 			printf("no failure in the %.3f s budget\n", budget / 1000.0);

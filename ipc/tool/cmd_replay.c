@@ -22,6 +22,7 @@
 #include "seed.h"
 #include "site_where.h"
 #include "tool.h"
+#include "tool_stress.h"
 
 struct ropts {
 	const char *path;
@@ -130,7 +131,7 @@ static void trace_text(const struct ipctb_seed_file *f, const struct ipctb_stres
 			printf(" -> p%u\n", (unsigned)e->next);
 	}
 	printf("outcome: %s (%s): ", ipctb_stress_outcome_name(r->outcome), det_of(r));
-	ipctb_text_str(stdout, r->why);
+	ipctb_text_lines(stdout, r->why, "");
 	printf("\n");
 }
 
@@ -194,7 +195,7 @@ static bool report(const struct ropts *ro, const struct ipctb_seed_file *f,
 	printf("\n");
 	if (!ok || r->outcome == IPCTB_STRESS_ERROR) {
 		printf("  why: ");
-		ipctb_text_str(stdout, r->why);
+		ipctb_text_lines(stdout, r->why, "");
 		printf("\n");
 	}
 	return ok;

@@ -151,8 +151,10 @@ static void print_text(const struct ipctb_scenario *s, const struct ipctb_lock_o
 		printf("ok");
 	else if (r->outcome == IPCTB_STRESS_ERROR)
 		printf("error: %s", r->why);
-	else
-		printf("%s (%s): %s", ipctb_stress_outcome_name(r->outcome), r->detector, r->why);
+	else {
+		printf("%s (%s): ", ipctb_stress_outcome_name(r->outcome), r->detector);
+		ipctb_text_lines(stdout, r->why, "");
+	}
 	printf("\n  %" PRIu64 " ops in %.3f s (%.0f ops/s), %u participants\n", r->ops, r->secs,
 	       rate, r->nprocs);
 	if (r->killed >= 0)

@@ -7,6 +7,7 @@
 #define IPCTB_TOOL_STRESS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "runner.h"
 
@@ -28,6 +29,9 @@ enum {
 	IPCTB_CTL_ROTATE,
 };
 
+/* s as text (ipctb_text_str), each line after the first on a line of
+ * its own behind indent: a deadlock report names one participant a line. */
+void ipctb_text_lines(FILE *f, const char *s, const char *indent);
 /* Apply option c (one of the codes above) with argument a: NULL, or what
  * is wrong with it. */
 const char *ipctb_ctl_option(int c, const char *a, struct ipctb_stress_opts *o,
