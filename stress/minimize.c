@@ -3,11 +3,15 @@
  * Minimization (minimize.h). From the failing run, candidates that are
  * smaller in one parameter are tried in this order: fewer participants
  * (from the scenario's minimum up), fewer iterations (half, then one
- * less), a lower PCT depth (one less), no kill. A candidate runs with the
- * same seed and then up to `seeds` further ones, since a smaller run
- * takes another schedule from the same seed; the first run that fails
- * the same way (outcome and detector) is taken, and the search starts
- * again from it. It ends when no candidate fails alike, or at the budget.
+ * less), a lower PCT depth (one less), no kill, and last the same
+ * parameters under other seeds. A candidate runs with the same seed and
+ * then up to `seeds` further ones, since a smaller run takes another
+ * schedule from the same seed; the first run that fails the same way
+ * (outcome and detector) and is smaller in the order (participants,
+ * iterations, scheduling points taken) is taken, and the search starts
+ * again from it: a lower depth or no kill must not take more points, a
+ * seed alone must take fewer. It ends when no candidate fails alike and
+ * smaller, or at the budget.
  *
  * Candidates run with the steps hint and the kill step left to their
  * defaults (both scale with the run); the seed written records the ones
@@ -76,11 +80,14 @@ static int run_one(struct mctx *m, struct ipctb_seed_file *c, bool recorded, uin
 	return alike;
 }
 
-/* The candidates one parameter smaller than cur, in the order tried. */
+/* The candidates one parameter smaller than cur, in the order tried, and
+ * the most scheduling points each may take to count as smaller. */
 static size_t candidates(const struct mctx *m, const struct ipctb_seed_file *cur,
-			 struct ipctb_seed_file *out)
+			 uint64_t cur_steps, struct ipctb_seed_file *out, uint64_t *max_steps)
 {
 	size_t n = 0;
+	for (size_t i = 0; i < MAX_CAND; i++)
+		max_steps[i] = UINT64_MAX;
 	unsigned lo = m->s->min_procs < 2 ? 2 : m->s->min_procs;
 	for (unsigned p = lo; p < cur->nprocs && n < MAX_CAND - 4; p++) {
 		out[n] = *cur;
@@ -95,19 +102,27 @@ static size_t candidates(const struct mctx *m, const struct ipctb_seed_file *cur
 		out[n++].iters = cur->iters - 1;
 	}
 	if (cur->strategy == IPCTB_SCHED_PCT && cur->depth > 1) {
+		max_steps[n] = cur_steps;
 		out[n] = *cur;
 		out[n++].depth = cur->depth - 1;
 	}
 	if (cur->kill) {
+		max_steps[n] = cur_steps;
 		out[n] = *cur;
 		out[n].kill = false;
 		out[n++].kill_step = 0;
+	}
+	if (cur_steps > 1) {
+		max_steps[n] = cur_steps - 1;
+		out[n] = *cur;
+		out[n++].seed = cur->seed + 1;
 	}
 	return n;
 }
 
 /* Try c with its seed and the further ones: 1 taken (c updated), 0 not. */
-static int try_candidate(struct mctx *m, struct ipctb_seed_file *c, uint64_t *steps)
+static int try_candidate(struct mctx *m, struct ipctb_seed_file *c, uint64_t max_steps,
+			 uint64_t *steps)
 {
 	unsigned more = m->mo->seeds ? m->mo->seeds : 50;
 	uint64_t seed0 = c->seed;
@@ -116,7 +131,7 @@ static int try_candidate(struct mctx *m, struct ipctb_seed_file *c, uint64_t *st
 		int e = run_one(m, c, false, steps);
 		if (e < 0)
 			return 0; /* not runnable this small (a pair scheme): not smaller */
-		if (e == 1)
+		if (e == 1 && *steps <= max_steps)
 			return 1;
 	}
 	return 0;
@@ -151,6 +166,7 @@ int ipctb_minimize(const struct ipctb_scenario *s, const struct ipctb_lock_ops *
 		   const struct ipctb_minimize_opts *mo, struct ipctb_minimize_result *res)
 {
 	static struct ipctb_seed_file cand[MAX_CAND];
+	uint64_t max_steps[MAX_CAND];
 	struct mctx m = {s, k, base, mo, res, {0, 0}};
 	struct ipctb_seed_file cur = *f;
 	uint64_t cur_steps = steps;
@@ -160,10 +176,10 @@ int ipctb_minimize(const struct ipctb_scenario *s, const struct ipctb_lock_ops *
 	bool again = true;
 	while (again && !out_of_time(&m)) {
 		again = false;
-		size_t n = candidates(&m, &cur, cand);
+		size_t n = candidates(&m, &cur, cur_steps, cand, max_steps);
 		for (size_t i = 0; i < n && !again && !out_of_time(&m); i++) {
 			uint64_t st = 0;
-			if (try_candidate(&m, &cand[i], &st) == 1) {
+			if (try_candidate(&m, &cand[i], max_steps[i], &st) == 1) {
 				cur = cand[i];
 				cur_steps = st;
 				res->accepted++;
