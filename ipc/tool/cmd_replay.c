@@ -150,6 +150,11 @@ static void trace_json(const struct ipctb_stress_result *r)
 		ipctb_json_str(stdout, name ? name : "-");
 		printf(", \"where\": ");
 		ipctb_json_str(stdout, where ? where : "");
+		if (e->ev == IPCTB_SCHED_EV_PARK) {
+			const char *k = ipctb_wait_kind_name((enum ipctb_wait_kind)e->kind);
+			printf(", \"wait\": ");
+			ipctb_json_str(stdout, k ? k : "?");
+		}
 		if (e->next == 0xff)
 			printf(", \"next\": null}");
 		else
