@@ -41,6 +41,11 @@ struct ipctb_seed_file {
 
 /* Fill opts (after ipctb_stress_opts_init) from a seed file. */
 void ipctb_seed_to_opts(const struct ipctb_seed_file *f, struct ipctb_stress_opts *o);
+/* The seed file of a controlled run that took o and gave r: its
+ * parameters, the steps hint and kill step it used, its hash and outcome
+ * (what a replay must reproduce). */
+void ipctb_seed_from_run(struct ipctb_seed_file *f, const char *scenario, const char *scheme,
+			 const struct ipctb_stress_opts *o, const struct ipctb_stress_result *r);
 /* Write f to path (0600, O_EXCL|O_NOFOLLOW; no overwrite): 0 or -errno. */
 int ipctb_seed_write(const char *path, const struct ipctb_seed_file *f);
 /* Read and check path: 0, or -errno / -EINVAL with one line in why. */

@@ -4,8 +4,9 @@
  * registry, each pair once, and print what each detector found. Generic
  * over the registry: a scheme registered at run time gets every check.
  *
- * Exit: 0 every run clean, 1 a violation, a stall or a run that could not
- * be set up, 2 bad usage.
+ * Exit: 0 every run clean, 1 a violation, a stall, a deadlock or a run
+ * that could not be set up (with --explore: a failure was found), 2 bad
+ * usage. Controlled runs and exploration: cmd_explore.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "ipctb/registry.h"
 #include "runner.h"
 #include "tool.h"
+#include "tool_stress.h"
 
 #define MAXSEL 96
 
@@ -29,6 +31,7 @@ struct sel {
 	const struct ipctb_lock_ops *sch[MAXSEL];
 	size_t nscn, nsch;
 	bool json;
+	struct ipctb_ctl ctl;
 };
 
 static void help(FILE *f)
@@ -39,6 +42,9 @@ static void help(FILE *f)
 		"                    [--procs N] [--iters N | --duration S] [--seed S]\n"
 		"                    [--lock-timeout MS] [--stall-ms MS] [--jitter P] [--kill]\n"
 		"                    [--verbose] [--json]\n"
+		"                    [--strategy random|pct|pos [--depth D] [--steps K]]\n"
+		"                    [--explore [--budget T] [--rotate]] [--minimize]\n"
+		"                    [--save-seed FILE|DIR]\n"
 		"       ipctb stress --list | --list-pairs | --list-twins\n\n"
 		"Race participants on one shared region under a sync scheme and check the\n"
 		"scenario's invariant; a watchdog reports a run without progress as stuck.\n"
@@ -58,9 +64,25 @@ static void help(FILE *f)
 		"  --kill            SIGKILL one participant at a seeded yield site\n"
 		"  --verbose         each participant's pid and address\n"
 		"  --json            one JSON report\n"
+		"  --strategy S      controlled: one participant runs at a time and S picks\n"
+		"                    who runs at each yield point (random walk, PCT, POS);\n"
+		"                    the run is a pure function of its seed and prints its\n"
+		"                    schedule hash; takes --iters, not --duration\n"
+		"  --depth D         PCT's bug depth (d - 1 priority changes; default 3)\n"
+		"  --steps K         PCT's range of change points (default 8 x procs x iters)\n"
+		"  --explore         controlled schedules from --seed on, seed+1, ... until one\n"
+		"                    fails or --budget (500ms, 60s, 2m; default 60s) is spent\n"
+		"                    (--strategy default pct; --rotate cycles random, pct, pos)\n"
+		"  --minimize        shrink a failing controlled run before saving its seed\n"
+		"                    (fewer procs, iters, PCT depth, no kill; budget as above)\n"
+		"  --save-seed P     a failing controlled run writes its seed file to P (a\n"
+		"                    directory: a file named scenario-scheme-strategy-seed.seed\n"
+		"                    in it; never overwritten) and prints `ipctb replay P`;\n"
+		"                    without it, the command that runs it again is printed\n"
 		"  --list            the scenarios; --list-pairs: scenario/scheme per correct\n"
 		"                    applicable pair; --list-twins: broken scheme and detector\n\n"
-		"Exit status: 0 clean, 1 a violation or stall, 2 bad usage.\n");
+		"Exit status: 0 clean, 1 a violation, stall or deadlock (--explore: a failure\n"
+		"found), 2 bad usage.\n");
 }
 
 static int add_scn(struct sel *s, const char *name)
@@ -120,12 +142,6 @@ static int list(int what)
 	return IPCTB_EXIT_OK;
 }
 
-static const char *outcome_str(enum ipctb_stress_outcome o)
-{
-	static const char *const s[] = {"ok", "violation", "stuck", "error"};
-	return o <= IPCTB_STRESS_ERROR ? s[o] : "?";
-}
-
 static void print_text(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
 		       const struct ipctb_stress_opts *o, const struct ipctb_stress_result *r)
 {
@@ -135,9 +151,10 @@ static void print_text(const struct ipctb_scenario *s, const struct ipctb_lock_o
 		printf("ok");
 	else if (r->outcome == IPCTB_STRESS_ERROR)
 		printf("error: %s", r->why);
-	else
-		printf("%s (%s): %s", r->outcome == IPCTB_STRESS_STUCK ? "stuck" : "violation",
-		       r->detector, r->why);
+	else {
+		printf("%s (%s): ", ipctb_stress_outcome_name(r->outcome), r->detector);
+		ipctb_text_lines(stdout, r->why, "");
+	}
 	printf("\n  %" PRIu64 " ops in %.3f s (%.0f ops/s), %u participants\n", r->ops, r->secs,
 	       rate, r->nprocs);
 	if (r->killed >= 0)
@@ -146,6 +163,7 @@ static void print_text(const struct ipctb_scenario *s, const struct ipctb_lock_o
 		printf("  kill point not reached\n");
 	for (unsigned i = 0; o->verbose && i < r->nprocs; i++)
 		printf("  p%u pid %d addr %#" PRIxPTR "\n", i, r->pid[i], r->addr[i]);
+	ipctb_ctl_print_run(r, false);
 }
 
 static void print_json(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
@@ -155,7 +173,7 @@ static void print_json(const struct ipctb_scenario *s, const struct ipctb_lock_o
 	ipctb_json_str(stdout, s->name);
 	printf(", \"scheme\": ");
 	ipctb_json_str(stdout, k->name);
-	printf(", \"outcome\": \"%s\", \"detector\": ", outcome_str(r->outcome));
+	printf(", \"outcome\": \"%s\", \"detector\": ", ipctb_stress_outcome_name(r->outcome));
 	if (r->detector)
 		ipctb_json_str(stdout, r->detector);
 	else
@@ -168,7 +186,9 @@ static void print_json(const struct ipctb_scenario *s, const struct ipctb_lock_o
 	for (unsigned i = 0; i < r->nprocs; i++)
 		printf("%s{\"pid\": %d, \"addr\": \"%#" PRIxPTR "\"}", i ? ", " : "", r->pid[i],
 		       r->addr[i]);
-	printf("]}");
+	printf("]");
+	ipctb_ctl_print_run(r, true);
+	printf("}");
 }
 
 /* Every pair of the selection; returns the exit status. */
@@ -191,6 +211,17 @@ static int run_all(const struct sel *sl, const struct ipctb_stress_opts *o)
 					printf("%s/%s: skipped (%s)\n", s->name, k->name, skip);
 				continue;
 			}
+			if (sl->ctl.explore) {
+				int x = ipctb_ctl_explore(s, k, o, &sl->ctl, runs == 0);
+				if (x < 0) {
+					fprintf(stderr, "ipctb stress: %s/%s: %s\n", s->name,
+						k->name, strerror(-x));
+					return IPCTB_EXIT_USAGE;
+				}
+				runs++;
+				bad += x;
+				continue;
+			}
 			struct ipctb_stress_result r;
 			int e = ipctb_stress_run(s, k, o, &r);
 			if (e < 0) {
@@ -202,8 +233,10 @@ static int run_all(const struct sel *sl, const struct ipctb_stress_opts *o)
 				print_json(s, k, &r, runs == 0);
 			else
 				print_text(s, k, o, &r);
+			ipctb_ctl_failed(s, k, o, &r, &sl->ctl);
 			runs++;
 			bad += r.outcome != IPCTB_STRESS_OK;
+			ipctb_stress_result_free(&r);
 			fflush(stdout);
 		}
 	}
@@ -250,6 +283,14 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 	    {"list", no_argument, NULL, 'L'},
 	    {"list-pairs", no_argument, NULL, 'P'},
 	    {"list-twins", no_argument, NULL, 'T'},
+	    {"strategy", required_argument, NULL, IPCTB_CTL_STRATEGY},
+	    {"depth", required_argument, NULL, IPCTB_CTL_DEPTH},
+	    {"steps", required_argument, NULL, IPCTB_CTL_STEPS},
+	    {"explore", no_argument, NULL, IPCTB_CTL_EXPLORE},
+	    {"budget", required_argument, NULL, IPCTB_CTL_BUDGET},
+	    {"save-seed", required_argument, NULL, IPCTB_CTL_SAVE},
+	    {"minimize", no_argument, NULL, IPCTB_CTL_MINIMIZE},
+	    {"rotate", no_argument, NULL, IPCTB_CTL_ROTATE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -292,7 +333,8 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 		case 'd':
 			bad = num(a, 1, 86400, &v)
 				  ? "duration: seconds, 1..86400"
-				  : (o->duration_ms = (unsigned)v * 1000, o->iters = 0, NULL);
+				  : (o->duration_ms = (unsigned)v * 1000, o->iters = 0,
+				     sl->ctl.duration_given = true, NULL);
 			break;
 		case 'S':
 			bad = num(a, 0, UINT64_MAX, &v) ? "seed: a number"
@@ -324,6 +366,16 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 		case 'T':
 			*list_ = c;
 			break;
+		case IPCTB_CTL_STRATEGY:
+		case IPCTB_CTL_DEPTH:
+		case IPCTB_CTL_STEPS:
+		case IPCTB_CTL_EXPLORE:
+		case IPCTB_CTL_BUDGET:
+		case IPCTB_CTL_SAVE:
+		case IPCTB_CTL_MINIMIZE:
+		case IPCTB_CTL_ROTATE:
+			bad = ipctb_ctl_option(c, a, o, &sl->ctl);
+			break;
 		case 'h':
 			help(stdout);
 			*list_ = 'h';
@@ -347,6 +399,9 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 				"be killed alone)\n");
 		return -1;
 	}
+	sl->ctl.json = sl->json;
+	if (ipctb_ctl_check(o, &sl->ctl) < 0)
+		return -1;
 	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
 		o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	return 0;

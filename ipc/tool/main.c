@@ -19,6 +19,7 @@ static const struct cmd cmds[] = {
     {"list", ipctb_cmd_list, "list the registered transports and their capabilities"},
     {"conform", ipctb_cmd_conform, "run the conformance suite over transports"},
     {"stress", ipctb_cmd_stress, "race processes on shared memory under each sync scheme"},
+    {"replay", ipctb_cmd_replay, "run a saved seed file again and check it reproduces"},
     {"leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
