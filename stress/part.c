@@ -74,10 +74,11 @@ static void die_here(struct ipctb_stress_ctx *c)
 static void leave_aborted(struct ipctb_stress_ctx *c, bool threads)
 {
 	if (threads) {
+		/* Ended, for the watchdog: it stopped because the run did. */
+		atomic_store(&c->slot->state, IPCTB_STRESS_P_DONE);
 		cur = NULL;
 		pthread_exit(NULL);
 	}
-	(void)c;
 	_exit(5);
 }
 

@@ -289,9 +289,9 @@ static int plan_sched(struct stress_run *r)
 	c->list = o->list;
 	c->list_len = o->list_len;
 	if (o->kill)
-		c->kill_step = o->kill_step ? o->kill_step
-					    : 1 + ipctb_stress_mix(o->seed ^ 0x6b696c6cull) %
-						      c->steps_hint;
+		c->kill_step = o->kill_step
+				   ? o->kill_step
+				   : 1 + ipctb_stress_mix(o->seed ^ 0x6b696c6cull) % c->steps_hint;
 	return 0;
 }
 

@@ -25,9 +25,8 @@ static const char *const strategy_names[] = {"off", "random", "pct", "pos", "lis
 
 const char *ipctb_sched_strategy_name(enum ipctb_sched_strategy s)
 {
-	return (unsigned)s < sizeof(strategy_names) / sizeof(strategy_names[0])
-		   ? strategy_names[s]
-		   : NULL;
+	return (unsigned)s < sizeof(strategy_names) / sizeof(strategy_names[0]) ? strategy_names[s]
+										: NULL;
 }
 
 int ipctb_sched_strategy_find(const char *name)
@@ -40,14 +39,15 @@ int ipctb_sched_strategy_find(const char *name)
 
 const char *ipctb_sched_event_name(unsigned ev)
 {
-	static const char *const names[] = {"?",    "start", "yield", "park",
-					    "wake", "exit",  "kill",  "dead", "preempt"};
+	static const char *const names[] = {"?",    "start", "yield", "park",	"wake",
+					    "exit", "kill",  "dead",  "preempt"};
 	return ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "?";
 }
 
 size_t ipctb_sched_size(const struct ipctb_sched_cfg *cfg)
 {
-	return sizeof(struct ipctb_sched) + (size_t)cfg->trace_cap * sizeof(struct ipctb_sched_trace_ev);
+	return sizeof(struct ipctb_sched) +
+	       (size_t)cfg->trace_cap * sizeof(struct ipctb_sched_trace_ev);
 }
 
 /* xorshift64*, the strategies' one generator. */
@@ -113,7 +113,7 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	s->trace_cap = cfg->trace_cap;
 	s->seed = cfg->seed;
 	s->rng = splitmix(cfg->seed ^ 0x7363686564ull); /* "sched" */
-	s->hash = 0xcbf29ce484222325ull;		 /* FNV-1a offset basis */
+	s->hash = 0xcbf29ce484222325ull;		/* FNV-1a offset basis */
 	s->holder = SCHED_NOBODY;
 	s->killed = -1;
 	atomic_store(&s->dying, -1);
@@ -222,8 +222,8 @@ static void account(struct ipctb_sched *s, unsigned h, unsigned site)
 		}
 	} else if (s->strategy == IPCTB_SCHED_POS) {
 		for (unsigned i = 0; i < s->nprocs; i++)
-			if (i != h && (s->p[i].state == SCHED_P_READY ||
-				       s->p[i].state == SCHED_P_PARKED) &&
+			if (i != h &&
+			    (s->p[i].state == SCHED_P_READY || s->p[i].state == SCHED_P_PARKED) &&
 			    same_family(s->p[i].site, site))
 				s->p[i].pos = rnd(s);
 		s->p[h].pos = rnd(s);
@@ -247,8 +247,7 @@ static unsigned pick_max(struct ipctb_sched *s, bool pct)
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		if (!enabled(s, i))
 			continue;
-		bool better = best == SCHED_NOBODY ||
-			      (pct ? s->p[i].prio > bp : s->p[i].pos > bv);
+		bool better = best == SCHED_NOBODY || (pct ? s->p[i].prio > bp : s->p[i].pos > bv);
 		if (better)
 			best = i, bp = s->p[i].prio, bv = s->p[i].pos;
 	}
@@ -449,7 +448,8 @@ bool sched_dying_me(const struct ipctb_sched *s, unsigned id)
 
 void ipctb_sched_wake(struct ipctb_sched *s, unsigned id, enum ipctb_wait_kind kind)
 {
-	if (!mine(s, id) || s->holder != id || (kind != IPCTB_WAIT_FUTEX && kind != IPCTB_WAIT_CONDVAR))
+	if (!mine(s, id) || s->holder != id ||
+	    (kind != IPCTB_WAIT_FUTEX && kind != IPCTB_WAIT_CONDVAR))
 		return;
 	for (unsigned i = 0; i < s->nprocs; i++)
 		if (s->p[i].state == SCHED_P_PARKED && s->p[i].kind == kind)

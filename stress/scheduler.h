@@ -175,7 +175,7 @@ struct ipctb_sched_status {
 	unsigned preemptions; /* > 0: not fully deterministic */
 	int killed;	      /* the participant the kill step fell on, or -1 */
 	uint64_t kill_step;
-	char report[768]; /* the deadlock report, or why the block is corrupt */
+	char report[768];   /* the deadlock report, or why the block is corrupt */
 	double deadlock_ms; /* from the deadlock's detection to this call */
 };
 void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *st);

@@ -29,10 +29,10 @@ struct sched_part {
 	/* Back from a park at retry_site/retry_kind with no point since: a
 	 * park there again is a failed retry, which changed nothing. */
 	uint32_t retrying, retry_site, retry_kind;
-	uint64_t park_epoch;		   /* the epoch it parked at */
-	int64_t prio;			   /* pct priority */
-	uint64_t pos;			   /* pos priority */
-	_Atomic uint64_t points;	   /* points reached (the preemption timer) */
+	uint64_t park_epoch;	 /* the epoch it parked at */
+	int64_t prio;		 /* pct priority */
+	uint64_t pos;		 /* pos priority */
+	_Atomic uint64_t points; /* points reached (the preemption timer) */
 };
 
 struct sched_wake {

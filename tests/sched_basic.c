@@ -113,11 +113,8 @@ static void fig5_child(struct shared *sh, struct ipctb_sched *s, unsigned id)
 /* 1 the bug showed, 0 not, -1 the run failed. */
 static int fig5_run(enum ipctb_sched_strategy st, uint64_t seed)
 {
-	struct ipctb_sched_cfg cfg = {.strategy = st,
-				      .seed = seed,
-				      .nprocs = 2,
-				      .depth = 1,
-				      .steps_hint = FIG5_STEPS + 4};
+	struct ipctb_sched_cfg cfg = {
+	    .strategy = st, .seed = seed, .nprocs = 2, .depth = 1, .steps_hint = FIG5_STEPS + 4};
 	struct shared *sh = map_shared(&cfg);
 	if (!sh)
 		return -1;

@@ -145,7 +145,8 @@ int ipctb__wait_park(const struct ipctb__wait *w)
 
 void ipctb__wait_woke(enum ipctb_wait_kind kind, const void *addr)
 {
-	const struct ipctb_wait_hook *h = atomic_load_explicit(&ipctb__wait_hook, memory_order_acquire);
+	const struct ipctb_wait_hook *h =
+	    atomic_load_explicit(&ipctb__wait_hook, memory_order_acquire);
 	if (__builtin_expect(h != NULL, 0) && h->wake)
 		h->wake(kind, addr, h->ctx);
 }
