@@ -112,6 +112,11 @@ const char *ipctb_ctl_option(int c, const char *a, struct ipctb_stress_opts *o,
 	case IPCTB_CTL_ROTATE:
 		ctl->rotate = true;
 		return NULL;
+	case IPCTB_CTL_SCHEDULES:
+		if (num(a, 1, 1ULL << 32, &v))
+			return "schedules: a positive number";
+		ctl->schedules = (unsigned long)v;
+		return NULL;
 	}
 	return "unknown option";
 }
@@ -128,8 +133,11 @@ int ipctb_ctl_check(struct ipctb_stress_opts *o, const struct ipctb_ctl *ctl)
 		bad = "a controlled run takes no --jitter: the scheduler picks every step";
 	else if (!controlled && (o->depth || o->steps || ctl->save || ctl->minimize))
 		bad = "--depth, --steps, --save-seed and --minimize need --strategy or --explore";
-	else if (!ctl->explore && (ctl->rotate || ctl->budget_given))
-		bad = "--rotate and --budget need --explore";
+	else if (!ctl->explore && (ctl->rotate || ctl->budget_given || ctl->schedules))
+		bad = "--rotate, --budget and --schedules need --explore";
+	/* A controlled run's worth is in its schedules: short runs, many. */
+	if (!bad && controlled && !ctl->iters_given)
+		o->iters = 10;
 	if (bad) {
 		fprintf(stderr, "ipctb stress: %s\n", bad);
 		return -1;
@@ -289,7 +297,7 @@ int ipctb_ctl_explore(const struct ipctb_scenario *s, const struct ipctb_lock_op
 	bool failed = false;
 	x.log = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((secs = since(&t0)) * 1000 < budget) {
+	while ((secs = since(&t0)) * 1000 < budget && (!ctl->schedules || n < ctl->schedules)) {
 		x.seed = o->seed + n;
 		if (ctl->rotate)
 			x.strategy = rot[n % 3];
@@ -301,6 +309,10 @@ int ipctb_ctl_explore(const struct ipctb_scenario *s, const struct ipctb_lock_op
 			failed = true;
 			break;
 		}
+		/* PCT's change points belong inside the run: k from now on is
+		 * the length of the first schedule (recorded in a seed file). */
+		if (n == 1 && !o->steps && r.sched_steps)
+			x.steps = r.sched_steps;
 		ipctb_stress_result_free(&r);
 		if (o->log && secs >= next_log) {
 			fprintf(o->log, "explore %s/%s: %lu schedules, %.0f s\n", s->name, k->name,
@@ -321,7 +333,7 @@ int ipctb_ctl_explore(const struct ipctb_scenario *s, const struct ipctb_lock_op
 			ipctb_text_lines(stdout, r.why, "");
 			printf("\n");
 		} else
-			printf("no failure in the %.3f s budget\n", budget / 1000.0);
+			printf("no failure in %lu schedules (budget %.3f s)\n", n, budget / 1000.0);
 		printf("  %lu schedules in %.3f s (%.1f schedules/s)\n", n, secs,
 		       secs > 0 ? n / secs : 0);
 		if (failed)

@@ -67,12 +67,15 @@ static void help(FILE *f)
 		"  --strategy S      controlled: one participant runs at a time and S picks\n"
 		"                    who runs at each yield point (random walk, PCT, POS);\n"
 		"                    the run is a pure function of its seed and prints its\n"
-		"                    schedule hash; takes --iters, not --duration\n"
+		"                    schedule hash; takes --iters (default 10 when\n"
+		"                    controlled: short runs, many schedules), not --duration\n"
 		"  --depth D         PCT's bug depth (d - 1 priority changes; default 3)\n"
-		"  --steps K         PCT's range of change points (default 8 x procs x iters)\n"
+		"  --steps K         PCT's range of change points (default 4 x procs x iters;\n"
+		"                    exploring, the points the first schedule took)\n"
 		"  --explore         controlled schedules from --seed on, seed+1, ... until one\n"
 		"                    fails or --budget (500ms, 60s, 2m; default 60s) is spent\n"
 		"                    (--strategy default pct; --rotate cycles random, pct, pos)\n"
+		"  --schedules N     explore at most N schedules (the budget still holds)\n"
 		"  --minimize        shrink a failing controlled run before saving its seed\n"
 		"                    (fewer procs, iters, PCT depth, no kill; budget as above)\n"
 		"  --save-seed P     a failing controlled run writes its seed file to P (a\n"
@@ -291,6 +294,7 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 	    {"save-seed", required_argument, NULL, IPCTB_CTL_SAVE},
 	    {"minimize", no_argument, NULL, IPCTB_CTL_MINIMIZE},
 	    {"rotate", no_argument, NULL, IPCTB_CTL_ROTATE},
+	    {"schedules", required_argument, NULL, IPCTB_CTL_SCHEDULES},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -327,8 +331,9 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 				  : (o->nprocs = (unsigned)v, NULL);
 			break;
 		case 'i':
-			bad = num(a, 1, 1ull << 40, &v) ? "iters: a positive number"
-							: (o->iters = v, NULL);
+			bad = num(a, 1, 1ull << 40, &v)
+				  ? "iters: a positive number"
+				  : (o->iters = v, sl->ctl.iters_given = true, NULL);
 			break;
 		case 'd':
 			bad = num(a, 1, 86400, &v)
@@ -374,6 +379,7 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 		case IPCTB_CTL_SAVE:
 		case IPCTB_CTL_MINIMIZE:
 		case IPCTB_CTL_ROTATE:
+		case IPCTB_CTL_SCHEDULES:
 			bad = ipctb_ctl_option(c, a, o, &sl->ctl);
 			break;
 		case 'h':

@@ -12,7 +12,8 @@
 #include "runner.h"
 
 struct ipctb_ctl {
-	bool explore, minimize, rotate, budget_given, duration_given, json;
+	bool explore, minimize, rotate, budget_given, duration_given, iters_given, json;
+	unsigned long schedules; /* --schedules: explore at most this many (0: budget only) */
 	unsigned budget_ms; /* exploration (and then minimization) budget */
 	const char *save;   /* --save-seed: a file, or a directory to name one in */
 };
@@ -27,6 +28,7 @@ enum {
 	IPCTB_CTL_SAVE,
 	IPCTB_CTL_MINIMIZE,
 	IPCTB_CTL_ROTATE,
+	IPCTB_CTL_SCHEDULES,
 };
 
 /* s as text (ipctb_text_str), each line after the first on a line of
