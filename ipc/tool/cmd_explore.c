@@ -184,9 +184,13 @@ static void emit_seed(const struct ipctb_seed_file *f, const struct ipctb_ctl *c
 			f->kill ? " --kill" : "");
 		return;
 	}
-	if (stat(ctl->save, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(saved, cap, "%s/%s-%s-%s-%" PRIu64 ".seed", ctl->save, f->scenario,
-			 f->scheme, ipctb_sched_strategy_name(f->strategy), f->seed);
+	if (stat(ctl->save, &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t dl = strlen(ctl->save);
+		while (dl > 1 && ctl->save[dl - 1] == '/')
+			dl--; /* "dir/" names the file dir/x, not dir//x */
+		snprintf(saved, cap, "%.*s/%s-%s-%s-%" PRIu64 ".seed", (int)dl, ctl->save,
+			 f->scenario, f->scheme, ipctb_sched_strategy_name(f->strategy), f->seed);
+	}
 	else
 		snprintf(saved, cap, "%s", ctl->save);
 	int e = ipctb_seed_write(saved, f);

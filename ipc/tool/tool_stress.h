@@ -14,8 +14,8 @@
 struct ipctb_ctl {
 	bool explore, minimize, rotate, budget_given, duration_given, iters_given, json;
 	unsigned long schedules; /* --schedules: explore at most this many (0: budget only) */
-	unsigned budget_ms; /* exploration (and then minimization) budget */
-	const char *save;   /* --save-seed: a file, or a directory to name one in */
+	unsigned budget_ms;	 /* exploration (and then minimization) budget */
+	const char *save;	 /* --save-seed: a file, or a directory to name one in */
 };
 
 /* Option codes of cmd_stress's long options that cmd_explore.c handles. */
