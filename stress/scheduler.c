@@ -430,6 +430,11 @@ int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait
 	 * everyone, as a yield does in schedulers that must terminate. */
 	if (s->strategy == IPCTB_SCHED_PCT && w->kind == IPCTB_WAIT_BACKOFF)
 		s->p[id].prio = --s->low;
+	/* POS likewise: its spinners redraw their priorities among
+	 * themselves at every try and would starve a holder at another
+	 * family's site; a back-off is the lowest event there is. */
+	if (s->strategy == IPCTB_SCHED_POS && w->kind == IPCTB_WAIT_BACKOFF)
+		s->p[id].pos = 0;
 	unsigned next = pick(s);
 	record(s, id, IPCTB_SCHED_EV_PARK, w->site, next, w->kind);
 	int r = pass(s, id, next);
