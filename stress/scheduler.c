@@ -254,13 +254,35 @@ static unsigned pick_max(struct ipctb_sched *s, bool pct)
 	return best;
 }
 
+/*
+ * POS with the site family as its race relation: a holder whose next
+ * event is at a scenario's site (family "stress") never races with the
+ * spinners' events (family "spin"), so its priority stays as drawn while
+ * theirs are drawn anew at every try, and a low one would wait for
+ * thousands of points. A participant passed over SCHED_POS_STARVE points
+ * in a row, while runnable, runs next: its event does race with theirs
+ * (it is the unlock they wait for), which the families cannot tell.
+ */
+static unsigned pick_pos(struct ipctb_sched *s)
+{
+	unsigned next = SCHED_NOBODY;
+	for (unsigned i = 0; i < s->nprocs && next == SCHED_NOBODY; i++)
+		if (enabled(s, i) && s->p[i].passed >= SCHED_POS_STARVE)
+			next = i;
+	if (next == SCHED_NOBODY)
+		next = pick_max(s, false);
+	for (unsigned i = 0; i < s->nprocs; i++)
+		s->p[i].passed = i != next && enabled(s, i) ? s->p[i].passed + 1 : 0;
+	return next;
+}
+
 static unsigned pick(struct ipctb_sched *s)
 {
 	switch (s->strategy) {
 	case IPCTB_SCHED_PCT:
 		return pick_max(s, true);
 	case IPCTB_SCHED_POS:
-		return pick_max(s, false);
+		return pick_pos(s);
 	case IPCTB_SCHED_LIST:
 		if (s->step < s->list_len && s->list[s->step] < s->nprocs &&
 		    enabled(s, s->list[s->step]))

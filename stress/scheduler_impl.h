@@ -11,6 +11,9 @@
 #define SCHED_MAGIC 0x53434844u /* "SCHD" */
 #define SCHED_NOBODY 0xffu
 #define SCHED_MAX_DEPTH 64
+/* pos: a runnable participant passed over this many points in a row runs
+ * next (see pick_pos). */
+#define SCHED_POS_STARVE 64
 
 enum sched_pstate {
 	SCHED_P_ABSENT = 0,
@@ -32,6 +35,7 @@ struct sched_part {
 	uint64_t park_epoch;	 /* the epoch it parked at */
 	int64_t prio;		 /* pct priority */
 	uint64_t pos;		 /* pos priority */
+	uint32_t passed; /* pos: points it was runnable and not picked */
 	_Atomic uint64_t points; /* points reached (the preemption timer) */
 };
 
