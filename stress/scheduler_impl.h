@@ -35,7 +35,7 @@ struct sched_part {
 	uint64_t park_epoch;	 /* the epoch it parked at */
 	int64_t prio;		 /* pct priority */
 	uint64_t pos;		 /* pos priority */
-	uint32_t passed; /* pos: points it was runnable and not picked */
+	uint32_t passed;	 /* pos: points it was runnable and not picked */
 	_Atomic uint64_t points; /* points reached (the preemption timer) */
 };
 

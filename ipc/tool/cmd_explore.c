@@ -190,8 +190,7 @@ static void emit_seed(const struct ipctb_seed_file *f, const struct ipctb_ctl *c
 			dl--; /* "dir/" names the file dir/x, not dir//x */
 		snprintf(saved, cap, "%.*s/%s-%s-%s-%" PRIu64 ".seed", (int)dl, ctl->save,
 			 f->scenario, f->scheme, ipctb_sched_strategy_name(f->strategy), f->seed);
-	}
-	else
+	} else
 		snprintf(saved, cap, "%s", ctl->save);
 	int e = ipctb_seed_write(saved, f);
 	if (e < 0) {
