@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The controlled scheduler (scheduler.h): the block, the token hand-off, the
- * strategies, parking and the deadlock report. The preemption timer is in
- * scheduler_preempt.c.
+ * The controlled scheduler (scheduler.h): the block, the token hand-off,
+ * parking and the deadlock report. The strategies' picks are in
+ * scheduler_pick.c, the preemption timer in scheduler_preempt.c.
  *
  * Invariant: between two points exactly one participant runs (the
  * holder); only the holder, or the runner once the holder died, reads or
@@ -51,49 +51,6 @@ size_t ipctb_sched_size(const struct ipctb_sched_cfg *cfg)
 }
 
 /* xorshift64*, the strategies' one generator. */
-static uint64_t rnd(struct ipctb_sched *s)
-{
-	uint64_t x = s->rng ? s->rng : 0x2545f4914f6cdd1dull;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	s->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t splitmix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static void pct_init(struct ipctb_sched *s)
-{
-	/* Distinct priorities depth .. depth + n - 1, in a random order
-	 * (Fisher-Yates); change points in [1, k], sorted. */
-	unsigned perm[IPCTB_SCHED_MAX];
-	for (unsigned i = 0; i < s->nprocs; i++)
-		perm[i] = i;
-	for (unsigned i = s->nprocs; i > 1; i--) {
-		unsigned j = (unsigned)(rnd(s) % i), t = perm[i - 1];
-		perm[i - 1] = perm[j];
-		perm[j] = t;
-	}
-	for (unsigned i = 0; i < s->nprocs; i++)
-		s->p[i].prio = (int64_t)(s->depth + perm[i]);
-	s->nchange = s->depth - 1;
-	for (unsigned i = 0; i < s->nchange; i++)
-		s->change[i] = 1 + rnd(s) % s->steps_hint;
-	for (unsigned i = 1; i < s->nchange; i++) /* insertion sort: a few */
-		for (unsigned j = i; j > 0 && s->change[j - 1] > s->change[j]; j--) {
-			uint64_t t = s->change[j];
-			s->change[j] = s->change[j - 1];
-			s->change[j - 1] = t;
-		}
-}
-
 int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 {
 	if (!s || !cfg || cfg->nprocs < 1 || cfg->nprocs > IPCTB_SCHED_MAX ||
@@ -112,8 +69,8 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	s->preempt_ms = cfg->preempt_ms;
 	s->trace_cap = cfg->trace_cap;
 	s->seed = cfg->seed;
-	s->rng = splitmix(cfg->seed ^ 0x7363686564ull); /* "sched" */
-	s->hash = 0xcbf29ce484222325ull;		/* FNV-1a offset basis */
+	s->rng = sched_splitmix(cfg->seed ^ 0x7363686564ull); /* "sched" */
+	s->hash = 0xcbf29ce484222325ull;		      /* FNV-1a offset basis */
 	s->holder = SCHED_NOBODY;
 	s->killed = -1;
 	atomic_store(&s->dying, -1);
@@ -121,9 +78,9 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	if (cfg->list_len)
 		memcpy(s->list, cfg->list, cfg->list_len);
 	if (s->strategy == IPCTB_SCHED_PCT)
-		pct_init(s);
+		sched_pct_init(s);
 	for (unsigned i = 0; i < s->nprocs; i++)
-		s->p[i].pos = rnd(s);
+		s->p[i].pos = sched_rnd(s);
 	return 0;
 }
 
@@ -184,113 +141,6 @@ static void record(struct ipctb_sched *s, unsigned id, unsigned ev, unsigned sit
 					   .kind = (uint8_t)kind,
 					   .site = (uint16_t)site};
 	s->trace_n++;
-}
-
-/* ---- the strategies ---- */
-
-static bool enabled(const struct ipctb_sched *s, unsigned i)
-{
-	const struct sched_part *p = &s->p[i];
-	if (p->state == SCHED_P_READY)
-		return true;
-	if (p->state != SCHED_P_PARKED)
-		return false;
-	if (p->kind == IPCTB_WAIT_FUTEX || p->kind == IPCTB_WAIT_CONDVAR)
-		return p->woken;
-	return p->park_epoch < s->epoch;
-}
-
-/* A site's family: its name up to the first '_' ("spin", "stress"). */
-static bool same_family(unsigned a, unsigned b)
-{
-	const char *x = ipctb_site_name(a), *y = ipctb_site_name(b);
-	if (!x || !y)
-		return false;
-	size_t n = strcspn(x, "_");
-	return n == strcspn(y, "_") && strncmp(x, y, n) == 0;
-}
-
-/* After holder h's event at site: the strategies' bookkeeping. */
-static void account(struct ipctb_sched *s, unsigned h, unsigned site)
-{
-	if (s->strategy == IPCTB_SCHED_PCT) {
-		while (s->next_change < s->nchange && s->change[s->next_change] <= s->step) {
-			/* The i-th change point (from 1): priority d - i, below
-			 * every initial one. */
-			s->p[h].prio = (int64_t)(s->depth - 1 - s->next_change);
-			s->next_change++;
-		}
-	} else if (s->strategy == IPCTB_SCHED_POS) {
-		for (unsigned i = 0; i < s->nprocs; i++)
-			if (i != h &&
-			    (s->p[i].state == SCHED_P_READY || s->p[i].state == SCHED_P_PARKED) &&
-			    same_family(s->p[i].site, site))
-				s->p[i].pos = rnd(s);
-		s->p[h].pos = rnd(s);
-	}
-}
-
-static unsigned pick_random(struct ipctb_sched *s)
-{
-	unsigned ids[IPCTB_SCHED_MAX], n = 0;
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (enabled(s, i))
-			ids[n++] = i;
-	return n ? ids[rnd(s) % n] : SCHED_NOBODY;
-}
-
-static unsigned pick_max(struct ipctb_sched *s, bool pct)
-{
-	unsigned best = SCHED_NOBODY;
-	int64_t bp = 0;
-	uint64_t bv = 0;
-	for (unsigned i = 0; i < s->nprocs; i++) {
-		if (!enabled(s, i))
-			continue;
-		bool better = best == SCHED_NOBODY || (pct ? s->p[i].prio > bp : s->p[i].pos > bv);
-		if (better)
-			best = i, bp = s->p[i].prio, bv = s->p[i].pos;
-	}
-	return best;
-}
-
-/*
- * POS with the site family as its race relation: a holder whose next
- * event is at a scenario's site (family "stress") never races with the
- * spinners' events (family "spin"), so its priority stays as drawn while
- * theirs are drawn anew at every try, and a low one would wait for
- * thousands of points. A participant passed over SCHED_POS_STARVE points
- * in a row, while runnable, runs next: its event does race with theirs
- * (it is the unlock they wait for), which the families cannot tell.
- */
-static unsigned pick_pos(struct ipctb_sched *s)
-{
-	unsigned next = SCHED_NOBODY;
-	for (unsigned i = 0; i < s->nprocs && next == SCHED_NOBODY; i++)
-		if (enabled(s, i) && s->p[i].passed >= SCHED_POS_STARVE)
-			next = i;
-	if (next == SCHED_NOBODY)
-		next = pick_max(s, false);
-	for (unsigned i = 0; i < s->nprocs; i++)
-		s->p[i].passed = i != next && enabled(s, i) ? s->p[i].passed + 1 : 0;
-	return next;
-}
-
-static unsigned pick(struct ipctb_sched *s)
-{
-	switch (s->strategy) {
-	case IPCTB_SCHED_PCT:
-		return pick_max(s, true);
-	case IPCTB_SCHED_POS:
-		return pick_pos(s);
-	case IPCTB_SCHED_LIST:
-		if (s->step < s->list_len && s->list[s->step] < s->nprocs &&
-		    enabled(s, s->list[s->step]))
-			return s->list[s->step];
-		return pick_random(s);
-	default:
-		return pick_random(s);
-	}
 }
 
 /* ---- the deadlock report ---- */
@@ -368,7 +218,7 @@ int ipctb_sched_join(struct ipctb_sched *s, unsigned id)
 	s->p[id].state = SCHED_P_READY;
 	if (atomic_fetch_add_explicit(&s->joined, 1, memory_order_acq_rel) + 1 == s->nprocs) {
 		/* The last to join makes the first pick, from the block alone. */
-		unsigned next = pick(s);
+		unsigned next = sched_pick(s);
 		record(s, next, IPCTB_SCHED_EV_START, 0, next, 0);
 		give(s, next);
 	}
@@ -388,6 +238,19 @@ static int pass(struct ipctb_sched *s, unsigned me, unsigned next)
 	return await_token(s, me);
 }
 
+/* The kill step fell on this point: id is dying, the token stays with it
+ * until the runner has reaped it (ipctb_sched_reaped). */
+static bool kill_step(struct ipctb_sched *s, unsigned id, unsigned site, unsigned kind)
+{
+	if (!s->kill_step || s->step != s->kill_step)
+		return false;
+	record(s, id, IPCTB_SCHED_EV_KILL, site, SCHED_NOBODY, kind);
+	s->p[id].state = SCHED_P_DYING;
+	s->killed = (int)id;
+	atomic_store(&s->dying, (int)id);
+	return true;
+}
+
 int sched_point_ev(struct ipctb_sched *s, unsigned id, unsigned site, unsigned ev)
 {
 	if (!mine(s, id) || s->holder != id)
@@ -399,16 +262,12 @@ int sched_point_ev(struct ipctb_sched *s, unsigned id, unsigned site, unsigned e
 	p->retrying = 0;
 	s->step++;
 	s->epoch++;
-	if (s->kill_step && s->step == s->kill_step) {
-		record(s, id, IPCTB_SCHED_EV_KILL, site, SCHED_NOBODY, 0);
-		p->state = SCHED_P_DYING;
-		s->killed = (int)id;
-		atomic_store(&s->dying, (int)id);
+	if (kill_step(s, id, site, 0)) {
 		in_sched = 0;
 		return IPCTB_SCHED_DIE; /* the runner reaps it and passes on */
 	}
-	account(s, id, site);
-	unsigned next = pick(s);
+	sched_account(s, id, site);
+	unsigned next = sched_pick(s);
 	record(s, id, ev, site, next, 0);
 	int r = pass(s, id, next);
 	in_sched = 0;
@@ -438,15 +297,11 @@ int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait
 	p->park_epoch = s->epoch;
 	p->woken = 0;
 	s->step++;
-	if (s->kill_step && s->step == s->kill_step) {
-		record(s, id, IPCTB_SCHED_EV_KILL, w->site, SCHED_NOBODY, w->kind);
-		p->state = SCHED_P_DYING;
-		s->killed = (int)id;
-		atomic_store(&s->dying, (int)id);
+	if (kill_step(s, id, w->site, w->kind)) {
 		in_sched = 0;
 		return -ETIMEDOUT; /* the caller sees dying through sched_dying_me */
 	}
-	account(s, id, w->site);
+	sched_account(s, id, w->site);
 	/* PCT is not fair: a high-priority participant polling for a low
 	 * one (a spin, a mailbox) would starve it. A back-off drops it below
 	 * everyone, as a yield does in schedulers that must terminate. */
@@ -457,7 +312,7 @@ int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait
 	 * family's site; a back-off is the lowest event there is. */
 	if (s->strategy == IPCTB_SCHED_POS && w->kind == IPCTB_WAIT_BACKOFF)
 		s->p[id].pos = 0;
-	unsigned next = pick(s);
+	unsigned next = sched_pick(s);
 	record(s, id, IPCTB_SCHED_EV_PARK, w->site, next, w->kind);
 	int r = pass(s, id, next);
 	p->state = SCHED_P_READY;
@@ -485,20 +340,27 @@ void ipctb_sched_wake(struct ipctb_sched *s, unsigned id, enum ipctb_wait_kind k
 	record(s, id, IPCTB_SCHED_EV_WAKE, s->p[id].site, id, kind);
 }
 
+/* id left the run (exited, or reaped dead): the token goes on, if anyone
+ * can take it. */
+static void leave(struct ipctb_sched *s, unsigned id, unsigned ev)
+{
+	s->step++;
+	s->epoch++;
+	unsigned next = sched_pick(s);
+	record(s, id, ev, 0, next, 0);
+	if (next == SCHED_NOBODY)
+		nobody(s);
+	else
+		give(s, next);
+}
+
 void ipctb_sched_exit(struct ipctb_sched *s, unsigned id)
 {
 	if (!mine(s, id) || s->holder != id)
 		return;
 	in_sched = 1;
 	s->p[id].state = SCHED_P_EXITED;
-	s->step++;
-	s->epoch++;
-	unsigned next = pick(s);
-	record(s, id, IPCTB_SCHED_EV_EXIT, 0, next, 0);
-	if (next == SCHED_NOBODY)
-		nobody(s);
-	else
-		give(s, next);
+	leave(s, id, IPCTB_SCHED_EV_EXIT);
 	in_sched = 0;
 }
 
@@ -516,16 +378,8 @@ void ipctb_sched_reaped(struct ipctb_sched *s, unsigned id)
 		return;
 	atomic_store(&s->dying, -1);
 	s->p[id].state = SCHED_P_DEAD;
-	if (atomic_load(&s->abort))
-		return;
-	s->step++;
-	s->epoch++;
-	unsigned next = pick(s);
-	record(s, id, IPCTB_SCHED_EV_DEAD, 0, next, 0);
-	if (next == SCHED_NOBODY)
-		nobody(s);
-	else
-		give(s, next);
+	if (!atomic_load(&s->abort))
+		leave(s, id, IPCTB_SCHED_EV_DEAD);
 }
 
 void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *st)

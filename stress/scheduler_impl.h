@@ -67,6 +67,15 @@ struct ipctb_sched {
 	struct ipctb_sched_trace_ev trace[];
 };
 
+/* scheduler_pick.c: the generator, PCT's set-up, the strategies'
+ * bookkeeping after holder h's event at site, and the pick (SCHED_NOBODY:
+ * nobody can run). */
+uint64_t sched_rnd(struct ipctb_sched *s);
+uint64_t sched_splitmix(uint64_t x);
+void sched_pct_init(struct ipctb_sched *s);
+void sched_account(struct ipctb_sched *s, unsigned h, unsigned site);
+unsigned sched_pick(struct ipctb_sched *s);
+
 /* A point with event ev (YIELD, or PREEMPT from the timer). */
 int sched_point_ev(struct ipctb_sched *s, unsigned id, unsigned site, unsigned ev);
 /* This thread is inside a scheduler call (the timer must not preempt). */
