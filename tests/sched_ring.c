@@ -35,7 +35,7 @@
 #include "ipctb/ipctb.h"
 #include "sched_ring.h"
 
-enum { REPEATS = 20, SEEDS = 5, K_DEFAULT = 100 };
+enum { REPEATS = 20, SEEDS = 5, K_DEFAULT = 300 };
 
 static const enum ipctb_sched_strategy strategies[] = {IPCTB_SCHED_RANDOM, IPCTB_SCHED_PCT,
 						       IPCTB_SCHED_POS};
