@@ -42,6 +42,17 @@ _Static_assert(offsetof(struct ipctb__ring_hdr, head) == 64 &&
 #define PUBLISH_ORDER memory_order_release
 #endif
 
+/* The twin of tests/sched_ring.c's negative control, never the library:
+ * IPCTB__RING_BROKEN_EARLY_PUBLISH stores tail before the record is
+ * written, the order a relaxed publish lets a weak machine show the
+ * consumer. The controlled scheduler interleaves whole processes, not
+ * stores, so the twin makes that reordering explicit, with a yield site
+ * between the publish and the writes (early_publish, at the end of this
+ * file, so that the site's first mention stays the real one). */
+#ifdef IPCTB__RING_BROKEN_EARLY_PUBLISH
+static void early_publish(const struct ipctb__ring *r, uint64_t tail);
+#endif
+
 static uint64_t rec_size(uint64_t n)
 {
 	return (4 + n + 7) & ~(uint64_t)7;
@@ -152,6 +163,9 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 	uint64_t need = rec_size(len);
 	if (r->cap - (tail - head) < need)
 		return -EAGAIN;
+#ifdef IPCTB__RING_BROKEN_EARLY_PUBLISH
+	early_publish(r, tail + need);
+#endif
 	uint64_t mask = r->cap - 1, off = tail & mask;
 	uint32_t n = (uint32_t)len;
 	/* off is 8-aligned and cap a multiple of 8: the length never wraps. */
@@ -163,7 +177,9 @@ int ipctb__ring_push(const struct ipctb__ring *r, const void *buf, size_t len)
 	if (len > first)
 		memcpy(r->data, (const unsigned char *)buf + first, len - first);
 	ipctb_yield(IPCTB_SITE_RING_PUSH_WRITTEN);
+#ifndef IPCTB__RING_BROKEN_EARLY_PUBLISH
 	atomic_store_explicit(&r->h->tail, tail + need, PUBLISH_ORDER);
+#endif
 	ipctb_yield(IPCTB_SITE_RING_PUSH_PUBLISHED);
 	return 0;
 }
@@ -221,3 +237,11 @@ int ipctb__ring_pop_region(void *region, size_t size, void *out, size_t cap, siz
 		return e;
 	return ipctb__ring_pop(&r, out, cap, len);
 }
+
+#ifdef IPCTB__RING_BROKEN_EARLY_PUBLISH
+static void early_publish(const struct ipctb__ring *r, uint64_t tail)
+{
+	atomic_store_explicit(&r->h->tail, tail, memory_order_relaxed);
+	ipctb_yield(IPCTB_SITE_RING_PUSH_PUBLISHED);
+}
+#endif

@@ -25,9 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,11 +96,14 @@ static int futex_sleep(struct ipctb__ring_chan *rc, enum ipctb_site site, _Atomi
 	}
 }
 
+/* Through the wait layer, so that a controlled scheduler (stress/
+ * scheduler.h) learns that a futex waiter parked at ring_sleep may run. */
 static int futex_wake_all(struct ipctb__ring_chan *rc, _Atomic uint32_t *w)
 {
-	if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0) >= 0)
+	int r = ipctb__wake_futex(w, INT_MAX);
+	if (r >= 0)
 		return 0;
-	return errno == EFAULT ? truncated(rc) : -errno;
+	return r == -EFAULT ? truncated(rc) : r;
 }
 
 /* After publishing a position: wake the other end if it said it sleeps
