@@ -208,6 +208,13 @@ static void finish_sched(struct stress_run *r, struct ipctb_stress_result *res)
 			res->trace_len = ipctb_sched_trace(r->sched, res->trace, r->cfg.trace_cap,
 							   &res->trace_first);
 	}
+	if (res->outcome == IPCTB_STRESS_OK && st.outcome == IPCTB_SCHED_CORRUPT) {
+		/* Something wrote over the block: the schedule is void. */
+		res->outcome = IPCTB_STRESS_VIOLATION;
+		res->detector = "scheduler";
+		snprintf(res->why, sizeof(res->why), "%s", st.report);
+		return;
+	}
 	if (res->outcome == IPCTB_STRESS_OK && !atomic_load(&r->hdr->failed) &&
 	    st.outcome == IPCTB_SCHED_DEADLOCK) {
 		res->deadlock_ms = st.deadlock_ms;

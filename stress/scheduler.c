@@ -21,6 +21,10 @@
 
 #include "scheduler_impl.h"
 
+/* The trace's capacity as this thread saw it at init or join: the block's
+ * own copy is only trusted while it agrees (the trace's index wraps by it). */
+static _Thread_local uint32_t trace_cap_local;
+
 static const char *const strategy_names[] = {"off", "random", "pct", "pos", "list"};
 
 const char *ipctb_sched_strategy_name(enum ipctb_sched_strategy s)
@@ -68,6 +72,7 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	s->kill_step = cfg->kill_step;
 	s->preempt_ms = cfg->preempt_ms;
 	s->trace_cap = cfg->trace_cap;
+	trace_cap_local = cfg->trace_cap;
 	s->seed = cfg->seed;
 	s->rng = sched_splitmix(cfg->seed ^ 0x7363686564ull); /* "sched" */
 	s->hash = 0xcbf29ce484222325ull;		      /* FNV-1a offset basis */
@@ -131,9 +136,9 @@ static void record(struct ipctb_sched *s, unsigned id, unsigned ev, unsigned sit
 		s->hash ^= f[i];
 		s->hash *= 0x100000001b3ull; /* FNV-1a prime, a 32-bit word at a time */
 	}
-	if (!s->trace_cap)
+	if (!trace_cap_local || s->trace_cap != trace_cap_local)
 		return;
-	struct ipctb_sched_trace_ev *t = &s->trace[s->trace_n % s->trace_cap];
+	struct ipctb_sched_trace_ev *t = &s->trace[s->trace_n % trace_cap_local];
 	*t = (struct ipctb_sched_trace_ev){.step = (uint32_t)s->step,
 					   .id = (uint8_t)id,
 					   .ev = (uint8_t)ev,
@@ -159,7 +164,7 @@ static void deadlock(struct ipctb_sched *s)
 			n += snprintf(b + n, len - (size_t)n, "\n  p%u: waits at %s (%s)", i,
 				      site ? site : "-", kind ? kind : "?");
 			if (p->kind == IPCTB_WAIT_FUTEX || p->kind == IPCTB_WAIT_CONDVAR) {
-				const struct sched_wake *w = &s->last_wake[p->kind];
+				const struct sched_wake *w = &s->last_wake[p->kind & 7];
 				const char *ws = ipctb_site_name(w->site);
 				if (w->step)
 					n += snprintf(b + n, len - (size_t)n,
@@ -205,14 +210,33 @@ bool sched_busy(void)
 	return in_sched != 0;
 }
 
+/* What every index into the block relies on: a participant may have
+ * scribbled over it (it is shared memory), and must not crash the rest. */
+static const char *insane(const struct ipctb_sched *s)
+{
+	if (s->magic != SCHED_MAGIC)
+		return "bad magic";
+	if (s->nprocs < 1 || s->nprocs > IPCTB_SCHED_MAX)
+		return "participant count out of range";
+	if (s->list_len > IPCTB_SCHED_LIST_MAX)
+		return "schedule list longer than its array";
+	if (s->nchange > SCHED_MAX_DEPTH || s->next_change > s->nchange)
+		return "change points out of range";
+	if (s->trace_cap != trace_cap_local)
+		return "trace capacity changed";
+	return NULL;
+}
+
 static bool mine(const struct ipctb_sched *s, unsigned id)
 {
-	return s && s->magic == SCHED_MAGIC && s->nprocs <= IPCTB_SCHED_MAX && id < s->nprocs &&
+	return s && !insane(s) && id < s->nprocs &&
 	       !atomic_load_explicit(&s->abort, memory_order_acquire);
 }
 
 int ipctb_sched_join(struct ipctb_sched *s, unsigned id)
 {
+	if (s && !trace_cap_local) /* a thread of the process that made it */
+		trace_cap_local = s->trace_cap;
 	if (!mine(s, id))
 		return -ECANCELED;
 	s->p[id].state = SCHED_P_READY;
@@ -374,7 +398,7 @@ int ipctb_sched_dying(const struct ipctb_sched *s)
 
 void ipctb_sched_reaped(struct ipctb_sched *s, unsigned id)
 {
-	if (!s || s->magic != SCHED_MAGIC || id >= s->nprocs || atomic_load(&s->dying) != (int)id)
+	if (!s || insane(s) || id >= s->nprocs || atomic_load(&s->dying) != (int)id)
 		return;
 	atomic_store(&s->dying, -1);
 	s->p[id].state = SCHED_P_DEAD;
@@ -386,9 +410,10 @@ void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *
 {
 	memset(st, 0, sizeof(*st));
 	st->killed = -1;
-	if (!s || s->magic != SCHED_MAGIC) {
+	const char *bad = s ? insane(s) : "no block";
+	if (bad) {
 		st->outcome = IPCTB_SCHED_CORRUPT;
-		snprintf(st->report, sizeof(st->report), "scheduler block: bad magic");
+		snprintf(st->report, sizeof(st->report), "scheduler block: %s", bad);
 		return;
 	}
 	st->outcome = atomic_load(&s->outcome);
@@ -410,6 +435,8 @@ void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *
 size_t ipctb_sched_trace(const struct ipctb_sched *s, struct ipctb_sched_trace_ev *out, size_t cap,
 			 uint64_t *first)
 {
+	if (insane(s))
+		return 0;
 	uint64_t n = s->trace_n, kept = n < s->trace_cap ? n : s->trace_cap;
 	if (kept > cap)
 		kept = cap;

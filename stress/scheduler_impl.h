@@ -57,8 +57,8 @@ struct ipctb_sched {
 	uint64_t hash, rng;
 	uint64_t change[SCHED_MAX_DEPTH];
 	uint32_t nchange, next_change;
-	int64_t low; /* pct: the lowest priority given so far (back-offs) */
-	struct sched_wake last_wake[IPCTB_WAIT_SEM + 1];
+	int64_t low;			/* pct: the lowest priority given so far (back-offs) */
+	struct sched_wake last_wake[8]; /* by wait kind (& 7) */
 	char report[768];
 	struct timespec deadlock_at; /* CLOCK_MONOTONIC, when it was seen */
 	struct sched_part p[IPCTB_SCHED_MAX];

@@ -17,6 +17,9 @@
  *   preempt-off  the negative control: the same run with preemption off
  *             is stuck (the spinner holds the token), and the watchdog
  *             says so.
+ *   corrupt   a block that a participant scribbled over (trace size,
+ *             participant count, list length, change points, magic):
+ *             every call refuses it with a reason, none follows it.
  *   deadlock  a non-robust mutex whose holder the kill step took: the
  *             survivor parks on it for good, and the scheduler reports a
  *             deadlock naming its wait site, the whole run under a second.
@@ -39,6 +42,7 @@
 #include "ipctb/registry.h"
 #include "runner.h"
 #include "scheduler.h"
+#include "scheduler_impl.h"
 
 #define FIG5_STEPS 12
 
@@ -303,10 +307,61 @@ static int check_deadlock(void)
 	return 1;
 }
 
+/* ---- corrupt: a block scribbled over is refused, never followed ---- */
+
+static int check_corrupt(void)
+{
+	struct ipctb_sched_cfg cfg = {
+	    .strategy = IPCTB_SCHED_LIST, .seed = 1, .nprocs = 1, .trace_cap = 16};
+	uint8_t list[1] = {0};
+	cfg.list = list;
+	cfg.list_len = 1;
+	const char *what[] = {"trace capacity", "participant count", "schedule list",
+			      "change points", "magic"};
+	int bad = 0;
+	for (unsigned k = 0; k < sizeof(what) / sizeof(what[0]); k++) {
+		struct shared *sh = map_shared(&cfg);
+		struct ipctb_sched *s = (struct ipctb_sched *)sh->block;
+		if (ipctb_sched_init(s, &cfg) < 0 || ipctb_sched_join(s, 0) < 0 ||
+		    ipctb_sched_point(s, 0, IPCTB_SITE_STRESS_COUNTER_LOADED) < 0) {
+			fprintf(stderr, "corrupt: set-up failed\n");
+			return 1;
+		}
+		switch (k) { /* what a peer could write over */
+		case 0:
+			s->trace_cap = 1u << 30;
+			break;
+		case 1:
+			s->nprocs = 4000;
+			break;
+		case 2:
+			s->list_len = 1u << 20;
+			break;
+		case 3:
+			s->nchange = 1u << 20;
+			break;
+		default:
+			s->magic = 0;
+		}
+		int r = ipctb_sched_point(s, 0, IPCTB_SITE_STRESS_COUNTER_STORED);
+		struct ipctb_sched_status st;
+		ipctb_sched_status(s, &st);
+		struct ipctb_sched_trace_ev ev[16];
+		size_t n = ipctb_sched_trace(s, ev, 16, NULL);
+		printf("corrupt %s: point %d, status %d (%s), %zu trace events\n", what[k], r,
+		       (int)st.outcome, st.report, n);
+		if (r != -ECANCELED || st.outcome != IPCTB_SCHED_CORRUPT || n != 0 ||
+		    !strstr(st.report, what[k]))
+			bad = 1;
+		munmap(sh, sizeof(*sh) + ipctb_sched_size(&cfg));
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s pct|determinism|preempt|preempt-off|deadlock\n",
+		fprintf(stderr, "usage: %s pct|determinism|preempt|preempt-off|deadlock|corrupt\n",
 			argv[0]);
 		return 2;
 	}
@@ -321,6 +376,8 @@ int main(int argc, char **argv)
 		return check_preempt(false);
 	if (!strcmp(c, "deadlock"))
 		return check_deadlock();
+	if (!strcmp(c, "corrupt"))
+		return check_corrupt();
 	fprintf(stderr, "unknown check %s\n", c);
 	return 2;
 }
