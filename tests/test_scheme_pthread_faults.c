@@ -210,7 +210,7 @@ LEAK_TEST(scheme_pthread_faults, broken_lost_wakeup_leaves_the_waiter_asleep, .t
 	const struct ipctb_lock_ops *ops =
 	    ipctb_registry_find(IPCTB_KIND_SCHEME, "pcond_broken_lost_wakeup");
 	cr_assert_not_null(ops);
-	cr_assert_str_eq(ops->broken, "schedule");
+	cr_assert_str_eq(ops->broken, "scheduler");
 	long ms = 0;
 	int r = forced_interleaving("pcond_broken_lost_wakeup", &ms);
 	char msg[128];

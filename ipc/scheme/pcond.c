@@ -193,4 +193,4 @@ const struct ipctb_lock_ops ipctb__pcond_broken_lost_wakeup_ops =
     PCOND_TABLE("pcond_broken_lost_wakeup",
 		"pcond whose unlock signals only if a waiter count read before it takes "
 		"the mutex was non-zero; a waiter can sleep on a free lock until its timeout",
-		"schedule", lost_wakeup_lock, lost_wakeup_unlock);
+		"scheduler", lost_wakeup_lock, lost_wakeup_unlock);
