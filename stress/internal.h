@@ -29,6 +29,8 @@ struct stress_run {
 	bool lock_inited;
 	struct ipctb_sched *sched; /* the runner's view of the block, or NULL */
 	struct ipctb_sched_cfg cfg;
+	unsigned fault_victim; /* faults: the participant, its first call, the period */
+	uint64_t fault_nth, fault_every;
 };
 
 static inline struct ipctb_stress_slot *stress_slots(struct ipctb_stress_hdr *h)

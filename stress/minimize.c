@@ -3,7 +3,7 @@
  * Minimization (minimize.h). From the failing run, candidates that are
  * smaller in one parameter are tried in this order: fewer participants
  * (from the scenario's minimum up), fewer iterations (half, then one
- * less), a lower PCT depth (one less), no kill, and last the same
+ * less), a lower PCT depth (one less), no kill, no faults, and last the same
  * parameters under other seeds. A candidate runs with the same seed and
  * then up to `seeds` further ones, since a smaller run takes another
  * schedule from the same seed; the first run that fails the same way
@@ -58,6 +58,7 @@ static int run_one(struct mctx *m, struct ipctb_seed_file *c, bool recorded, uin
 	if (!recorded) {
 		o.steps = 0;
 		o.kill_step = 0;
+		o.fault_nth = o.fault_every = 0; /* drawn anew for the candidate */
 	}
 	int e = ipctb_stress_run(m->s, m->k, &o, &r);
 	m->res->runs++;
@@ -72,6 +73,9 @@ static int run_one(struct mctx *m, struct ipctb_seed_file *c, bool recorded, uin
 		ipctb_seed_from_run(&n, c->scenario, c->scheme, &o, &r);
 		c->steps = n.steps;
 		c->kill_step = n.kill_step;
+		c->fault_victim = n.fault_victim;
+		c->fault_nth = n.fault_nth;
+		c->fault_every = n.fault_every;
 		c->hash = n.hash;
 		memcpy(c->why, n.why, sizeof(c->why));
 		*steps = r.sched_steps;
@@ -89,7 +93,7 @@ static size_t candidates(const struct mctx *m, const struct ipctb_seed_file *cur
 	for (size_t i = 0; i < MAX_CAND; i++)
 		max_steps[i] = UINT64_MAX;
 	unsigned lo = m->s->min_procs < 2 ? 2 : m->s->min_procs;
-	for (unsigned p = lo; p < cur->nprocs && n < MAX_CAND - 4; p++) {
+	for (unsigned p = lo; p < cur->nprocs && n < MAX_CAND - 6; p++) {
 		out[n] = *cur;
 		out[n++].nprocs = p;
 	}
@@ -111,6 +115,11 @@ static size_t candidates(const struct mctx *m, const struct ipctb_seed_file *cur
 		out[n] = *cur;
 		out[n].kill = false;
 		out[n++].kill_step = 0;
+	}
+	if (cur->faults) {
+		max_steps[n] = cur_steps;
+		out[n] = *cur;
+		out[n++].faults = false;
 	}
 	if (cur_steps > 1) {
 		max_steps[n] = cur_steps - 1;

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "scheduler_impl.h"
 #include "ipctb/error.h"
+#include "ipctb/shim.h"
 #include "ipctb/wait.h"
 
 uint64_t ipctb_stress_mix(uint64_t x)
@@ -253,6 +254,15 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 			return -1;
 		}
 	}
+	/* The faults' rule: per process, so in threads mode the process's. */
+	bool faulty = r->o->faults && id == r->fault_victim;
+	if (faulty) {
+		struct ipctb_shim_rule rule = {.mask = IPCTB_SYSMASK_ALL,
+					       .nth = r->fault_nth,
+					       .every = r->fault_every,
+					       .action = IPCTB_SHIM_EINTR};
+		ipctb_shim_set(&rule);
+	}
 	cur = &c;
 	if (r->o->mode == IPCTB_STRESS_PROCESSES) {
 		ipctb_yield_install(&yield_hook);
@@ -278,6 +288,8 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 	int rc = loop(r, &c);
 	if (rc == 0)
 		atomic_store(&c.slot->state, IPCTB_STRESS_P_DONE);
+	if (faulty)
+		atomic_store(&c.slot->faults, ipctb_shim_hits());
 	if (c.sched) {
 		ipctb_sched_preempt_disarm();
 		ipctb_sched_exit(c.sched, id);

@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "ipctb/error.h"
 #include "ipctb/recover.h"
+#include "ipctb/shim.h"
 
 void ipctb_stress_opts_init(struct ipctb_stress_opts *o)
 {
@@ -181,6 +182,8 @@ static int run_threads(struct stress_run *r, struct ipctb_stress_result *res, ch
 		if (r->thr_up[i])
 			pthread_join(r->thr[i], NULL);
 	stress_hooks_install(false, false);
+	if (r->o->faults)
+		ipctb_shim_set(NULL); /* the process's rule: not the runner's own calls */
 	return e ? -e : 0;
 }
 
@@ -230,6 +233,7 @@ static void finish(struct stress_run *r, struct ipctb_stress_result *res)
 	for (unsigned i = 0; i < r->n; i++) {
 		res->ops += atomic_load(&s[i].ops);
 		res->addr[i] = (uintptr_t)atomic_load(&s[i].addr);
+		res->faults_injected += atomic_load(&s[i].faults);
 	}
 	if (r->sched)
 		finish_sched(r, res);
@@ -302,6 +306,16 @@ static int plan_sched(struct stress_run *r)
 	return 0;
 }
 
+/* Where the syscall faults go: given, or drawn from the seed. */
+static void plan_faults(struct stress_run *r)
+{
+	const struct ipctb_stress_opts *o = r->o;
+	uint64_t x = ipctb_stress_mix(o->seed ^ 0x6661756c74ull); /* "fault" */
+	r->fault_victim = o->fault_nth ? o->fault_victim % r->n : (unsigned)(x % r->n);
+	r->fault_nth = o->fault_nth ? o->fault_nth : 1 + ipctb_stress_mix(x) % 16;
+	r->fault_every = o->fault_every ? o->fault_every : 1 + ipctb_stress_mix(x + 1) % 16;
+}
+
 int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
 		     const struct ipctb_stress_opts *o, struct ipctb_stress_result *res)
 {
@@ -321,6 +335,12 @@ int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops
 		return -EINVAL;
 	if (o->kill && o->strategy == IPCTB_SCHED_OFF)
 		plan_kill(&r);
+	if (o->faults) {
+		plan_faults(&r);
+		res->fault_victim = r.fault_victim;
+		res->fault_nth = r.fault_nth;
+		res->fault_every = r.fault_every;
+	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int e = stress_region_create(&r, res->why, sizeof(res->why));

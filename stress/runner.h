@@ -50,6 +50,14 @@ struct ipctb_stress_opts {
 	unsigned trace_cap;  /* events kept for res->trace (0: none) */
 	const uint8_t *list; /* strategy list: the ids, one per point */
 	unsigned list_len;
+	/* Syscall faults (ipctb/shim.h): EINTR on the fault_nth shimmed call
+	 * of participant fault_victim and every fault_every-th after it (the
+	 * process's calls in threads mode). 0s: drawn from the seed. Under
+	 * the scheduler each participant's calls come in the same order every
+	 * time, so the faults land at the same points: a run replays. */
+	bool faults;
+	unsigned fault_victim;
+	uint64_t fault_nth, fault_every;
 };
 
 /* Fills the defaults: memfd, processes, 4 participants, 2000 iterations,
@@ -90,6 +98,9 @@ struct ipctb_stress_result {
 	struct ipctb_sched_trace_ev *trace;
 	size_t trace_len;
 	uint64_t trace_first;
+	/* faults: where they were aimed, and how many were injected */
+	unsigned fault_victim;
+	uint64_t fault_nth, fault_every, faults_injected;
 };
 void ipctb_stress_result_free(struct ipctb_stress_result *res);
 

@@ -39,11 +39,12 @@ enum key {
 	K_EXPECT,
 	K_DETECTOR,
 	K_WHY,
+	K_FAULTS, /* optional: files written before it had none */
 	K_COUNT
 };
-static const char *const keys[K_COUNT] = {"scenario", "scheme",	  "mode",   "region",	"procs",
-					  "iters",    "strategy", "seed",   "depth",	"steps",
-					  "kill",     "hash",	  "expect", "detector", "why"};
+static const char *const keys[K_COUNT] = {
+    "scenario", "scheme", "mode", "region", "procs",  "iters",	  "strategy", "seed",
+    "depth",	"steps",  "kill", "hash",   "expect", "detector", "why",      "faults"};
 static const char *const region_names[] = {
     [IPCTB_SEG_SYSV] = "sysv", [IPCTB_SEG_POSIX] = "posix", [IPCTB_SEG_MEMFD] = "memfd"};
 static const char *const expect_names[] = {[IPCTB_STRESS_OK] = "ok",
@@ -109,6 +110,31 @@ static int lookup(const char *const *names, size_t n, const char *v)
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One "key value" line into f; 0 or -EINVAL with why. */
+/* "none", or victim:nth:every (participant, first faulted call, period). */
+static int parse_faults(const char *v, struct ipctb_seed_file *f, char *why, size_t len,
+			unsigned ln)
+{
+	f->faults = strcmp(v, "none") != 0;
+	if (!f->faults)
+		return 0;
+	char a[24], b[24], c[24];
+	uint64_t x;
+	const char *p1 = strchr(v, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+	if (!p1 || !p2 || (size_t)(p1 - v) >= sizeof(a) || (size_t)(p2 - p1 - 1) >= sizeof(b) ||
+	    strlen(p2 + 1) >= sizeof(c))
+		return bad(why, len, ln, "faults '%.64s': none or victim:nth:every", v);
+	snprintf(a, sizeof(a), "%.*s", (int)(p1 - v), v);
+	snprintf(b, sizeof(b), "%.*s", (int)(p2 - p1 - 1), p1 + 1);
+	snprintf(c, sizeof(c), "%s", p2 + 1);
+	if (number(a, 0, IPCTB_STRESS_MAX_PROCS - 1, &x))
+		return bad(why, len, ln, "faults: victim '%.24s' is not 0..%d", a,
+			   IPCTB_STRESS_MAX_PROCS - 1);
+	f->fault_victim = (unsigned)x;
+	if (number(b, 1, 1ULL << 40, &f->fault_nth) || number(c, 1, 1ULL << 40, &f->fault_every))
+		return bad(why, len, ln, "faults '%.64s': nth and every are positive numbers", v);
+	return 0;
+}
+
 static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, char *why, size_t len,
 		       unsigned ln)
 {
@@ -194,6 +220,8 @@ static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, cha
 			return bad(why, len, ln, "why: longer than %zu bytes", sizeof(f->why) - 1);
 		strcpy(f->why, v);
 		return 0;
+	case K_FAULTS:
+		return parse_faults(v, f, why, len, ln);
 	case K_COUNT:
 		break;
 	}
@@ -247,7 +275,7 @@ static int parse(char *text, size_t n, struct ipctb_seed_file *f, char *why, siz
 	if (ln == 0)
 		return bad(why, len, 0, "empty: not a seed file");
 	for (int k = 0; k < K_COUNT; k++)
-		if (!seen[k])
+		if (!seen[k] && k != K_FAULTS)
 			return bad(why, len, 0, "missing key '%s'", key_name((enum key)k));
 	return 0;
 }
@@ -328,6 +356,10 @@ void ipctb_seed_to_opts(const struct ipctb_seed_file *f, struct ipctb_stress_opt
 	o->steps = f->steps;
 	o->kill = f->kill;
 	o->kill_step = f->kill ? f->kill_step : 0;
+	o->faults = f->faults;
+	o->fault_victim = f->fault_victim;
+	o->fault_nth = f->faults ? f->fault_nth : 0;
+	o->fault_every = f->faults ? f->fault_every : 0;
 }
 
 /* The path as one shell word, or NULL if it cannot be one on a line. */
@@ -366,6 +398,10 @@ static int format(const char *path, const struct ipctb_seed_file *f, char *buf, 
 	if (!reg || !exp || !strat)
 		return -EINVAL;
 	snprintf(kill, sizeof(kill), f->kill ? "%" PRIu64 : "none", f->kill_step);
+	char faults[72] = "none";
+	if (f->faults)
+		snprintf(faults, sizeof(faults), "%u:%" PRIu64 ":%" PRIu64, f->fault_victim,
+			 f->fault_nth, f->fault_every);
 	/* why is informational: one line of printable bytes. */
 	/* A multi-line report (a deadlock's, a participant a line) as "; ". */
 	size_t i = 0;
@@ -383,10 +419,10 @@ static int format(const char *path, const struct ipctb_seed_file *f, char *buf, 
 			 "ipctb-seed %d\n# replay: ipctb replay %s\n"
 			 "scenario %s\nscheme %s\nmode %s\nregion %s\nprocs %u\niters %" PRIu64
 			 "\nstrategy %s\nseed %" PRIu64 "\ndepth %u\nsteps %" PRIu64 "\nkill %s\n"
-			 "hash %016" PRIx64 "\nexpect %s\ndetector %s\nwhy %s\n",
+			 "faults %s\nhash %016" PRIx64 "\nexpect %s\ndetector %s\nwhy %s\n",
 			 IPCTB_SEED_VERSION, w ? w : "<this file>", f->scenario, f->scheme,
 			 f->mode == IPCTB_STRESS_THREADS ? "threads" : "processes", reg, f->nprocs,
-			 f->iters, strat, f->seed, f->depth, f->steps, kill, f->hash, exp,
+			 f->iters, strat, f->seed, f->depth, f->steps, kill, faults, f->hash, exp,
 			 f->detector[0] ? f->detector : "-", clean);
 	return n < 0 || (size_t)n >= cap ? -EINVAL : n;
 }
@@ -445,6 +481,10 @@ void ipctb_seed_from_run(struct ipctb_seed_file *f, const char *scenario, const 
 	 * as the same drawn step. */
 	f->kill = o->kill;
 	f->kill_step = o->kill ? (r->kill_step ? r->kill_step : o->kill_step) : 0;
+	f->faults = o->faults;
+	f->fault_victim = r->fault_victim;
+	f->fault_nth = r->fault_nth;
+	f->fault_every = r->fault_every;
 	f->hash = r->sched_hash;
 	f->expect = r->outcome;
 	snprintf(f->detector, sizeof(f->detector), "%s", r->detector ? r->detector : "-");

@@ -33,6 +33,9 @@ struct ipctb_seed_file {
 	uint64_t steps;
 	bool kill;
 	uint64_t kill_step;
+	bool faults; /* key "faults": none, or victim:nth:every (optional) */
+	unsigned fault_victim;
+	uint64_t fault_nth, fault_every;
 	uint64_t hash;
 	enum ipctb_stress_outcome expect;
 	char detector[16]; /* "invariant", "crash", "scheduler", "tsan", or "-" */

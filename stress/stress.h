@@ -41,6 +41,7 @@ struct ipctb_stress_slot {
 	_Atomic uint64_t pending;	   /* scenario: operation begun, not yet counted */
 	_Atomic uint64_t done;		   /* scenario: operations it counts as done */
 	_Atomic uint64_t addr;		   /* where it mapped the region (reported) */
+	_Atomic uint64_t faults;	   /* syscall faults injected into it */
 };
 
 enum ipctb_stress_pstate {

@@ -17,6 +17,10 @@
  *   preempt-off  the negative control: the same run with preemption off
  *             is stuck (the spinner holds the token), and the watchdog
  *             says so.
+ *   faults    EINTR injected by the syscall shim into one participant: a
+ *             lock that retries it runs clean; its fragile twin (EINTR
+ *             taken for an error) fails at the same point, with the same
+ *             schedule hash, run after run.
  *   corrupt   a block that a participant scribbled over (trace size,
  *             participant count, list length, change points, magic):
  *             every call refuses it with a reason, none follows it.
@@ -29,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +48,7 @@
 #include "runner.h"
 #include "scheduler.h"
 #include "scheduler_impl.h"
+#include "sys/sys.h"
 
 #define FIG5_STEPS 12
 
@@ -307,6 +313,82 @@ static int check_deadlock(void)
 	return 1;
 }
 
+/* ---- faults: EINTR from the shim, at the same points every time ---- */
+
+/* A lock that looks at something through a system call first (a poll of
+ * nothing, shimmed): the fragile one takes EINTR for an error, the sound
+ * one retries it, as the library's own calls do. */
+static bool fragile;
+
+static int eintr_lock(void *state, void *local, enum ipctb_lock_mode mode, int timeout_ms)
+{
+	(void)local, (void)mode, (void)timeout_ms;
+	for (;;) {
+		if (ipctb__sys_poll(NULL, 0, 0) == 0)
+			break;
+		if (errno != EINTR || fragile)
+			return -errno;
+	}
+	uint32_t zero = 0;
+	while (!atomic_compare_exchange_weak((_Atomic uint32_t *)state, &zero, 1)) {
+		zero = 0;
+		ipctb__wait_backoff(IPCTB_SITE_SPIN_WAIT, -1, 0);
+	}
+	return 0;
+}
+
+static const struct ipctb_lock_ops eintr_ops = {
+    .abi = IPCTB_ABI_VERSION,
+    .name = "test_eintr",
+    .summary = "test only: a system call before a spin; fragile or not on EINTR",
+    .caps = IPCTB_LOCK_CAP_EXCLUSIVE,
+    .state_size = sizeof(uint32_t),
+    .state_align = sizeof(uint32_t),
+    .init = blind_init,
+    .lock = eintr_lock,
+    .unlock = blind_unlock,
+    .destroy = blind_destroy,
+};
+
+static int faults_run(struct ipctb_stress_result *r)
+{
+	struct ipctb_stress_opts o;
+	ipctb_stress_opts_init(&o);
+	o.strategy = IPCTB_SCHED_PCT;
+	o.seed = 5;
+	o.nprocs = 3;
+	o.iters = 40; /* the first fault comes at a call in 1..16 */
+	o.faults = true;
+	return ipctb_stress_run(ipctb_scenario_find("counter"), &eintr_ops, &o, r);
+}
+
+static int check_faults(void)
+{
+	if (ipctb_register_scheme(&eintr_ops) < 0)
+		return 1;
+	struct ipctb_stress_result a, b;
+	fragile = false;
+	if (faults_run(&a) < 0)
+		return 1;
+	printf("faults, EINTR retried: %s, %" PRIu64 " injected into p%u, hash %016" PRIx64 "\n",
+	       ipctb_stress_outcome_name(a.outcome), a.faults_injected, a.fault_victim,
+	       a.sched_hash);
+	if (a.outcome != IPCTB_STRESS_OK || a.faults_injected == 0)
+		return 1;
+	/* The negative control: EINTR taken for an error is a violation,
+	 * at the same point, with the same schedule, every time. */
+	fragile = true;
+	if (faults_run(&a) < 0 || faults_run(&b) < 0)
+		return 1;
+	printf("faults, EINTR fragile: %s (%s): %s; hash %016" PRIx64 " then %016" PRIx64 "\n",
+	       ipctb_stress_outcome_name(a.outcome), a.detector ? a.detector : "-", a.why,
+	       a.sched_hash, b.sched_hash);
+	return a.outcome == IPCTB_STRESS_VIOLATION && strstr(a.why, "Interrupted system call") &&
+		       a.sched_hash == b.sched_hash && !strcmp(a.why, b.why)
+		   ? 0
+		   : 1;
+}
+
 /* ---- corrupt: a block scribbled over is refused, never followed ---- */
 
 static int check_corrupt(void)
@@ -361,7 +443,8 @@ static int check_corrupt(void)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s pct|determinism|preempt|preempt-off|deadlock|corrupt\n",
+		fprintf(stderr,
+			"usage: %s pct|determinism|preempt|preempt-off|deadlock|corrupt|faults\n",
 			argv[0]);
 		return 2;
 	}
@@ -378,6 +461,8 @@ int main(int argc, char **argv)
 		return check_deadlock();
 	if (!strcmp(c, "corrupt"))
 		return check_corrupt();
+	if (!strcmp(c, "faults"))
+		return check_faults();
 	fprintf(stderr, "unknown check %s\n", c);
 	return 2;
 }

@@ -64,6 +64,10 @@ static struct ipctb_seed_file sample(void)
 	f.steps = 408;
 	f.kill = true;
 	f.kill_step = 57;
+	f.faults = true;
+	f.fault_victim = 2;
+	f.fault_nth = 5;
+	f.fault_every = 9;
 	f.hash = 0x0123456789abcdefULL;
 	f.expect = IPCTB_STRESS_VIOLATION;
 	strcpy(f.detector, "invariant");
@@ -145,7 +149,9 @@ Test(seed, round_trip_keeps_every_field_and_names_the_replay)
 	char want[256];
 	snprintf(want, sizeof(want), "ipctb-seed 1\n# replay: ipctb replay %s\n", at("a.seed"));
 	cr_assert_eq(strncmp(text, want, strlen(want)), 0, "starts: %.80s", text);
-	cr_assert(strstr(text, "kill 57\n") && strstr(text, "hash 0123456789abcdef\n"), "%s", text);
+	cr_assert(strstr(text, "kill 57\n") && strstr(text, "hash 0123456789abcdef\n") &&
+		      strstr(text, "faults 2:5:9\n"),
+		  "%s", text);
 
 	f.kill = false;
 	f.kill_step = 0;
@@ -178,6 +184,10 @@ Test(seed, to_opts_sets_the_run)
 	cr_assert_eq(o.steps, 408);
 	cr_assert(o.kill);
 	cr_assert_eq(o.kill_step, 57);
+	cr_assert(o.faults);
+	cr_assert_eq(o.fault_victim, 2);
+	cr_assert_eq(o.fault_nth, 5);
+	cr_assert_eq(o.fault_every, 9);
 }
 
 Test(seed, the_good_text_reads)
@@ -189,6 +199,7 @@ Test(seed, the_good_text_reads)
 	cr_assert_str_eq(f.scheme, "none");
 	cr_assert_eq(f.hash, 0xdeadbeefULL);
 	cr_assert_eq(f.kill, false);
+	cr_assert_eq(f.faults, false); /* optional: none when absent */
 }
 
 Test(seed, malformed_files_are_refused_naming_the_line)
@@ -216,6 +227,12 @@ Test(seed, malformed_files_are_refused_naming_the_line)
 	refused(t, strlen(t), "hash 'DEADBEEF'");
 	variant(t, sizeof(t), "kill", "kill 0\n");
 	refused(t, strlen(t), "kill '0'");
+	variant(t, sizeof(t), "why", "why x\nfaults 1:0:3\n");
+	refused(t, strlen(t), "nth and every are positive numbers");
+	variant(t, sizeof(t), "why", "why x\nfaults 16:1:1\n");
+	refused(t, strlen(t), "victim '16' is not 0..15");
+	variant(t, sizeof(t), "why", "why x\nfaults 1:2\n");
+	refused(t, strlen(t), "faults '1:2': none or victim:nth:every");
 	variant(t, sizeof(t), "expect", "expect error\n");
 	refused(t, strlen(t), "expect 'error'");
 	variant(t, sizeof(t), "strategy", "strategy off\n");

@@ -151,12 +151,16 @@ void ipctb_ctl_print_run(const struct ipctb_stress_result *r, bool json)
 		return;
 	if (json)
 		printf(", \"hash\": \"%016" PRIx64 "\", \"steps\": %" PRIu64
-		       ", \"preemptions\": %u",
-		       r->sched_hash, r->sched_steps, r->preemptions);
+		       ", \"preemptions\": %u, \"faults_injected\": %" PRIu64,
+		       r->sched_hash, r->sched_steps, r->preemptions, r->faults_injected);
 	else
 		printf("  schedule hash %016" PRIx64 ", %" PRIu64 " steps%s\n", r->sched_hash,
 		       r->sched_steps,
 		       r->preemptions ? ", preempted: not fully deterministic" : "");
+	if (!json && r->faults_injected)
+		printf("  %" PRIu64 " EINTR faults injected into p%u (from its call %" PRIu64
+		       ", every %" PRIu64 ")\n",
+		       r->faults_injected, r->fault_victim, r->fault_nth, r->fault_every);
 }
 
 static const char *region_name(enum ipctb_seg_kind k)
@@ -176,12 +180,12 @@ static void emit_seed(const struct ipctb_seed_file *f, const struct ipctb_ctl *c
 		fprintf(out,
 			"  run again: ipctb stress --scenario %s --scheme %s --mode %s --region %s"
 			" --procs %u --iters %" PRIu64 " --strategy %s --seed %" PRIu64
-			" --depth %u --steps %" PRIu64 "%s --save-seed DIR\n",
+			" --depth %u --steps %" PRIu64 "%s%s --save-seed DIR\n",
 			f->scenario, f->scheme,
 			f->mode == IPCTB_STRESS_THREADS ? "threads" : "processes",
 			region_name(f->region), f->nprocs, f->iters,
 			ipctb_sched_strategy_name(f->strategy), f->seed, f->depth, f->steps,
-			f->kill ? " --kill" : "");
+			f->kill ? " --kill" : "", f->faults ? " --faults" : "");
 		return;
 	}
 	if (stat(ctl->save, &st) == 0 && S_ISDIR(st.st_mode)) {

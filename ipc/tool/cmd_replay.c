@@ -109,9 +109,15 @@ static void trace_text(const struct ipctb_seed_file *f, const struct ipctb_stres
 	       f->nprocs, f->iters, ipctb_sched_strategy_name(f->strategy), f->seed, f->depth,
 	       r->steps_hint);
 	if (f->kill)
-		printf("at step %" PRIu64 "\n", f->kill_step);
+		printf("at step %" PRIu64, f->kill_step);
 	else
-		printf("none\n");
+		printf("none");
+	if (f->faults)
+		printf(", EINTR faults into p%u from its call %" PRIu64 ", every %" PRIu64
+		       " (%" PRIu64 " injected)\n",
+		       f->fault_victim, f->fault_nth, f->fault_every, r->faults_injected);
+	else
+		printf("\n");
 	if (r->trace_first > 0)
 		printf("  (the first %" PRIu64 " events were not kept)\n", r->trace_first);
 	for (size_t i = 0; i < r->trace_len; i++) {

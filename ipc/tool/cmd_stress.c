@@ -40,7 +40,8 @@ static void help(FILE *f)
 		"usage: ipctb stress [--scenario NAME|all]... [--scheme NAME|all]...\n"
 		"                    [--mode processes|threads] [--region sysv|posix|memfd]\n"
 		"                    [--procs N] [--iters N | --duration S] [--seed S]\n"
-		"                    [--lock-timeout MS] [--stall-ms MS] [--jitter P] [--kill]\n"
+		"                    [--lock-timeout MS] [--stall-ms MS] [--jitter P] [--kill] "
+		"[--faults]\n"
 		"                    [--verbose] [--json]\n"
 		"                    [--strategy random|pct|pos [--depth D] [--steps K]]\n"
 		"                    [--explore [--budget T] [--rotate]] [--minimize]\n"
@@ -62,6 +63,8 @@ static void help(FILE *f)
 		"  --stall-ms MS     watchdog bound (default 500)\n"
 		"  --jitter P        per mille of yield sites that yield or spin (default 0)\n"
 		"  --kill            SIGKILL one participant at a seeded yield site\n"
+		"  --faults          EINTR from a seeded call of one participant's system\n"
+		"                    calls on, every seeded k-th (the syscall shim)\n"
 		"  --verbose         each participant's pid and address\n"
 		"  --json            one JSON report\n"
 		"  --strategy S      controlled: one participant runs at a time and S picks\n"
@@ -281,6 +284,7 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 	    {"stall-ms", required_argument, NULL, 'w'},
 	    {"jitter", required_argument, NULL, 'J'},
 	    {"kill", no_argument, NULL, 'K'},
+	    {"faults", no_argument, NULL, 'F'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"list", no_argument, NULL, 'L'},
@@ -359,6 +363,9 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 			break;
 		case 'K':
 			o->kill = true;
+			break;
+		case 'F':
+			o->faults = true;
 			break;
 		case 'v':
 			o->verbose = true;
