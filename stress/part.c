@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "scheduler_impl.h"
 #include "ipctb/error.h"
+#include "ipctb/memory.h"
 #include "ipctb/shim.h"
 #include "ipctb/wait.h"
 
@@ -61,10 +62,59 @@ static void jitter(struct ipctb_stress_ctx *c)
 		;
 }
 
-/* The kill step fell on this participant: die where it stands. */
+/*
+ * The store buffer of a controlled participant (ipctb/memory.h): its
+ * stores weaker than seq_cst wait here, in order, until the scheduler
+ * drains them at one of its points (a coin of the seed), or until a
+ * seq_cst store, a park, the end or a kill. Its own loads look here
+ * first. So a protocol that relies on a store-load order it did not ask
+ * for fails under the scheduler too, as it does on x86.
+ */
+#define TSO_MAX 16
+static _Thread_local struct {
+	_Atomic uint32_t *p;
+	uint32_t v;
+} tso[TSO_MAX];
+static _Thread_local unsigned tso_n;
+
+static void tso_drain(void)
+{
+	for (unsigned i = 0; i < tso_n; i++)
+		atomic_store_explicit(tso[i].p, tso[i].v, memory_order_release);
+	tso_n = 0;
+}
+
+static void on_store(_Atomic uint32_t *p, uint32_t v, memory_order order, void *ctx)
+{
+	(void)ctx;
+	if (!cur || !cur->sched || order == memory_order_seq_cst || tso_n == TSO_MAX) {
+		tso_drain();
+		if (!cur || !cur->sched || order == memory_order_seq_cst) {
+			atomic_store_explicit(p, v, order);
+			return;
+		}
+	}
+	tso[tso_n].p = p;
+	tso[tso_n++].v = v;
+}
+
+static uint32_t on_load(_Atomic uint32_t *p, memory_order order, void *ctx)
+{
+	(void)ctx;
+	for (unsigned i = tso_n; i-- > 0;)
+		if (tso[i].p == p)
+			return tso[i].v;
+	return atomic_load_explicit(p, order);
+}
+
+static const struct ipctb_mem_hook mem_hook = {.store = on_store, .load = on_load};
+
+/* The kill step fell on this participant: die where it stands (what its
+ * store buffer held has left the core by then). */
 static void die_here(struct ipctb_stress_ctx *c)
 {
 	(void)c;
+	tso_drain();
 	raise(SIGKILL);
 	_exit(9); /* not reached */
 }
@@ -74,6 +124,7 @@ static void die_here(struct ipctb_stress_ctx *c)
  * clock for a partner that will not come. */
 static void leave_aborted(struct ipctb_stress_ctx *c, bool threads)
 {
+	tso_drain();
 	if (threads) {
 		/* Ended, for the watchdog: it stopped because the run did. */
 		atomic_store(&c->slot->state, IPCTB_STRESS_P_DONE);
@@ -91,6 +142,8 @@ static void on_yield(enum ipctb_site site, void *ctx)
 		return;
 	atomic_store_explicit(&c->slot->site, (uint32_t)site, memory_order_relaxed);
 	if (c->sched) {
+		if (tso_n && ipctb_sched_flush(c->sched, c->id, tso_n))
+			tso_drain();
 		if (ipctb_sched_point(c->sched, c->id, site) == IPCTB_SCHED_DIE)
 			die_here(c);
 		return;
@@ -116,6 +169,7 @@ static int on_park(const struct ipctb_wait_info *w, void *ctx)
 	struct ipctb_stress_ctx *c = cur;
 	if (!c || !c->sched)
 		return -ETIMEDOUT;
+	tso_drain(); /* a waiting core's buffer drains: the others may need it */
 	int r = ipctb_sched_park(c->sched, c->id, w);
 	if (r < 0 && sched_dying_me(c->sched, c->id))
 		die_here(c);
@@ -267,6 +321,8 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 	if (r->o->mode == IPCTB_STRESS_PROCESSES) {
 		ipctb_yield_install(&yield_hook);
 		ipctb_wait_install(c.sched ? &wait_hook_ctl : &wait_hook);
+		if (c.sched)
+			ipctb_mem_install(&mem_hook);
 	}
 	/* Everyone starts together, so that the first ones do not finish
 	 * alone. The runner sets go once all are up, or stop. Under the
@@ -291,6 +347,7 @@ int stress_participant(struct stress_run *r, unsigned id, void *base)
 	if (faulty)
 		atomic_store(&c.slot->faults, ipctb_shim_hits());
 	if (c.sched) {
+		tso_drain();
 		ipctb_sched_preempt_disarm();
 		ipctb_sched_exit(c.sched, id);
 	}
@@ -305,4 +362,5 @@ void stress_hooks_install(bool on, bool controlled)
 {
 	ipctb_yield_install(on ? &yield_hook : NULL);
 	ipctb_wait_install(!on ? NULL : controlled ? &wait_hook_ctl : &wait_hook);
+	ipctb_mem_install(on && controlled ? &mem_hook : NULL);
 }

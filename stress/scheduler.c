@@ -43,8 +43,8 @@ int ipctb_sched_strategy_find(const char *name)
 
 const char *ipctb_sched_event_name(unsigned ev)
 {
-	static const char *const names[] = {"?",    "start", "yield", "park",	"wake",
-					    "exit", "kill",  "dead",  "preempt"};
+	static const char *const names[] = {"?",    "start", "yield", "park",	 "wake",
+					    "exit", "kill",  "dead",  "preempt", "flush"};
 	return ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "?";
 }
 
@@ -350,6 +350,16 @@ int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait
 bool sched_dying_me(const struct ipctb_sched *s, unsigned id)
 {
 	return s && id < IPCTB_SCHED_MAX && atomic_load(&s->dying) == (int)id;
+}
+
+bool ipctb_sched_flush(struct ipctb_sched *s, unsigned id, unsigned n)
+{
+	if (!mine(s, id) || s->holder != id)
+		return true; /* free-running: nothing to hold back */
+	if (sched_rnd(s) & 1)
+		return false;
+	record(s, id, IPCTB_SCHED_EV_FLUSH, s->p[id].site, id, n > 255 ? 255 : n);
+	return true;
 }
 
 void ipctb_sched_wake(struct ipctb_sched *s, unsigned id, enum ipctb_wait_kind kind)

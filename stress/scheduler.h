@@ -102,6 +102,7 @@ enum ipctb_sched_event {
 	IPCTB_SCHED_EV_KILL,	  /* killed at the kill step */
 	IPCTB_SCHED_EV_DEAD,	  /* reaped by the runner */
 	IPCTB_SCHED_EV_PREEMPT,	  /* timer: too long without a point */
+	IPCTB_SCHED_EV_FLUSH,	  /* its store buffer drained (ipctb/memory.h) */
 };
 const char *ipctb_sched_event_name(unsigned ev);
 
@@ -146,6 +147,13 @@ int ipctb_sched_point(struct ipctb_sched *s, unsigned id, enum ipctb_site site);
 int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait_info *w);
 void ipctb_sched_wake(struct ipctb_sched *s, unsigned id, enum ipctb_wait_kind kind);
 void ipctb_sched_exit(struct ipctb_sched *s, unsigned id);
+/*
+ * The holder has n stores waiting in its store buffer (the memory hook of
+ * ipctb/memory.h, kept by the participant): true when they drain now (a
+ * coin of the seed's generator; recorded as a FLUSH event with n), false
+ * when they stay buffered past this point. Not a point itself.
+ */
+bool ipctb_sched_flush(struct ipctb_sched *s, unsigned id, unsigned n);
 
 /*
  * Preemption of code without scheduling points (ipctb_sched_cfg's

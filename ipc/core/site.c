@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The site table (ipctb/yield.h) turned into lookups, and the yield hook's
- * one global. Everything here is generated from IPCTB_SITES, so a site
- * added to the list has its name, file and description everywhere at once.
+ * The site table (ipctb/yield.h) turned into lookups, the yield hook's
+ * one global, and the memory hook's (ipctb/memory.h). Everything here is generated from
+ * IPCTB_SITES, so a site added to the list has its name, file and description everywhere at once.
  */
 #include <string.h>
 
+#include "ipctb/memory.h"
 #include "ipctb/yield.h"
 
 _Atomic(const struct ipctb_yield_hook *) ipctb_yield_current;
+_Atomic(const struct ipctb_mem_hook *) ipctb_mem_current;
+
+const struct ipctb_mem_hook *ipctb_mem_install(const struct ipctb_mem_hook *hook)
+{
+	return atomic_exchange_explicit(&ipctb_mem_current, hook, memory_order_acq_rel);
+}
 
 struct site_row {
 	const char *name, *file, *what;

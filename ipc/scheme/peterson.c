@@ -18,13 +18,17 @@
  * load of the other's flag pass our buffered stores, both sides read the
  * other's flag down, and both enter. ThreadSanitizer cannot see hardware
  * store-load reordering (it models release/acquire only); the detector is
- * the multi-process invariant ("invariant").
+ * the multi-process invariant ("invariant"), free-running on the hardware
+ * or under the controlled scheduler, whose memory hook keeps release
+ * stores in a store buffer until a point it chooses (ipctb/memory.h):
+ * that is why flag and turn go through ipctb_store32/ipctb_load32.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "ipctb/memory.h"
 #include "scheme/schemes.h"
 #include "sys/sys.h"
 
@@ -103,8 +107,8 @@ static void peterson_detach(void *state, void *local)
 static int may_enter(struct peterson_state *s, int me)
 {
 	int other = 1 - me;
-	return atomic_load_explicit(&s->flag[other].up, PET_LOAD) == 0 ||
-	       atomic_load_explicit(&s->turn, PET_LOAD) != (uint32_t)other;
+	return ipctb_load32(&s->flag[other].up, PET_LOAD) == 0 ||
+	       ipctb_load32(&s->turn, PET_LOAD) != (uint32_t)other;
 }
 
 static int peterson_lock(void *state, void *local, enum ipctb_lock_mode mode, int timeout_ms)
@@ -115,8 +119,8 @@ static int peterson_lock(void *state, void *local, enum ipctb_lock_mode mode, in
 	if (me < 0)
 		return -EINVAL; /* not attached */
 	ipctb_yield(IPCTB_SITE_PETERSON_ACQUIRE);
-	atomic_store_explicit(&s->flag[me].up, 1, PET_STORE);
-	atomic_store_explicit(&s->turn, (uint32_t)(1 - me), PET_STORE);
+	ipctb_store32(&s->flag[me].up, 1, PET_STORE);
+	ipctb_store32(&s->turn, (uint32_t)(1 - me), PET_STORE);
 	ipctb_yield(IPCTB_SITE_PETERSON_ANNOUNCED);
 	if (may_enter(s, me))
 		return 0;
@@ -130,7 +134,7 @@ static int peterson_lock(void *state, void *local, enum ipctb_lock_mode mode, in
 		}
 		if (timeout_ms == 0 || ipctb_deadline_passed(&dl)) {
 			/* Withdraw: with our flag down the other may enter. */
-			atomic_store_explicit(&s->flag[me].up, 0, memory_order_release);
+			ipctb_store32(&s->flag[me].up, 0, memory_order_release);
 			return -ETIMEDOUT;
 		}
 	}
@@ -143,10 +147,10 @@ static int peterson_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 	int me = side_of(local);
 	if (me < 0)
 		return -EINVAL;
-	if (atomic_load_explicit(&s->flag[me].up, memory_order_relaxed) == 0)
+	if (ipctb_load32(&s->flag[me].up, memory_order_relaxed) == 0)
 		return -EPERM; /* our side does not hold it */
 	ipctb_yield(IPCTB_SITE_PETERSON_RELEASE);
-	atomic_store_explicit(&s->flag[me].up, 0, memory_order_release);
+	ipctb_store32(&s->flag[me].up, 0, memory_order_release);
 	return 0;
 }
 
