@@ -19,6 +19,13 @@
  * sequential consistency. seq_cst stores drain the buffer first, as the
  * locked instruction or fence they compile to does.
  *
+ * The model covers the words that go through these calls: a plain store
+ * or a read-modify-write made directly goes to memory at once, even past
+ * buffered stores, which x86 would not allow. A protocol is checked under
+ * TSO exactly when all of its shared stores go through here (Peterson's
+ * flag and turn do); a failure seen through a partly hooked protocol
+ * still needs its trace read before it is believed.
+ *
  * Cost with no hook: one acquire load and a not-taken branch more than
  * the plain atomic (the same as ipctb_yield). Threads: as for the yield
  * hook (ipctb/yield.h): the pointer is an atomic, the table must outlive
