@@ -141,4 +141,8 @@ foreach(_t IN LISTS _twins)
   add_test("sched_twin/${_sch}" "${IPCTB_S_TOOL}" stress --scheme "${_sch}" --scenario ${_scn}
            --explore --strategy pct --budget 60s --seed 1 ${_extra})
   _stress_props("sched_twin/${_sch}" PASS_REGULAR_EXPRESSION "failure in schedule.*${_re}")
+  if(IPCTB_S_MODE STREQUAL "threads") # the tsan preset: see stress/CMakeLists.txt's seeds
+    set_tests_properties("sched_twin/${_sch}" PROPERTIES ENVIRONMENT
+      "IPCTB_RUN_ID=${IPCTB_S_RUN};TSAN_OPTIONS=halt_on_error=0:handle_segv=0")
+  endif()
 endforeach()
