@@ -313,12 +313,19 @@ int ipctb_sched_park(struct ipctb_sched *s, unsigned id, const struct ipctb_wait
 	p->site = w->site;
 	p->kind = w->kind;
 	p->state = SCHED_P_PARKED;
-	/* A step of the program since the last point (a lock taken and
-	 * dropped, a word linked) advances the epoch; a failed retry of the
-	 * same wait does not: that is how a wait that cannot end shows. */
-	if (!(p->retrying && p->retry_site == w->site && p->retry_kind == (uint32_t)w->kind))
+	/*
+	 * A failed retry of the same wait (back from this park, no point
+	 * since) changed nothing and saw the world as it is: it waits for
+	 * another participant's step. A first park is different: what made
+	 * it wait was looked at some points ago, and another participant may
+	 * have changed it since (a baton posted after our look at an empty
+	 * mailbox, before our park), so it stays runnable for one retry. And
+	 * the steps it made since its last point advance the epoch.
+	 */
+	bool retry = p->retrying && p->retry_site == w->site && p->retry_kind == (uint32_t)w->kind;
+	if (!retry)
 		s->epoch++;
-	p->park_epoch = s->epoch;
+	p->park_epoch = retry ? s->epoch : s->epoch - 1;
 	p->woken = 0;
 	s->step++;
 	if (kill_step(s, id, w->site, w->kind)) {
