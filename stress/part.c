@@ -22,20 +22,12 @@
 
 uint64_t ipctb_stress_mix(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	return ipctb_sched_mix(x);
 }
 
 uint64_t ipctb_stress_rand(struct ipctb_stress_ctx *c)
 {
-	uint64_t x = c->rng ? c->rng : 0x2545f4914f6cdd1dull; /* never the fixed point 0 */
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	c->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return ipctb_sched_next(&c->rng);
 }
 
 const char *ipctb_stress_pstate_str(unsigned state)

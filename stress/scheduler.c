@@ -74,8 +74,8 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	s->trace_cap = cfg->trace_cap;
 	trace_cap_local = cfg->trace_cap;
 	s->seed = cfg->seed;
-	s->rng = sched_splitmix(cfg->seed ^ 0x7363686564ull); /* "sched" */
-	s->hash = 0xcbf29ce484222325ull;		      /* FNV-1a offset basis */
+	s->rng = ipctb_sched_mix(cfg->seed ^ 0x7363686564ull); /* "sched" */
+	s->hash = 0xcbf29ce484222325ull;		       /* FNV-1a offset basis */
 	s->holder = SCHED_NOBODY;
 	s->killed = -1;
 	atomic_store(&s->dying, -1);

@@ -118,6 +118,12 @@ struct ipctb_sched_trace_ev {
 
 struct ipctb_sched;
 
+/* The generators every seeded choice of the stress harness derives from:
+ * xorshift64* over *state (0 is taken as a fixed non-zero start), and
+ * splitmix64 to derive independent seeds from one. */
+uint64_t ipctb_sched_next(uint64_t *state);
+uint64_t ipctb_sched_mix(uint64_t x);
+
 /* Bytes for a block of this configuration (the trace included). */
 size_t ipctb_sched_size(const struct ipctb_sched_cfg *cfg);
 /* Lay out a block of ipctb_sched_size(cfg) bytes. 0 or -EINVAL. */

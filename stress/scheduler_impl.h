@@ -71,7 +71,6 @@ struct ipctb_sched {
  * bookkeeping after holder h's event at site, and the pick (SCHED_NOBODY:
  * nobody can run). */
 uint64_t sched_rnd(struct ipctb_sched *s);
-uint64_t sched_splitmix(uint64_t x);
 void sched_pct_init(struct ipctb_sched *s);
 void sched_account(struct ipctb_sched *s, unsigned h, unsigned site);
 unsigned sched_pick(struct ipctb_sched *s);

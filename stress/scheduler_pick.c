@@ -8,22 +8,27 @@
 
 #include "scheduler_impl.h"
 
-uint64_t sched_rnd(struct ipctb_sched *s)
+uint64_t ipctb_sched_next(uint64_t *state)
 {
-	uint64_t x = s->rng ? s->rng : 0x2545f4914f6cdd1dull;
+	uint64_t x = *state ? *state : 0x2545f4914f6cdd1dull; /* never the fixed point 0 */
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	s->rng = x;
+	*state = x;
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-uint64_t sched_splitmix(uint64_t x)
+uint64_t ipctb_sched_mix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
 	return x ^ (x >> 31);
+}
+
+uint64_t sched_rnd(struct ipctb_sched *s)
+{
+	return ipctb_sched_next(&s->rng);
 }
 
 void sched_pct_init(struct ipctb_sched *s)
