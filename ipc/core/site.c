@@ -17,6 +17,23 @@ const struct ipctb_mem_hook *ipctb_mem_install(const struct ipctb_mem_hook *hook
 	return atomic_exchange_explicit(&ipctb_mem_current, hook, memory_order_acq_rel);
 }
 
+void ipctb_mem_store_hooked(_Atomic uint32_t *p, uint32_t v, memory_order order)
+{
+	const struct ipctb_mem_hook *h =
+	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
+	if (h)
+		h->store(p, v, order, h->ctx);
+	else
+		atomic_store(p, v);
+}
+
+uint32_t ipctb_mem_load_hooked(_Atomic uint32_t *p, memory_order order)
+{
+	const struct ipctb_mem_hook *h =
+	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
+	return h ? h->load(p, order, h->ctx) : atomic_load(p);
+}
+
 struct site_row {
 	const char *name, *file, *what;
 };

@@ -50,23 +50,21 @@ const struct ipctb_mem_hook *ipctb_mem_install(const struct ipctb_mem_hook *hook
 /* Read by the inline functions below; set it with ipctb_mem_install. */
 extern _Atomic(const struct ipctb_mem_hook *) ipctb_mem_current;
 
-static inline void ipctb_store32(_Atomic uint32_t *p, uint32_t v, memory_order order)
-{
-	const struct ipctb_mem_hook *h =
-	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
-	if (__builtin_expect(h != NULL, 0))
-		h->store(p, v, order, h->ctx);
-	else
-		atomic_store_explicit(p, v, order);
-}
+/* With a hook: its store or load (NULL meanwhile: a seq_cst one). */
+void ipctb_mem_store_hooked(_Atomic uint32_t *p, uint32_t v, memory_order order);
+uint32_t ipctb_mem_load_hooked(_Atomic uint32_t *p, memory_order order);
 
-static inline uint32_t ipctb_load32(_Atomic uint32_t *p, memory_order order)
-{
-	const struct ipctb_mem_hook *h =
-	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
-	if (__builtin_expect(h != NULL, 0))
-		return h->load(p, order, h->ctx);
-	return atomic_load_explicit(p, order);
-}
+/* Macros, not functions: without a hook the order stays a constant of
+ * the caller's, so the compiler emits that order's instruction (a
+ * function not inlined would pass it at run time, and a run-time order
+ * compiles to seq_cst: a fence the fence-less twin must not get). */
+#define ipctb_store32(p, v, order)                                                                 \
+	(atomic_load_explicit(&ipctb_mem_current, memory_order_acquire) != NULL                    \
+	     ? ipctb_mem_store_hooked((p), (v), (order))                                           \
+	     : atomic_store_explicit((p), (v), (order)))
+#define ipctb_load32(p, order)                                                                     \
+	(atomic_load_explicit(&ipctb_mem_current, memory_order_acquire) != NULL                    \
+	     ? ipctb_mem_load_hooked((p), (order))                                                 \
+	     : atomic_load_explicit((p), (order)))
 
 #endif
