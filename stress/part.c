@@ -58,48 +58,85 @@ static void jitter(struct ipctb_stress_ctx *c)
  * The store buffer of a controlled participant (ipctb/memory.h): its
  * stores weaker than seq_cst wait here, in order, until the scheduler
  * drains them at one of its points (a coin of the seed), or until a
- * seq_cst store, a park, the end or a kill. Its own loads look here
- * first. So a protocol that relies on a store-load order it did not ask
- * for fails under the scheduler too, as it does on x86.
+ * seq_cst store, a releasing read-modify-write, a park, the end or a
+ * kill. Its own loads look here first. So a protocol that relies on a
+ * store-load order it did not ask for fails under the scheduler too, as
+ * it does on x86; and a relaxed read-modify-write (an unlock without its
+ * release) goes to memory past the critical section's buffered data, as
+ * C11 allows. Data (size 8) drains with a plain store, so that
+ * ThreadSanitizer still sees the data race of such an unlock in threads
+ * mode.
  */
 #define TSO_MAX 16
 static _Thread_local struct {
-	_Atomic uint32_t *p;
-	uint32_t v;
+	void *p;
+	uint64_t v;
+	unsigned size;
 } tso[TSO_MAX];
 static _Thread_local unsigned tso_n;
 
 static void tso_drain(void)
 {
-	for (unsigned i = 0; i < tso_n; i++)
-		atomic_store_explicit(tso[i].p, tso[i].v, memory_order_release);
+	for (unsigned i = 0; i < tso_n; i++) {
+		if (tso[i].size == 4)
+			atomic_store_explicit((_Atomic uint32_t *)tso[i].p, (uint32_t)tso[i].v,
+					      memory_order_release);
+		else
+			*(volatile uint64_t *)tso[i].p = tso[i].v;
+	}
 	tso_n = 0;
 }
 
-static void on_store(_Atomic uint32_t *p, uint32_t v, memory_order order, void *ctx)
+static bool tso_on(void)
 {
-	(void)ctx;
-	if (!cur || !cur->sched || order == memory_order_seq_cst || tso_n == TSO_MAX) {
-		tso_drain();
-		if (!cur || !cur->sched || order == memory_order_seq_cst) {
-			atomic_store_explicit(p, v, order);
-			return;
-		}
-	}
-	tso[tso_n].p = p;
-	tso[tso_n++].v = v;
+	return cur && cur->sched;
 }
 
-static uint32_t on_load(_Atomic uint32_t *p, memory_order order, void *ctx)
+static void on_store(void *p, uint64_t v, unsigned size, memory_order order, void *ctx)
+{
+	(void)ctx;
+	if (!tso_on() || order == memory_order_seq_cst) {
+		tso_drain();
+		if (size == 4)
+			atomic_store_explicit((_Atomic uint32_t *)p, (uint32_t)v, order);
+		else
+			*(volatile uint64_t *)p = v;
+		return;
+	}
+	if (tso_n == TSO_MAX)
+		tso_drain();
+	tso[tso_n].p = p;
+	tso[tso_n].v = v;
+	tso[tso_n++].size = size;
+}
+
+static uint64_t on_load(const void *p, unsigned size, memory_order order, void *ctx)
 {
 	(void)ctx;
 	for (unsigned i = tso_n; i-- > 0;)
-		if (tso[i].p == p)
+		if (tso[i].p == p && tso[i].size == size)
 			return tso[i].v;
-	return atomic_load_explicit(p, order);
+	if (size == 4)
+		return atomic_load_explicit((const _Atomic uint32_t *)p, order);
+	return *(const volatile uint64_t *)p;
 }
 
-static const struct ipctb_mem_hook mem_hook = {.store = on_store, .load = on_load};
+static bool on_cas(_Atomic uint32_t *p, uint32_t *expected, uint32_t desired, memory_order success,
+		   memory_order failure, void *ctx)
+{
+	(void)ctx;
+	bool releases = success == memory_order_release || success == memory_order_acq_rel ||
+			success == memory_order_seq_cst;
+	/* Coherence: a buffered store to the word itself comes first. */
+	for (unsigned i = 0; i < tso_n && !releases; i++)
+		if (tso[i].p == (void *)p)
+			releases = true;
+	if (releases || !tso_on())
+		tso_drain();
+	return atomic_compare_exchange_strong_explicit(p, expected, desired, success, failure);
+}
+
+static const struct ipctb_mem_hook mem_hook = {.store = on_store, .load = on_load, .cas = on_cas};
 
 /* The kill step fell on this participant: die where it stands (what its
  * store buffer held has left the core by then). */

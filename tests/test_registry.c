@@ -260,7 +260,7 @@ LEAK_TEST(registry_kinds, spin_scheme_excludes_and_times_out)
 	cr_assert_eq(a.unlock_r, 0);
 	cr_assert_eq(ops->destroy(state), 0);
 	char buf[96];
-	cr_assert_str_eq(ipctb_lock_caps_str(ops->caps, buf, sizeof(buf)), "exclusive");
+	cr_assert_str_eq(ipctb_lock_caps_str(ops->caps, buf, sizeof(buf)), "exclusive,memory");
 	cr_assert_str_eq(ipctb_lock_recovery_str(ops->recovery), "none");
 }
 
@@ -270,6 +270,8 @@ LEAK_TEST(registry_kinds, lock_caps_names)
 	cr_assert_str_eq(ipctb_lock_caps_str(0, buf, sizeof(buf)), "");
 	cr_assert_str_eq(ipctb_lock_caps_str(0x3f, buf, sizeof(buf)),
 			 "exclusive,shared,robust,kernel,file,named");
+	cr_assert_str_eq(ipctb_lock_caps_str(0x3c0, buf, sizeof(buf)),
+			 "optimistic,pair,address,memory");
 	/* A short buffer holds what fits, terminated. */
 	cr_assert_str_eq(ipctb_lock_caps_str(0x3f, small, sizeof(small)), "exclusi");
 	cr_assert_str_eq(ipctb_lock_recovery_str(IPCTB_LOCK_RECOVER_RELEASE), "release");

@@ -17,21 +17,37 @@ const struct ipctb_mem_hook *ipctb_mem_install(const struct ipctb_mem_hook *hook
 	return atomic_exchange_explicit(&ipctb_mem_current, hook, memory_order_acq_rel);
 }
 
-void ipctb_mem_store_hooked(_Atomic uint32_t *p, uint32_t v, memory_order order)
+void ipctb_mem_store_hooked(void *p, uint64_t v, unsigned size, memory_order order)
 {
 	const struct ipctb_mem_hook *h =
 	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
 	if (h)
-		h->store(p, v, order, h->ctx);
+		h->store(p, v, size, order, h->ctx);
+	else if (size == 4)
+		atomic_store((_Atomic uint32_t *)p, (uint32_t)v);
 	else
-		atomic_store(p, v);
+		*(volatile uint64_t *)p = v;
 }
 
-uint32_t ipctb_mem_load_hooked(_Atomic uint32_t *p, memory_order order)
+uint64_t ipctb_mem_load_hooked(const void *p, unsigned size, memory_order order)
 {
 	const struct ipctb_mem_hook *h =
 	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
-	return h ? h->load(p, order, h->ctx) : atomic_load(p);
+	if (h)
+		return h->load(p, size, order, h->ctx);
+	if (size == 4)
+		return atomic_load((const _Atomic uint32_t *)p);
+	return *(const volatile uint64_t *)p;
+}
+
+bool ipctb_mem_cas_hooked(_Atomic uint32_t *p, uint32_t *expected, uint32_t desired,
+			  memory_order success, memory_order failure)
+{
+	const struct ipctb_mem_hook *h =
+	    atomic_load_explicit(&ipctb_mem_current, memory_order_acquire);
+	if (h)
+		return h->cas(p, expected, desired, success, failure, h->ctx);
+	return atomic_compare_exchange_strong(p, expected, desired);
 }
 
 struct site_row {

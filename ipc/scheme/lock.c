@@ -13,7 +13,7 @@ const char *ipctb_lock_caps_str(unsigned caps, char *buf, size_t len)
 {
 	static const char *const names[] = {
 	    "exclusive", "shared",     "robust", "kernel",  "file",
-	    "named",	 "optimistic", "pair",	 "address",
+	    "named",	 "optimistic", "pair",	 "address", "memory",
 	};
 	return ipctb__bits_str(names, sizeof(names) / sizeof(names[0]), caps, buf, len);
 }

@@ -15,7 +15,10 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <unistd.h>
+
+#include "ipctb/memory.h"
 
 #include "scheme/schemes.h"
 #include "sys/sys.h"
@@ -25,14 +28,18 @@
  * defines IPCTB__SPIN_BROKEN_RELAXED_UNLOCK and includes this file)
  * releases with memory_order_relaxed: nothing the holder wrote inside the
  * lock is ordered before the next holder's acquire. On x86 the machine
- * code is the same (a locked cmpxchg either way), so no invariant can
- * catch it there: only ThreadSanitizer, which follows C11's rules, does.
+ * code is the same (a locked cmpxchg either way), so no free-running
+ * invariant can catch it there: ThreadSanitizer, which follows C11's
+ * rules, does in threads mode, and the controlled scheduler's memory
+ * model (ipctb/memory.h) does in processes mode: the unlock goes to
+ * memory before the critical section's buffered stores, and the next
+ * holder's increment is lost.
  */
 #ifdef IPCTB__SPIN_BROKEN_RELAXED_UNLOCK
 #define SPIN_UNLOCK_ORDER memory_order_relaxed
 #define SPIN_OPS ipctb__spin_broken_relaxed_unlock_ops
 #define SPIN_NAME "spin_broken_relaxed_unlock"
-#define SPIN_BROKEN "tsan"
+#define SPIN_BROKEN "tsan+memory"
 #else
 #define SPIN_UNLOCK_ORDER memory_order_release
 #define SPIN_OPS ipctb__spin_ops
@@ -43,8 +50,11 @@
 /* Tries between two looks at the clock; each yields the CPU once. */
 #define SPIN_ROUND 64
 
+/* The word goes through ipctb/memory.h (IPCTB_LOCK_CAP_MEMORY), so that
+ * under the controlled scheduler the twin's relaxed unlock overtakes the
+ * critical section's buffered stores, as C11 allows, and loses them. */
 struct spin_state {
-	_Atomic pid_t holder;
+	_Atomic uint32_t holder; /* holder's thread id, 0: free */
 };
 
 static int spin_init(void *state, const char *name)
@@ -55,20 +65,19 @@ static int spin_init(void *state, const char *name)
 	return 0;
 }
 
-static bool try_take(struct spin_state *s, pid_t self)
+static bool try_take(struct spin_state *s, uint32_t self)
 {
-	pid_t free_ = 0;
+	uint32_t free_ = 0;
 	/* Read first: waiters then share the line instead of bouncing it. */
-	return atomic_load_explicit(&s->holder, memory_order_relaxed) == 0 &&
-	       atomic_compare_exchange_strong_explicit(&s->holder, &free_, self,
-						       memory_order_acquire, memory_order_relaxed);
+	return ipctb_load32(&s->holder, memory_order_relaxed) == 0 &&
+	       ipctb_cas32(&s->holder, &free_, self, memory_order_acquire, memory_order_relaxed);
 }
 
 static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int timeout_ms)
 {
 	(void)local, (void)mode; /* READ is WRITE: the scheme is exclusive only */
 	struct spin_state *s = state;
-	pid_t self = gettid();
+	uint32_t self = (uint32_t)gettid();
 	ipctb_yield(IPCTB_SITE_SPIN_ACQUIRE);
 	if (try_take(s, self))
 		return 0;
@@ -94,12 +103,11 @@ static int spin_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 {
 	(void)local, (void)mode;
 	struct spin_state *s = state;
-	pid_t self = gettid();
+	uint32_t self = (uint32_t)gettid();
 	ipctb_yield(IPCTB_SITE_SPIN_RELEASE);
 	/* Only the holder may release: anything else is a caller's bug that a
 	 * harness wants to hear about, not a silent release. */
-	if (!atomic_compare_exchange_strong_explicit(&s->holder, &self, 0, SPIN_UNLOCK_ORDER,
-						     memory_order_relaxed))
+	if (!ipctb_cas32(&s->holder, &self, 0, SPIN_UNLOCK_ORDER, memory_order_relaxed))
 		return -EPERM;
 	return 0;
 }
@@ -114,13 +122,13 @@ const struct ipctb_lock_ops SPIN_OPS = {
     .abi = IPCTB_ABI_VERSION,
     .name = SPIN_NAME,
 #ifdef IPCTB__SPIN_BROKEN_RELAXED_UNLOCK
-    .summary = "spin whose unlock is memory_order_relaxed (same code on x86; "
-	       "only TSan sees it)",
+    .summary = "spin whose unlock is memory_order_relaxed (same code on x86: TSan, or the "
+	       "scheduler's memory model, sees it)",
 #else
     .summary = "test-and-test-and-set word, yields while waiting; unlock by a non-holder "
 	       "is -EPERM",
 #endif
-    .caps = IPCTB_LOCK_CAP_EXCLUSIVE,
+    .caps = IPCTB_LOCK_CAP_EXCLUSIVE | IPCTB_LOCK_CAP_MEMORY,
     .recovery = IPCTB_LOCK_RECOVER_NONE,
     .broken = SPIN_BROKEN,
     .state_size = sizeof(struct spin_state),

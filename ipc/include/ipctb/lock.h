@@ -61,6 +61,10 @@ enum ipctb_lock_cap {
 	IPCTB_LOCK_CAP_ADDRESS = 1u << 8,    /* depends on the region's address being
 					      * the same in every participant: only a
 					      * broken twin may claim it */
+	IPCTB_LOCK_CAP_MEMORY = 1u << 9,     /* every shared word of the scheme goes
+					      * through ipctb/memory.h: a scheduler may
+					      * buffer its and the critical section's
+					      * stores as the memory model allows */
 };
 
 /* A scheme without IPCTB_LOCK_CAP_SHARED treats READ as WRITE. */
