@@ -37,8 +37,8 @@ static uint64_t rec_load(const void *p, unsigned size, memory_order order, void 
 	return 77;
 }
 
-static bool rec_cas(_Atomic uint32_t *p, uint32_t *expected, uint32_t desired,
-		    memory_order success, memory_order failure, void *ctx)
+static bool rec_cas(_Atomic uint32_t *p, uint32_t *expected, uint32_t desired, memory_order success,
+		    memory_order failure, void *ctx)
 {
 	(void)ctx;
 	seen.cases++;

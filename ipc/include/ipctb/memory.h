@@ -86,14 +86,15 @@ static inline _Atomic uint32_t *ipctb_mem_word_(_Atomic uint32_t *p)
 	     ? ipctb_mem_store_hooked((void *)ipctb_mem_word_(p), (uint32_t)(v), 4, (order))       \
 	     : atomic_store_explicit((p), (v), (order)))
 #define ipctb_load32(p, order)                                                                     \
-	(ipctb_mem_hooked_() ? (uint32_t)ipctb_mem_load_hooked((void *)ipctb_mem_word_(p), 4, (order)) \
-			     : atomic_load_explicit((p), (order)))
+	(ipctb_mem_hooked_()                                                                       \
+	     ? (uint32_t)ipctb_mem_load_hooked((void *)ipctb_mem_word_(p), 4, (order))             \
+	     : atomic_load_explicit((p), (order)))
 /* Strong compare-and-exchange: true when *p was *expected and is now
  * desired; else *expected gets what *p held. */
 #define ipctb_cas32(p, expected, desired, success, failure)                                        \
-	(ipctb_mem_hooked_()                                                                       \
-	     ? ipctb_mem_cas_hooked(ipctb_mem_word_(p), (expected), (desired), (success), (failure)) \
-	     : atomic_compare_exchange_strong_explicit((p), (expected), (desired), (success),      \
-						       (failure)))
+	(ipctb_mem_hooked_() ? ipctb_mem_cas_hooked(ipctb_mem_word_(p), (expected), (desired),     \
+						    (success), (failure))                          \
+			     : atomic_compare_exchange_strong_explicit((p), (expected), (desired), \
+								       (success), (failure)))
 
 #endif
