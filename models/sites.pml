@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every model shares: the participant count and iterations, the
+ * participant id, and the labels that tie a model's steps to the C code.
+ *
+ * A model runs one participant between two scheduling points of the C
+ * code (stress/scheduler.h), so each of its steps is one atomic block
+ * that begins with SITE(x), x being the yield or wait site the
+ * participant passes to run it (`ipctb list --sites`). The SITE lines of
+ * a trail, in order, are then a schedule the controlled scheduler can
+ * follow (models/trail2seed). FLUSHED marks a store buffer drained at a
+ * yield (models/tso.pml), the scheduler's step "ID:flush".
+ *
+ * Not a check (no model line): included by the models.
+ */
+#ifndef N
+#define N 2
+#endif
+#ifndef ITERS
+#define ITERS 2
+#endif
+
+/* init is pid 0 and starts the participants in order, in one atomic. */
+#define ID (_pid - 1)
+
+mtype = { flush };
+
+#define SITE(s) printf("@ %d %e\n", ID, s)
+#define FLUSHED printf("@ %d %e\n", ID, flush)
+
+/* Start the N participants of proctype P, then wait for all of them to
+ * end: the runner's check comes after every participant has exited. */
+#define START_ALL(P)                                                         \
+	atomic { byte s_ = 0; do :: s_ < N -> run P(); s_++ :: else -> break od }
+#define ALL_ENDED (_nr_pr == 1)
