@@ -76,7 +76,6 @@ proctype P()
 {
 	byte at = AT_ACQUIRE, it = 0, v = 0, t = 0, j_ = 0;
 	bool ok = false;
-end:
 	do
 	:: atomic {
 		at == AT_ACQUIRE ->

@@ -68,7 +68,6 @@ proctype P()
 {
 	byte at = AT_TRY_FIRST, it = 0, v = 0, t = 0, j_ = 0;
 	bool got = false;
-end:
 	do
 	:: atomic {
 		at == AT_TRY_FIRST ->

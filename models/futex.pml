@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+// model: futex
+// property: mutual exclusion, no lost update, no lost wake-up (no invalid end state)
+// expect: ok
+// sites: futex_ stress_counter_
+#include "futex.inc.pml"

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+// model: ticket
+// property: mutual exclusion, no lost update; every participant ends (LTL <>, weak fairness)
+// expect: ok
+// pan-flags: -a -f
+// sites: ticket_ stress_counter_
+#include "ticket.inc.pml"
