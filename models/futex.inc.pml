@@ -124,14 +124,25 @@ proctype P()
 	:: atomic {
 		at == AT_WAKE ->
 		SITE(futex_wake);
-		/* The scheduler wakes every futex waiter (spurious wake-ups
-		 * are allowed); the kernel one: with N = 2 the same. */
+		/* FUTEX_WAKE of one: any one sleeper, if there is one. (The
+		 * scheduler wakes them all, a spurious wake-up for the
+		 * others, which the protocol allows; one is the stricter
+		 * test, and a list replay makes a named sleeper retry.) */
 		i = 0;
+		c = 0;
 		do
-		:: i < N -> if :: parked[i] -> parked[i] = false; woken[i] = true :: else fi; i++
+		:: i < N -> c = c + parked[i]; i++
 		:: else -> break
 		od;
 		i = 0;
+		do
+		:: i < N && parked[i] -> parked[i] = false; woken[i] = true; break
+		:: i < N && parked[i] && c > 1 -> c--; i++ /* another one */
+		:: i < N && !parked[i] -> i++
+		:: else -> break /* nobody sleeps */
+		od;
+		i = 0;
+		c = 0;
 		next_iter()
 	}
 	:: at == 255 -> break

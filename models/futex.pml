@@ -2,5 +2,6 @@
 // model: futex
 // property: mutual exclusion, no lost update, no lost wake-up (no invalid end state)
 // expect: ok
+// spin-flags: -DN=3
 // sites: futex_ stress_counter_
 #include "futex.inc.pml"

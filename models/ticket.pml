@@ -2,6 +2,7 @@
 // model: ticket
 // property: mutual exclusion, no lost update; every participant ends (LTL <>, weak fairness)
 // expect: ok
+// spin-flags: -DN=3
 // pan-flags: -a -f
 // sites: ticket_ stress_counter_
 #include "ticket.inc.pml"

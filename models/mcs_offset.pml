@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+// model: mcs_offset
+// property: mutual exclusion, no lost update; every participant ends (LTL <>, weak fairness)
+// expect: ok
+// spin-flags: -DN=3
+// pan-flags: -a -f
+// sites: mcs_offset_ stress_counter_
+#include "mcs_offset.inc.pml"
