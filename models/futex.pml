@@ -4,4 +4,5 @@
 // expect: ok
 // spin-flags: -DN=3
 // sites: futex_ stress_counter_
+// follow: counter procs=3 iters=2
 #include "futex.inc.pml"

@@ -5,4 +5,5 @@
 // spin-flags: -DN=3
 // pan-flags: -a -f
 // sites: mcs_offset_ stress_counter_
+// follow: counter procs=3 iters=2
 #include "mcs_offset.inc.pml"

@@ -5,4 +5,5 @@
 // spin-flags: -DN=3
 // pan-flags: -a -f
 // sites: ticket_ stress_counter_
+// follow: counter procs=3 iters=2
 #include "ticket.inc.pml"
