@@ -20,8 +20,11 @@
 #define ITERS 2
 #endif
 
-/* init is pid 0 and starts the participants in order, in one atomic. */
+/* init is pid 0 and starts the participants in order, in one atomic
+ * (START_ALL); a model that starts them otherwise defines its own. */
+#ifndef ID
 #define ID (_pid - 1)
+#endif
 
 mtype = { flush };
 
