@@ -62,6 +62,7 @@ inline try_enter()
 	:: ok ->
 		ok = false;
 		in_cs++;
+		GOT;
 #ifndef LOST_UPDATE_ONLY
 		assert(in_cs == 1); /* mutual exclusion */
 #endif
@@ -80,6 +81,7 @@ proctype P()
 	:: atomic {
 		at == AT_ACQUIRE ->
 		SITE(peterson_acquire);
+		WANT;
 		pet_store(FLAG0 + ID, 1);
 		pet_store(TURN, 1 - ID);
 		tso_yield();
@@ -90,7 +92,7 @@ proctype P()
 	:: atomic {
 		at == AT_LOADED ->
 		SITE(stress_counter_loaded);
-		tso_store(COUNTER, v + 1);
+		tso_store(COUNTER, INC(v));
 		v = 0;
 		tso_yield();
 		at = AT_STORED
@@ -109,7 +111,7 @@ proctype P()
 		SITE(peterson_release);
 		in_cs--;
 		tso_store(FLAG0 + ID, 0); /* release, in both */
-		it++;
+		NEXT_ITER(it);
 		if
 		:: it < ITERS -> tso_yield(); at = AT_ACQUIRE
 		:: else -> tso_drain(); break /* the exit drains */
@@ -124,3 +126,9 @@ init
 	ALL_ENDED;
 	assert(mem[COUNTER] == N * ITERS) /* the counter check: no lost update */
 }
+
+#ifdef FOREVER
+/* Peterson's bounded waiting: under weak fairness, participant 0's every
+ * lock call ends inside (the sides are alike). */
+ltl starvation_free { [] (want[0] -> <> !want[0]) }
+#endif

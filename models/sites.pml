@@ -36,3 +36,23 @@ mtype = { flush };
 #define START_ALL(P)                                                         \
 	atomic { byte s_ = 0; do :: s_ < N -> run P(); s_++ :: else -> break od }
 #define ALL_ENDED (_nr_pr == 1)
+
+/*
+ * FOREVER: the progress variant. Every participant loops for ever (its
+ * iteration count stays put), the counter counts modulo 4 (the states
+ * stay finite), and want[i] is up from the first step of participant i's
+ * lock until it is in, for an LTL property such as
+ * [] (want[0] -> <> !want[0]): every lock call ends inside.
+ */
+#ifdef FOREVER
+bool want[N];
+#define NEXT_ITER(it) skip
+#define INC(v) ((v + 1) % 4)
+#define WANT want[ID] = true
+#define GOT want[ID] = false
+#else
+#define NEXT_ITER(it) it++
+#define INC(v) (v + 1)
+#define WANT skip
+#define GOT skip
+#endif

@@ -58,6 +58,7 @@ inline try_take(got)
 inline taken()
 {
 	in_cs++;
+	GOT;
 	assert(in_cs == 1);
 	tso_load(COUNTER, v);
 	tso_yield();
@@ -72,6 +73,7 @@ proctype P()
 	:: atomic {
 		at == AT_TRY_FIRST ->
 		SITE(spin_acquire);
+		WANT;
 		try_take(got);
 		if
 		:: got -> got = false; taken()
@@ -96,7 +98,7 @@ proctype P()
 	:: atomic {
 		at == AT_LOADED ->
 		SITE(stress_counter_loaded);
-		tso_store(COUNTER, v + 1);
+		tso_store(COUNTER, INC(v));
 		v = 0;
 		tso_yield();
 		at = AT_STORED
@@ -114,7 +116,7 @@ proctype P()
 		tso_cas(HOLDER, ID + 1, 0, RELEASE_ORDER, got);
 		assert(got); /* only the holder releases: never -EPERM here */
 		got = false;
-		it++;
+		NEXT_ITER(it);
 		if
 		:: it < ITERS -> tso_yield(); at = AT_TRY_FIRST
 		:: else -> tso_drain(); break /* the exit drains */
@@ -129,3 +131,8 @@ init
 	ALL_ENDED;
 	assert(mem[COUNTER] == N * ITERS) /* the counter check: no lost update */
 }
+
+#ifdef FOREVER
+/* Not promised by a test-and-set lock: a spinner may lose every race. */
+ltl starvation_free { [] (want[0] -> <> !want[0]) }
+#endif

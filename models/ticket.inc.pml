@@ -44,6 +44,7 @@ inline look()
 	if
 	:: serving == mine ->
 		in_cs++;
+		GOT;
 		assert(in_cs == 1); /* mutual exclusion */
 		v = counter;
 		at = AT_LOADED
@@ -58,6 +59,7 @@ proctype P()
 	:: atomic {
 		at == AT_ACQUIRE ->
 		SITE(ticket_acquire);
+		WANT;
 #ifdef BROKEN
 		if
 		:: it == 0 -> n = next /* the start's code, run with the first block */
@@ -74,7 +76,7 @@ proctype P()
 	}
 	:: atomic { at == AT_TAKEN -> SITE(ticket_taken); look() }
 	:: atomic { at == AT_WAIT -> SITE(ticket_wait); look() }
-	:: atomic { at == AT_LOADED -> SITE(stress_counter_loaded); counter = v + 1; v = 0; at = AT_STORED }
+	:: atomic { at == AT_LOADED -> SITE(stress_counter_loaded); counter = INC(v); v = 0; at = AT_STORED }
 	:: atomic { at == AT_STORED -> SITE(stress_counter_stored); at = AT_RELEASE }
 	:: atomic {
 		at == AT_RELEASE ->
@@ -82,7 +84,7 @@ proctype P()
 		in_cs--;
 		serving++;
 		mine = 0;
-		it++;
+		NEXT_ITER(it);
 		if
 		:: it < ITERS ->
 #ifdef BROKEN
@@ -102,5 +104,11 @@ init
 	assert(counter == N * ITERS) /* the counter check: no lost update */
 }
 
-/* FIFO service: under weak fairness every participant gets through. */
+#ifdef FOREVER
+/* FIFO service: under weak fairness, participant 0's every lock call
+ * ends inside (the others are alike). */
+ltl starvation_free { [] (want[0] -> <> !want[0]) }
+#else
+/* Under weak fairness every participant gets through. */
 ltl all_end { <> (ended == N) }
+#endif
