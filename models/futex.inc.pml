@@ -153,5 +153,6 @@ init
 {
 	START_ALL(P);
 	ALL_ENDED;
+	END_COUNTER(counter);
 	assert(counter == N * ITERS) /* the counter check: no lost update */
 }

@@ -147,7 +147,18 @@ proctype P()
 		:: seq != mine -> enter() /* -EAGAIN: void, start over */
 		:: else ->
 #endif
-			/* the scenario's check: no torn snapshot */
+			/* the scenario's check: no torn snapshot (the first word
+			 * that differs from word 0, as rw_read names it) */
+			k = 1;
+			do
+			:: k < NCHUNK && got[k] == got[0] -> k++
+			:: else -> break
+			od;
+			if
+			:: k < NCHUNK -> END_TORN(k * 8, got[k])
+			:: else -> skip
+			fi;
+			k = 0;
 			assert(got[1] == got[0] && got[2] == got[0] && got[3] == got[0]);
 			got[0] = 0; got[1] = 0; got[2] = 0; got[3] = 0;
 			mine = 0;

@@ -31,6 +31,12 @@ mtype = { flush };
 #define SITE(s) printf("@ %d %e\n", ID, s)
 #define FLUSHED printf("@ %d %e\n", ID, flush)
 
+/* What the scenario's check sees, printed where the model checks it, so
+ * that a replay on the C code can be compared with the trail's end
+ * (models/check --replay): "= counter 3", "= torn word 24 1". */
+#define END_COUNTER(v) printf("= counter %d\n", v)
+#define END_TORN(word, v) printf("= torn word %d %d\n", word, v)
+
 /* Start the N participants of proctype P, then wait for all of them to
  * end: the runner's check comes after every participant has exited. */
 #define START_ALL(P)                                                         \

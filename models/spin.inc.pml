@@ -129,6 +129,7 @@ init
 {
 	START_ALL(P);
 	ALL_ENDED;
+	END_COUNTER(mem[COUNTER]);
 	assert(mem[COUNTER] == N * ITERS) /* the counter check: no lost update */
 }
 

@@ -101,6 +101,7 @@ init
 {
 	START_ALL(P);
 	ALL_ENDED;
+	END_COUNTER(counter);
 	assert(counter == N * ITERS) /* the counter check: no lost update */
 }
 
