@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 // model: futex
-// property: mutual exclusion, no lost update, no lost wake-up (no invalid end state)
+// property: mutual exclusion, no lost update, no lost wake-up (no invalid end state); 3 participants, FUTEX_WAKE wakes one
 // expect: ok
 // spin-flags: -DN=3
 // sites: futex_ stress_counter_

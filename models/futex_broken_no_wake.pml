@@ -6,7 +6,7 @@
  * and the controlled scheduler as a deadlock).
  */
 // model: futex_broken_no_wake
-// property: no lost wake-up (refuted: a waiter parked at futex_wait is never woken)
+// property: no lost wake-up: refuted (unlock clears a word of 2 without FUTEX_WAKE: invalid end state); no library twin
 // expect: error
 // spin-flags: -DBROKEN
 // sites: futex_ stress_counter_

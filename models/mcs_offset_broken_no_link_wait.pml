@@ -7,7 +7,7 @@
  * in which it backs off forever (weak fairness: the others run).
  */
 // model: mcs_offset_broken_no_link_wait
-// property: every participant ends (refuted: a hand-off lost while the successor links)
+// property: every participant ends: refuted (the releaser does not wait for a successor's link: acceptance cycle); not the library's twin
 // expect: error
 // spin-flags: -DBROKEN
 // pan-flags: -a -f

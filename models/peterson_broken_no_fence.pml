@@ -7,7 +7,7 @@
  * the trail replays to the same lost update.
  */
 // model: peterson_broken_no_fence
-// property: no lost update (refuted: the loads pass the buffered flag and turn stores, both enter)
+// property: no lost update: refuted (release stores, the loads pass them, both enter); replayed
 // expect: error
 // spin-flags: -DBROKEN -DLOST_UPDATE_ONLY
 // sites: peterson_ stress_counter_

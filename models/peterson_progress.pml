@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 // model: peterson_progress
-// property: starvation freedom: every lock call ends inside ([] (want -> <> in), weak fairness, looping for ever)
+// property: starvation freedom (bounded waiting), under the store-buffer model (LTL, weak fairness, looping for ever)
 // expect: ok
 // spin-flags: -DFOREVER
 // pan-flags: -a -f

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 // model: seqlock
-// property: no torn read (a confirmed read sees one version), writes not lost
+// property: no torn read, no write lost; 1 writer, 1 reader
 // expect: ok
 // sites: seqlock_ stress_rw_
 // follow: rw procs=2 iters=2

@@ -4,7 +4,7 @@
  * a reader keeps what it read while a writer wrote: a torn snapshot.
  */
 // model: seqlock_broken_no_recheck
-// property: no torn read (refuted: the reader keeps a snapshot a writer changed midway)
+// property: no torn read: refuted (unlock(READ) never re-checks); replayed
 // expect: error
 // spin-flags: -DBROKEN
 // sites: seqlock_ stress_rw_

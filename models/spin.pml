@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 // model: spin
-// property: mutual exclusion, no lost update (counter == N*ITERS) under the store-buffer model
+// property: mutual exclusion, no lost update, under the store-buffer model; 3 participants
 // expect: ok
 // spin-flags: -DN=3
 // sites: spin_ stress_counter_

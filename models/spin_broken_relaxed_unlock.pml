@@ -5,7 +5,7 @@
  * holder reads the old value and an increment is lost.
  */
 // model: spin_broken_relaxed_unlock
-// property: no lost update (refuted: a relaxed unlock overtakes the buffered increment)
+// property: no lost update: refuted (the relaxed unlock overtakes the buffered increment); replayed
 // expect: error
 // spin-flags: -DBROKEN
 // sites: spin_ stress_counter_

@@ -7,7 +7,7 @@
  * peterson_progress).
  */
 // model: spin_progress
-// property: starvation freedom (refuted, and not promised: a spinner can lose every race; the progress checks' negative control)
+// property: starvation freedom: refuted, and not promised (a test-and-set spinner can lose every race): the progress checks' negative control
 // expect: error
 // spin-flags: -DFOREVER
 // pan-flags: -a -f

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 // model: ticket
-// property: mutual exclusion, no lost update; every participant ends (LTL <>, weak fairness)
+// property: mutual exclusion, no lost update; every participant ends (LTL, weak fairness); 3 participants
 // expect: ok
 // spin-flags: -DN=3
 // pan-flags: -a -f

@@ -6,7 +6,7 @@
  * ticket and both hold the lock.
  */
 // model: ticket_broken_split_draw
-// property: mutual exclusion (refuted: two takers draw the same ticket)
+// property: mutual exclusion: refuted (next read before the ticket_acquire yield and written after it: one ticket drawn twice); no library twin
 // expect: error
 // spin-flags: -DBROKEN
 // sites: ticket_ stress_counter_
