@@ -69,6 +69,14 @@ static const char *size_name(size_t n)
 	return n == 1 ? "1B" : n == 64 ? "64B" : n == 4096 ? "4KiB" : "64KiB";
 }
 
+static const char *phase_name(bool rtt, size_t n)
+{
+	static const char *const names[2][4] = {
+	    {"throughput 1B", "throughput 64B", "throughput 4KiB", "throughput 64KiB"},
+	    {"round trip 1B", "round trip 64B", "round trip 4KiB", "round trip 64KiB"}};
+	return names[rtt][n == 1 ? 0 : n == 64 ? 1 : n == 4096 ? 2 : 3];
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -197,7 +205,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 	double x, y, secs = j->secs;
 	int rc;
 	for (size_t k = 0; k < NRTT; k++) {
-		*phase = size_name(rtt_sizes[k]);
+		*phase = phase_name(true, rtt_sizes[k]);
 		j->secs = secs / 5;
 		arm(secs);
 		rc = r ? 0 : rtt_sample(j, rtt_sizes[k], &x, &y);
@@ -211,7 +219,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 	for (size_t k = 0; j->tp && k < NTP; k++) {
 		if (tp_sizes[k] > j->l->max)
 			continue;
-		*phase = size_name(tp_sizes[k]);
+		*phase = phase_name(false, tp_sizes[k]);
 		j->secs = secs / 5;
 		arm(secs);
 		rc = r ? 0 : tp_sample(j, tp_sizes[k], &x, &y);
