@@ -207,7 +207,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 	for (size_t k = 0; k < NRTT; k++) {
 		*phase = phase_name(true, rtt_sizes[k]);
 		j->secs = secs / 5;
-		arm(secs);
+		arm(secs + secs / 5);
 		rc = r ? 0 : rtt_sample(j, rtt_sizes[k], &x, &y);
 		j->secs = secs;
 		if (!rc)
@@ -221,7 +221,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 			continue;
 		*phase = phase_name(false, tp_sizes[k]);
 		j->secs = secs / 5;
-		arm(secs);
+		arm(secs + secs / 5);
 		rc = r ? 0 : tp_sample(j, tp_sizes[k], &x, &y);
 		j->secs = secs;
 		if (!rc)
