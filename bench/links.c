@@ -420,16 +420,19 @@ static inline void relax(void)
 #endif
 }
 
-/* Spin until *w != old (or == want); every 1024 spins check the alarm,
- * and past 64 Ki spins yield the CPU (the peer may be descheduled on a
- * busy machine: spinning then only delays it). */
+/* Spin until *w == want; every 1024 spins check the alarm. Past
+ * PP_SPINS (some microseconds, tens of times an awake peer's
+ * answer) yield the CPU at each spin: the peer is then not running (on a
+ * busy 2-CPU machine it may wait for this very CPU), and spinning on
+ * would only delay it by a time slice. */
+#define PP_SPINS 256
 static int spin_until(_Atomic uint64_t *w, uint64_t want)
 {
 	for (unsigned long i = 1; atomic_load_explicit(w, memory_order_acquire) != want; i++) {
 		relax();
 		if (i % 1024 == 0 && bench_expired)
 			return -ETIMEDOUT;
-		if (i > 65536)
+		if (i > PP_SPINS)
 			sched_yield();
 	}
 	return 0;
@@ -450,9 +453,25 @@ static int pp_open(struct bench_link *l, char *why, size_t len)
 	return 0;
 }
 
+/* Each side on a CPU of its own (the first two this process may use),
+ * so that the figure is the ping-pong of two awake sides: on one CPU it
+ * would measure the scheduler instead. The parent's mask is put back by
+ * destroy. Without two CPUs the sides share, and the figure says so. */
 static int pp_end(struct bench_link *l, bool child)
 {
+	cpu_set_t one;
+	int k = 0, cpu[2] = {-1, -1};
 	l->child = child;
+	if (sched_getaffinity(0, sizeof(l->mask), &l->mask) < 0)
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+		if (CPU_ISSET(c, &l->mask))
+			cpu[k++] = c;
+	if (k < 2)
+		return 0;
+	CPU_ZERO(&one);
+	CPU_SET(cpu[child], &one);
+	sched_setaffinity(0, sizeof(one), &one);
 	return 0;
 }
 
@@ -490,6 +509,13 @@ static void pp_close(struct bench_link *l)
 	l->pp = NULL;
 }
 
+static void pp_destroy(struct bench_link *l)
+{
+	if (l->pp && !l->child && CPU_COUNT(&l->mask))
+		sched_setaffinity(0, sizeof(l->mask), &l->mask);
+	pp_close(l);
+}
+
 const struct bench_link_ops bench_link_pingpong = {
-    "bare ping-pong", pp_open, pp_end, pp_send, pp_recv, pp_close, pp_close,
+    "bare ping-pong", pp_open, pp_end, pp_send, pp_recv, pp_close, pp_destroy,
 };

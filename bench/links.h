@@ -16,6 +16,7 @@
 #ifndef IPCTB_BENCH_LINKS_H
 #define IPCTB_BENCH_LINKS_H
 
+#include <sched.h> /* cpu_set_t: the includer defines _GNU_SOURCE */
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ struct bench_link {
 	int tx, rx;			   /* this side's, after end */
 	struct bench_pp *pp;
 	unsigned long long sent, got; /* the ping-pong's counters */
+	cpu_set_t mask;		      /* the ping-pong: CPUs before end */
 	bool child;
 };
 
