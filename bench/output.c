@@ -91,7 +91,7 @@ void ipctb_bench_print(const struct ipctb_bench *b, FILE *f)
 static void jnum(FILE *f, double v)
 {
 	if (isfinite(v))
-		fprintf(f, "%.6g", v);
+		fprintf(f, "%.9g", v);
 	else
 		fprintf(f, "null");
 }
