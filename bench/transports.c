@@ -11,8 +11,9 @@
  *    --seconds, then a last message; the child answers with the count it
  *    received, and the sample is bytes / (time to that answer), in MB/s
  *    (10^6 bytes) and msg/s.
- * The child serves commands (an 8-byte message: phase and size) until
- * told to quit; it dies with the parent (PR_SET_PDEATHSIG), and is killed
+ * Each repeat of a subject is a fresh link and child (repeats are the
+ * outer loop, see run_all). The child serves commands (an 8-byte message:
+ * phase and size) until told to quit; it dies with the parent (PR_SET_PDEATHSIG), and is killed
  * if it has not exited CHILD_EXIT_MS after quit.
  */
 #define _GNU_SOURCE
@@ -54,12 +55,13 @@ struct cmd {
 struct job {
 	struct ipctb_bench *b;
 	const char *section, *subject, *rtt_base, *tp_base;
-	bool tp; /* the ping-pong measures round trips only */
-	struct bench_link *l;
-	char *buf;     /* BENCH_HEADROOM before, BENCH_MAX after */
-	double *rtts;  /* RTT_CAP */
-	double secs;   /* one sample */
-	unsigned nrep; /* samples wanted */
+	bool tp;		    /* the ping-pong measures round trips only */
+	bool done;		    /* not measurable, or failed: no more rounds */
+	struct bench_link link, *l; /* l: &link, made anew each round */
+	char *buf;		    /* BENCH_HEADROOM before, BENCH_MAX after */
+	double *rtts;		    /* RTT_CAP */
+	double secs;		    /* one sample */
+	unsigned nrep;		    /* samples wanted */
 	double p50[NRTT][64], p99[NRTT][64], mbps[NTP][64], msgps[NTP][64];
 	unsigned nrtt[NRTT], ntp[NTP];
 };
@@ -198,8 +200,8 @@ static int tp_sample(struct job *j, size_t size, double *mbps, double *msgps)
 	return 0;
 }
 
-/* One repeat: every phase once (the first repeat after a short warm-up
- * of each, not kept). Returns 0 or -errno, naming the phase in *phase. */
+/* One repeat: every phase once, each after a short warm-up (not kept).
+ * Returns 0 or -errno, naming the phase in *phase. */
 static int one_repeat(struct job *j, unsigned r, const char **phase)
 {
 	double x, y, secs = j->secs;
@@ -208,7 +210,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 		*phase = phase_name(true, rtt_sizes[k]);
 		j->secs = secs / 5;
 		arm(secs + secs / 5);
-		rc = r ? 0 : rtt_sample(j, rtt_sizes[k], &x, &y);
+		rc = rtt_sample(j, rtt_sizes[k], &x, &y);
 		j->secs = secs;
 		if (!rc)
 			rc = rtt_sample(j, rtt_sizes[k], &j->p50[k][r], &j->p99[k][r]);
@@ -222,7 +224,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 		*phase = phase_name(false, tp_sizes[k]);
 		j->secs = secs / 5;
 		arm(secs + secs / 5);
-		rc = r ? 0 : tp_sample(j, tp_sizes[k], &x, &y);
+		rc = tp_sample(j, tp_sizes[k], &x, &y);
 		j->secs = secs;
 		if (!rc)
 			rc = tp_sample(j, tp_sizes[k], &j->mbps[k][r], &j->msgps[k][r]);
@@ -280,24 +282,29 @@ static int add_all(struct job *j)
 	return rc ? -ENOMEM : 0;
 }
 
-/* Measure one subject over its link: 0, or -1 after a message. */
-static int run_job(struct job *j)
+/* Repeat r of one subject: a fresh link and child, every phase once.
+ * 0, or -1 after a message (the subject is then done). */
+static int run_round(struct job *j, unsigned r)
 {
 	const struct ipctb_bench_opts *o = ipctb_bench_opts(j->b);
 	struct bench_link *l = j->l;
 	char why[256] = "";
 	const char *phase = "set-up";
+	*l = (struct bench_link){.ops = l->ops, .chan = l->chan, .timeout_ms = l->timeout_ms};
 	int rc = l->ops->open(l, why, sizeof(why));
 	if (rc) {
-		ipctb_bench_note(j->b, "%s: not measured: %s", j->subject, why);
+		/* The system lacks it (a limit, a missing feature): a note. */
+		ipctb_bench_note(j->b, "%s: not measured%s: %s", j->subject,
+				 r ? " after the first repeats" : "", why);
+		j->done = true;
 		return 0;
 	}
-	if (j->tp && l->max < tp_sizes[NTP - 1])
+	if (!r && j->tp && l->max < tp_sizes[NTP - 1])
 		ipctb_bench_note(j->b,
 				 "%s: largest message %zu bytes: no throughput figure above it",
 				 j->subject, l->max);
 	if (o->verbose)
-		fprintf(stderr, "ipctb bench: %s %s\n", j->section, j->subject);
+		fprintf(stderr, "ipctb bench: repeat %u: %s %s\n", r + 1, j->section, j->subject);
 	fflush(NULL);
 	pid_t parent = getpid(), pid = fork();
 	if (pid == 0)
@@ -307,7 +314,7 @@ static int run_job(struct job *j)
 		goto out;
 	}
 	rc = l->ops->end(l, false);
-	for (unsigned r = 0; !rc && r < j->nrep; r++)
+	if (!rc)
 		rc = one_repeat(j, r, &phase);
 	if (!rc) {
 		phase = "quit";
@@ -328,9 +335,8 @@ out:
 			rc == -ETIMEDOUT ? " (the child was killed after the time-out)" : "");
 		ipctb_bench_note(j->b, "%s: failed in phase %s: %s", j->subject, phase,
 				 ipctb_strerror(rc));
+		j->done = true;
 	}
-	if (add_all(j))
-		fprintf(stderr, "ipctb bench: out of memory\n");
 	return rc ? -1 : 0;
 }
 
@@ -356,13 +362,14 @@ static const struct bench_link_ops *const bares[] = {
 };
 #define NBARES (sizeof(bares) / sizeof(bares[0]))
 
-static int run_all(struct job *j)
+/* The subjects: the baselines the chosen transports name (and those
+ * chosen themselves), then the chosen transports; into jobs, a copy of
+ * tmpl each. Returns their number. */
+static size_t make_jobs(const struct job *tmpl, struct job *jobs)
 {
-	struct ipctb_bench *b = j->b;
-	size_t nt = ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	struct ipctb_bench *b = tmpl->b;
+	size_t nt = ipctb_registry_count(IPCTB_KIND_TRANSPORT), n = 0;
 	bool need[NBARES] = {false};
-	int rc = 0;
-	/* The baselines the chosen transports name, and those chosen. */
 	for (size_t i = 0; i < nt; i++) {
 		const struct ipctb_chan_ops *t = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
 		if (!ipctb_bench_want(b, "transport", t->name))
@@ -374,14 +381,12 @@ static int run_all(struct job *j)
 	for (size_t k = 0; k < NBARES; k++) {
 		if (!need[k] && !ipctb_bench_want(b, "baseline", bares[k]->name))
 			continue;
-		struct bench_link l = {.ops = bares[k]};
-		struct job jb = *j;
-		jb.section = "baseline";
-		jb.subject = bares[k]->name;
-		jb.rtt_base = jb.tp_base = NULL;
-		jb.tp = bares[k] != &bench_link_pingpong;
-		jb.l = &l;
-		rc |= run_job(&jb);
+		struct job *j = &jobs[n++];
+		*j = *tmpl;
+		j->section = "baseline";
+		j->subject = bares[k]->name;
+		j->tp = bares[k] != &bench_link_pingpong;
+		j->link.ops = bares[k];
 	}
 	for (size_t i = 0; i < nt; i++) {
 		const struct ipctb_chan_ops *t = ipctb_registry_at(IPCTB_KIND_TRANSPORT, i);
@@ -392,18 +397,48 @@ static int run_all(struct job *j)
 					 t->name);
 			continue;
 		}
-		struct bench_link l = {.ops = &bench_link_chan,
-				       .chan = t,
-				       .timeout_ms = (int)(j->secs * 1000) + 10000};
-		struct job jt = *j;
-		jt.section = "transport";
-		jt.subject = t->name;
-		jt.rtt_base = base_for(t, true);
-		jt.tp_base = base_for(t, false);
-		jt.tp = true;
-		jt.l = &l;
-		rc |= run_job(&jt);
+		struct job *j = &jobs[n++];
+		*j = *tmpl;
+		j->section = "transport";
+		j->subject = t->name;
+		j->rtt_base = base_for(t, true);
+		j->tp_base = base_for(t, false);
+		j->tp = true;
+		j->link.ops = &bench_link_chan;
+		j->link.chan = t;
+		j->link.timeout_ms = (int)(tmpl->secs * 1000) + 10000;
 	}
+	for (size_t i = 0; i < n; i++)
+		jobs[i].l = &jobs[i].link;
+	return n;
+}
+
+/*
+ * Repeats outermost: each round measures every subject once, so that a
+ * change of the machine's load during the run (other processes on a
+ * 2-CPU machine) reaches a figure and its baseline alike, and shows in
+ * the spread of both instead of in their ratio.
+ */
+static int run_all(const struct job *tmpl)
+{
+	size_t max = NBARES + ipctb_registry_count(IPCTB_KIND_TRANSPORT);
+	struct job *jobs = calloc(max, sizeof(*jobs));
+	int rc = 0;
+	if (!jobs) {
+		fprintf(stderr, "ipctb bench: transport: out of memory\n");
+		return -1;
+	}
+	size_t n = make_jobs(tmpl, jobs);
+	for (unsigned r = 0; r < tmpl->nrep; r++)
+		for (size_t i = 0; i < n; i++)
+			if (!jobs[i].done)
+				rc |= run_round(&jobs[i], r);
+	for (size_t i = 0; i < n; i++)
+		if (add_all(&jobs[i])) {
+			fprintf(stderr, "ipctb bench: out of memory\n");
+			rc = -1;
+		}
+	free(jobs);
 	return rc ? -1 : 0;
 }
 
