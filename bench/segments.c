@@ -386,7 +386,7 @@ static int measure(struct ipctb_bench *b, struct design *d, const char *subject,
 		free(setup);
 		return 0;
 	}
-	char base[64];
+	char base[128];
 	snprintf(base, sizeof(base), "bare %s", subject);
 	snprintf(metric[0], sizeof(metric[0]), "setup_ms_%u", d->p);
 	snprintf(metric[1], sizeof(metric[1]), "ops_per_s_%u", d->p);
@@ -421,6 +421,17 @@ static unsigned long long limit(enum ipctb_limit l)
 	return ipctb_limit_get(l, &v) == 0 ? v : 0;
 }
 
+/* A limit as a note shows it: the kernel's "no limit" values (near
+ * ULONG_MAX) as such. */
+static const char *shown(unsigned long long v, char *buf, size_t len)
+{
+	if (v >= 1ull << 60)
+		snprintf(buf, len, "no limit (%llu)", v);
+	else
+		snprintf(buf, len, "%llu", v);
+	return buf;
+}
+
 static void limit_notes(struct ipctb_bench *b)
 {
 	unsigned long long mni = limit(IPCTB_LIMIT_SHMMNI), all = limit(IPCTB_LIMIT_SHMALL),
@@ -429,16 +440,16 @@ static void limit_notes(struct ipctb_bench *b)
 	int used = ipctb_sysv_count("shm");
 	unsigned long long pg = (unsigned long long)sysconf(_SC_PAGESIZE);
 	unsigned long long free_mni = used >= 0 && (unsigned long long)used < mni ? mni - used : 0;
+	char a[48], m[48];
 	ipctb_bench_note(b,
 			 "segments: many small (sysv): at most %llu purposes per machine "
-			 "(SHMMNI=%llu, %d segments in use now), and at most %llu pages of "
-			 "all segments together (SHMALL=%llu); a purpose costs a whole page "
-			 "at least",
-			 free_mni, mni, used, all, all);
+			 "(SHMMNI=%llu, %d segments in use now), all segments together within "
+			 "SHMALL=%s pages; a purpose costs a whole page at least",
+			 free_mni, mni, used, shown(all, a, sizeof(a)));
 	ipctb_bench_note(b,
-			 "segments: one large (sysv): one segment of up to SHMMAX=%llu bytes "
-			 "(%llu purposes of %u bytes), within SHMALL=%llu pages",
-			 max, max / AREA, AREA, all);
+			 "segments: one large (sysv): one segment, so SHMMNI does not bind; "
+			 "its size is bounded by SHMMAX=%s bytes and SHMALL=%s pages",
+			 shown(max, m, sizeof(m)), shown(all, a, sizeof(a)));
 	struct rlimit rl;
 	struct statvfs sv;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
