@@ -47,6 +47,7 @@
 #define AREA 4096u	 /* one purpose's memory: a page, the least a segment holds */
 #define NS_SHMMNI 8	 /* the lowered limits of the private namespace */
 #define NS_SHMMAX 65536u /* bytes: less than 256 purposes of one page */
+#define NS_MSGMNI 4
 #define NS_WAIT_MS 10000
 
 static const unsigned purposes[] = {1, 16, 256};
@@ -474,11 +475,12 @@ static void limit_notes(struct ipctb_bench *b)
 
 /* What the child in the private namespace saw at the lowered limits. */
 struct ns_report {
-	int skip;	   /* no private namespace here: -errno */
-	int setup_err;	   /* a step before the demonstration failed */
-	unsigned made;	   /* many small: segments made before the refusal */
-	int many_r, one_r; /* the refused creates */
-	char many_msg[400], one_msg[400], step[120];
+	int skip;		  /* no private namespace here: -errno */
+	int setup_err;		  /* a step before the demonstration failed */
+	unsigned made;		  /* many small: segments made before the refusal */
+	unsigned queues;	  /* a queue a purpose: queues made before it */
+	int many_r, one_r, msg_r; /* the refused creates */
+	char many_msg[400], one_msg[400], msg_msg[400], step[120];
 };
 
 static int write_num(const char *path, unsigned long long v)
@@ -510,7 +512,8 @@ static void ns_child(struct ns_report *rep)
 		return;
 	}
 	if ((r = write_num(ipctb_limit_path(IPCTB_LIMIT_SHMMNI), NS_SHMMNI)) < 0 ||
-	    (r = write_num(ipctb_limit_path(IPCTB_LIMIT_SHMMAX), NS_SHMMAX)) < 0) {
+	    (r = write_num(ipctb_limit_path(IPCTB_LIMIT_SHMMAX), NS_SHMMAX)) < 0 ||
+	    (r = write_num(ipctb_limit_path(IPCTB_LIMIT_MSGMNI), NS_MSGMNI)) < 0) {
 		rep->setup_err = r;
 		snprintf(rep->step, sizeof(rep->step), "lower the limits in the namespace");
 		return;
@@ -536,6 +539,17 @@ static void ns_child(struct ns_report *rep)
 		(void)ipctb_seg_detach(&big);
 		(void)ipctb_seg_destroy(&big);
 	}
+	/* The same design with a SysV message queue a purpose. */
+	struct ipctb_chan *q[NS_MSGMNI * 2];
+	struct ipctb_chan_opts qo = {.timeout_ms = 1000};
+	for (r = 0, n = 0; n < NS_MSGMNI * 2; n++)
+		if ((r = ipctb_chan_create("sysv_msg", &qo, &q[n])) < 0)
+			break;
+	rep->queues = n;
+	rep->msg_r = r;
+	error_text(rep->msg_msg, sizeof(rep->msg_msg), r);
+	while (n > 0)
+		(void)ipctb_chan_destroy(q[--n]);
 }
 
 /* Run ns_child in a child process, bounded; 0 with *rep, or -errno. */
@@ -612,6 +626,11 @@ static void limit_demo(struct ipctb_bench *b)
 			 "256 purposes (%u bytes): the library said: %s",
 			 NS_SHMMAX, AREA * 256,
 			 rep.one_r < 0 ? rep.one_msg : "(nothing: no error)");
+	ipctb_bench_note(b,
+			 "segments: at the limit (MSGMNI lowered to %u): a SysV queue a purpose "
+			 "made %u queues, then the library said: %s",
+			 NS_MSGMNI, rep.queues,
+			 rep.msg_r < 0 ? rep.msg_msg : "(nothing: no error)");
 }
 
 int ipctb_bench_segments(struct ipctb_bench *b)
@@ -654,7 +673,9 @@ int ipctb_bench_segments(struct ipctb_bench *b)
 				    "each locks the purpose's pshared mutex, bumps its counter, "
 				    "rewrites its 64-byte record; the library reserves every page "
 				    "at create (posix_fallocate, MADV_POPULATE_WRITE) and checks "
-				    "the limits, the bare calls do neither");
+				    "the limits, the bare calls do neither; its SysV create counts "
+				    "the machine's segments in /proc/sysvipc/shm for SHMMNI and "
+				    "SHMALL, so it costs more the more segments exist");
 		limit_notes(b);
 		limit_demo(b);
 	}
