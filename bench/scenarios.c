@@ -6,7 +6,10 @@
  *
  *   scenario   operations per second of every stress scenario
  *              (stress/stress.h) under correct schemes (pmutex, spin),
- *              free-running, two processes, a fixed duration per run;
+ *              free-running, two processes, a fixed duration per run,
+ *              beside two processes incrementing a shared counter under
+ *              a bare process-shared pthread_mutex_t (the counter
+ *              scenario without the harness);
  *   scheduler  the controlled scheduler (stress/scheduler.h) running the
  *              counter scenario: scheduling points per second, and the
  *              time of one whole short schedule (what exploration pays
@@ -21,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +35,13 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "team.h"
 #include "ipctb/ipctb.h"
 #include "runner.h"
 
 #define SCN_PROCS 2
 #define BASE_HANDOFF "bare futex hand-off"
+#define BASE_MUTEX "bare pthread_mutex"
 #define SCHED_SCENARIO "counter"
 
 static const char *const scn_schemes[] = {"pmutex", "spin"};
@@ -65,7 +71,7 @@ static int one_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *
 }
 
 static int scenario_figures(struct ipctb_bench *b, const struct ipctb_scenario *s,
-			    const struct ipctb_lock_ops *k, double *v)
+			    const struct ipctb_lock_ops *k, double *v, const char *base)
 {
 	const struct ipctb_bench_opts *o = ipctb_bench_opts(b);
 	struct ipctb_stress_opts so;
@@ -88,9 +94,57 @@ static int scenario_figures(struct ipctb_bench *b, const struct ipctb_scenario *
 		ipctb_stress_result_free(&res);
 	}
 	return ipctb_bench_add(b, "scenario", subject, "ops_per_s_2p", "ops/s", IPCTB_BENCH_HIGHER,
-			       v, o->repeats, NULL) < 0
+			       v, o->repeats, base) < 0
 		   ? -1
 		   : 0;
+}
+
+/* The baseline's shared page: the mutex and the counter it guards. */
+struct bare_counter {
+	pthread_mutex_t m;
+	uint64_t value;
+};
+
+static int bare_worker(struct team_ctl *ctl, unsigned id, void *arg)
+{
+	struct bare_counter *c = arg;
+	uint64_t n = 0;
+	while (!team_stopping(ctl)) {
+		pthread_mutex_lock(&c->m);
+		c->value++;
+		pthread_mutex_unlock(&c->m);
+		team_count(ctl, id, ++n);
+	}
+	return 0;
+}
+
+/* Increments per second of SCN_PROCS processes under a bare mutex, into
+ * v[0 .. repeats); 0 or -errno. */
+static int bare_counter(const struct ipctb_bench_opts *o, double *v)
+{
+	struct bare_counter *c =
+	    mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		return -errno;
+	pthread_mutexattr_t a;
+	int e = -pthread_mutexattr_init(&a);
+	if (e == 0) {
+		e = -pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+		if (e == 0)
+			e = -pthread_mutex_init(&c->m, &a);
+		pthread_mutexattr_destroy(&a);
+	}
+	if (e == 0) {
+		struct team t;
+		e = team_start(&t, SCN_PROCS, bare_worker, c);
+		if (e == 0) {
+			e = team_sample(&t, o->repeats, o->seconds, v);
+			team_end(&t);
+		}
+		pthread_mutex_destroy(&c->m);
+	}
+	munmap(c, sizeof(*c));
+	return e;
 }
 
 int ipctb_bench_scenarios(struct ipctb_bench *b)
@@ -103,6 +157,26 @@ int ipctb_bench_scenarios(struct ipctb_bench *b)
 	}
 	int rc = 0;
 	bool any = false;
+	const char *base = NULL;
+	for (size_t i = 0; i < ipctb_scenario_count() && !base; i++)
+		for (size_t j = 0; j < NSCHEMES && !base; j++) {
+			char subject[96];
+			snprintf(subject, sizeof(subject), "%s/%s", ipctb_scenario_at(i)->name,
+				 scn_schemes[j]);
+			if (wanted(o, "scenario", subject))
+				base = BASE_MUTEX;
+		}
+	if (base) {
+		int e = bare_counter(o, v);
+		if (e < 0) {
+			ipctb_bench_note(b, "baseline %s ops_per_s_2p: not measured: %s",
+					 BASE_MUTEX, strerror(-e));
+			base = NULL;
+		} else if (ipctb_bench_add(b, "baseline", BASE_MUTEX, "ops_per_s_2p", "ops/s",
+					   IPCTB_BENCH_HIGHER, v, o->repeats, NULL) < 0) {
+			rc = -1;
+		}
+	}
 	for (size_t i = 0; i < ipctb_scenario_count() && rc == 0; i++) {
 		const struct ipctb_scenario *s = ipctb_scenario_at(i);
 		for (size_t j = 0; j < NSCHEMES && rc == 0; j++) {
@@ -123,14 +197,15 @@ int ipctb_bench_scenarios(struct ipctb_bench *b)
 				continue;
 			}
 			any = true;
-			rc = scenario_figures(b, s, k, v);
+			rc = scenario_figures(b, s, k, v, base);
 		}
 	}
 	if (any)
 		ipctb_bench_note(b,
 				 "scenario: operations per second of one `ipctb stress` run "
 				 "of %u processes, free-running, its set-up (region, fork) "
-				 "included",
+				 "included; the baseline is the bare locked increment of as "
+				 "many processes, set-up excluded",
 				 SCN_PROCS);
 	free(v);
 	if (rc < 0)
