@@ -331,14 +331,6 @@ struct medians {
 	bool ok;
 };
 
-static double median_of(const double *v, unsigned n)
-{
-	double c[64];
-	n = n < 64 ? n : 64;
-	memcpy(c, v, n * sizeof(*v));
-	return ipctb_bench_median(c, n);
-}
-
 /* Every figure of one design; 0, or -1 when the report could not take
  * them. A design that fails gets a note. */
 static int measure(struct ipctb_bench *b, struct design *d, const char *subject, struct medians *m)
@@ -400,9 +392,10 @@ static int measure(struct ipctb_bench *b, struct design *d, const char *subject,
 	    ipctb_bench_add(b, section, subj, metric[2], "ms", IPCTB_BENCH_LOWER, down, reps, bl) <
 		0)
 		rc = -1;
-	m->setup = median_of(setup, reps);
-	m->ops = median_of(ops, reps);
-	m->down = median_of(down, reps);
+	/* The report has its copies: these may be sorted now. */
+	m->setup = ipctb_bench_median(setup, reps);
+	m->ops = ipctb_bench_median(ops, reps);
+	m->down = ipctb_bench_median(down, reps);
 	m->ok = true;
 	free(setup);
 	return rc;
