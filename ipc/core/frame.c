@@ -341,3 +341,17 @@ int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, si
 	d->state = IPCTB_DEC_DONE;
 	return 1;
 }
+
+int ipctb__frame_dec_took(struct ipctb_frame_dec *d, size_t n)
+{
+	if (d->state != IPCTB_DEC_BODY || n > d->hdr.len - d->have)
+		return dec_fail(d, -EINVAL);
+	d->crc = ipctb_crc32c(d->crc, d->buf + d->have, n);
+	d->have += n;
+	if (d->have < d->hdr.len)
+		return 0;
+	if (d->crc != d->hdr.crc)
+		return dec_fail(d, -IPCTB_EBADCRC);
+	d->state = IPCTB_DEC_DONE;
+	return 1;
+}
