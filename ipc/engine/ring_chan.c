@@ -161,6 +161,7 @@ struct want {
 	struct ipctb_chan *ch;
 	struct ipctb__ring_chan *rc;
 	uint64_t need; /* bytes of room a sender needs; 0 for a receiver */
+	bool spun;     /* this call spun already: the next wait sleeps at once */
 };
 
 static int ready(const struct want *w)
@@ -235,7 +236,7 @@ static int wait_once(const struct want *w, struct waitq q, const struct ipctb_de
 		if (left < slice)
 			slice = left;
 	}
-	if (spin(w))
+	if (!w->spun && spin(w))
 		return 0;
 	uint32_t seq = atomic_load_explicit(q.seq, memory_order_acquire);
 	atomic_store_explicit(q.sleeps, 1, memory_order_relaxed);
@@ -302,13 +303,6 @@ static bool peer_closed(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
 	return ch->end != IPCTB_END_BOTH && atomic_load_explicit(flag, memory_order_acquire);
 }
 
-/* The peer is gone: it closed its end or its process is dead (the
- * lifeline, one system call). */
-static bool peer_gone(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
-{
-	return peer_closed(ch, rc) || ipctb_lifeline_peer_gone(&rc->life, ch->end);
-}
-
 /* The sender's check (see LIFELINE_EVERY): the flag always, the lifeline
  * when asked to (full) or now and then; sticky, since neither comes back.
  * Only the sending thread touches tx_gone and sends. */
@@ -343,7 +337,7 @@ int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, in
 	struct ipctb_deadline d;
 	ipctb_deadline_init(&d, ch->timeout_ms);
 	/* A record's size, as ring.c lays it out: room the wait needs. */
-	struct want w = {ch, rc, (4 + (uint64_t)len + 7) & ~(uint64_t)7};
+	struct want w = {ch, rc, (4 + (uint64_t)len + 7) & ~(uint64_t)7, false};
 	for (;;) {
 		int e = sane(rc);
 		if (e < 0)
@@ -355,7 +349,13 @@ int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, in
 			return blame(rc, wake(rc, data_q(rc->ring.h)));
 		if (e != -EAGAIN)
 			return blame(rc, e);
-		/* No room: before saying so or waiting, ask the lifeline. */
+		/* No room: a blocking call spins first; before saying so or
+		 * sleeping, ask the lifeline. */
+		if (!(flags & IPCTB_NONBLOCK) && !w.spun) {
+			w.spun = true;
+			if (spin(&w))
+				continue;
+		}
 		if (peer_gone_tx(ch, rc, true))
 			return -EPIPE;
 		if (flags & IPCTB_NONBLOCK)
@@ -370,7 +370,7 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 	struct ipctb__ring_chan *rc = ch->impl;
 	struct ipctb_deadline d;
 	ipctb_deadline_init(&d, ch->timeout_ms);
-	struct want w = {ch, rc, 0};
+	struct want w = {ch, rc, 0, false};
 	bool gone = false;
 	for (;;) {
 		int e = sane(rc);
@@ -395,7 +395,19 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 		 * of its close flag makes them visible). */
 		if (gone)
 			return -EPIPE;
-		if (peer_gone(ch, rc)) {
+		if (peer_closed(ch, rc)) {
+			gone = true;
+			continue;
+		}
+		/* A blocking call spins first, and asks the lifeline (a
+		 * system call) only when nothing came: in a round trip the
+		 * answer is usually there before that. */
+		if (!(flags & IPCTB_NONBLOCK) && !w.spun) {
+			w.spun = true;
+			if (spin(&w))
+				continue;
+		}
+		if (ipctb_lifeline_peer_gone(&rc->life, ch->end)) {
 			gone = true;
 			continue;
 		}
