@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipctb/frame.h"
 #include "ipctb/impl.h"
 #include "ipctb/ipctb.h"
 #include "ipctb/leak.h"
@@ -22,6 +23,13 @@
  * ipctb_crc32c uses that instruction on this CPU (frame.c). */
 uint32_t ipctb__crc32c_table(uint32_t crc, const void *buf, size_t len);
 int ipctb__crc32c_hw(void);
+
+/* For a reader that put the next n payload bytes of the frame in the
+ * body state straight at d->buf + d->have (a read into the destination,
+ * where feeding them would copy them onto themselves): checksum them and
+ * count them. Same results as ipctb_frame_dec_feed; -EINVAL (and the
+ * decoder fails) outside the body state or past the frame's length. */
+int ipctb__frame_dec_took(struct ipctb_frame_dec *d, size_t n);
 
 /* The thread's error detail is set with ipctb_set_errdetail (public, in
  * ipctb/impl.h; error.c); ipctb_chan_create_ops clears it before each

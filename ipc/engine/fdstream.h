@@ -41,6 +41,7 @@ struct ipctb__fdchan {
 	uint8_t *stage;	  /* IPCTB__FDS_STAGE bytes; more only in absorb */
 	size_t stage_cap;
 	size_t st_start, st_end;
+	uint32_t last_len; /* payload length of the last frame received */
 
 	/* TX: the rest of a frame the kernel did not take yet. */
 	uint8_t *pend;

@@ -125,6 +125,8 @@ struct ipctb__ring_chan {
 	struct ipctb_seg seg;
 	struct ipctb__ring ring;
 	struct ipctb_lifeline life;
+	bool tx_gone;	/* the sender saw its peer closed or dead: for good */
+	uint32_t sends; /* counts sends, to ask the lifeline now and then */
 };
 
 /*

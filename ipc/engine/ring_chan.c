@@ -7,7 +7,9 @@
  *
  * Waiting, for a receiver that found the ring empty (a sender that found
  * no room is the mirror image, on room_seq and tx_sleeps):
- *   spin a little re-checking tail; then
+ *   spin re-checking tail with a pause instruction, for at most SPIN_NS
+ *   (a peer that is awake answers within that; a futex sleep and wake-up
+ *   cost two context switches, some 10-20 us here); then
  *   seq = data_seq; rx_sleeps = 1; seq_cst fence; re-check tail;
  *   FUTEX_WAIT(data_seq, seq, one slice); rx_sleeps = 0.
  * The sender, after its release store of tail: seq_cst fence; if it sees
@@ -29,6 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
 #include "engine/ring.h"
 
 #define WAIT_SLICE_MS 50
@@ -39,7 +49,20 @@
  * runs again. Long enough for a loaded machine's scheduler; it is only
  * spent when a wake-up is really missing (or a hostile peer fakes one). */
 #define GRACE_MS 50
-#define SPINS 128
+/* How long a waiter polls the positions before it sleeps. A round trip
+ * between two awake processes takes well under a microsecond of the
+ * peer's time, and a futex sleep plus wake-up costs tens of them: spin a
+ * few microseconds, bounded by the clock (checked every SPIN_CHECK
+ * polls), so that an idle peer costs at most that much CPU per wait. */
+#define SPIN_NS 5000L
+#define SPIN_CHECK 32
+/* The lifeline (a poll() on a pipe, one system call) is asked on a send
+ * only when the ring has no room, on the first send after set_end, and on
+ * every LIFELINE_EVERY-th send; the peer's close flag is a plain load and
+ * is checked on every send. A reader that died is found before the ring
+ * fills, or at most this many sends after its death, and from then on
+ * every send says -EPIPE. */
+#define LIFELINE_EVERY 64
 
 static _Atomic uint64_t lost_wakeups;
 
@@ -138,6 +161,7 @@ struct want {
 	struct ipctb_chan *ch;
 	struct ipctb__ring_chan *rc;
 	uint64_t need; /* bytes of room a sender needs; 0 for a receiver */
+	bool spun;     /* this call spun already: the next wait sleeps at once */
 };
 
 static int ready(const struct want *w)
@@ -170,6 +194,32 @@ static int classify_timeout(const struct want *w, struct waitq q, uint32_t seq)
 	return e == -ETIMEDOUT ? 0 : e;
 }
 
+static long long mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Poll for w at most SPIN_NS: true when it holds (or looks odd). Reads
+ * only; whatever a peer writes, the clock ends it. */
+static bool spin(const struct want *w)
+{
+	long long end = 0;
+	for (unsigned i = 1;; i++) {
+		if (ready(w) != READY_NO)
+			return true;
+		cpu_relax();
+		if (i % SPIN_CHECK)
+			continue;
+		long long t = mono_ns();
+		if (!end)
+			end = t + SPIN_NS;
+		else if (t >= end)
+			return false;
+	}
+}
+
 /* One round of waiting for w: a bounded spin, then one futex slice. 0
  * means "look again" (the caller re-checks everything), -ETIMEDOUT that
  * the deadline passed, or an error. */
@@ -186,9 +236,8 @@ static int wait_once(const struct want *w, struct waitq q, const struct ipctb_de
 		if (left < slice)
 			slice = left;
 	}
-	for (int i = 0; i < SPINS; i++)
-		if (ready(w) != READY_NO)
-			return 0;
+	if (!w->spun && spin(w))
+		return 0;
 	uint32_t seq = atomic_load_explicit(q.seq, memory_order_acquire);
 	atomic_store_explicit(q.sleeps, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -242,17 +291,28 @@ fail_life:
 int ipctb__ring_chan_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct ipctb__ring_chan *rc = ch->impl;
+	rc->sends = 0; /* the next send asks the lifeline */
 	return ipctb_lifeline_set_end(&rc->life, end);
 }
 
-/* The peer is gone: it closed its end or its process is dead. */
-static bool peer_gone(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
+/* The peer closed its end: its flag in the header, a plain load. */
+static bool peer_closed(struct ipctb_chan *ch, struct ipctb__ring_chan *rc)
 {
 	_Atomic uint32_t *flag =
 	    ch->end == IPCTB_END_TX ? &rc->ring.h->rx_closed : &rc->ring.h->tx_closed;
-	if (ch->end != IPCTB_END_BOTH && atomic_load_explicit(flag, memory_order_acquire))
-		return true;
-	return ipctb_lifeline_peer_gone(&rc->life, ch->end);
+	return ch->end != IPCTB_END_BOTH && atomic_load_explicit(flag, memory_order_acquire);
+}
+
+/* The sender's check (see LIFELINE_EVERY): the flag always, the lifeline
+ * when asked to (full) or now and then; sticky, since neither comes back.
+ * Only the sending thread touches tx_gone and sends. */
+static bool peer_gone_tx(struct ipctb_chan *ch, struct ipctb__ring_chan *rc, bool full)
+{
+	if (rc->tx_gone || peer_closed(ch, rc))
+		return rc->tx_gone = true;
+	if (!full && rc->sends++ % LIFELINE_EVERY)
+		return false;
+	return rc->tx_gone = ipctb_lifeline_peer_gone(&rc->life, ch->end);
 }
 
 /* An error seen after touching the segment: when the SIGBUS guard fired
@@ -277,18 +337,29 @@ int ipctb__ring_chan_send(struct ipctb_chan *ch, const void *buf, size_t len, in
 	struct ipctb_deadline d;
 	ipctb_deadline_init(&d, ch->timeout_ms);
 	/* A record's size, as ring.c lays it out: room the wait needs. */
-	struct want w = {ch, rc, (4 + (uint64_t)len + 7) & ~(uint64_t)7};
+	struct want w = {ch, rc, (4 + (uint64_t)len + 7) & ~(uint64_t)7, false};
 	for (;;) {
 		int e = sane(rc);
 		if (e < 0)
 			return e;
-		if (peer_gone(ch, rc))
+		if (peer_gone_tx(ch, rc, false))
 			return -EPIPE;
 		e = ipctb__ring_push(&rc->ring, buf, len);
 		if (e == 0)
 			return blame(rc, wake(rc, data_q(rc->ring.h)));
-		if (e != -EAGAIN || (flags & IPCTB_NONBLOCK))
+		if (e != -EAGAIN)
 			return blame(rc, e);
+		/* No room: a blocking call spins first; before saying so or
+		 * sleeping, ask the lifeline. */
+		if (!(flags & IPCTB_NONBLOCK) && !w.spun) {
+			w.spun = true;
+			if (spin(&w))
+				continue;
+		}
+		if (peer_gone_tx(ch, rc, true))
+			return -EPIPE;
+		if (flags & IPCTB_NONBLOCK)
+			return e;
 		if ((e = wait_once(&w, room_q(rc->ring.h), &d)) < 0)
 			return blame(rc, e);
 	}
@@ -299,7 +370,7 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 	struct ipctb__ring_chan *rc = ch->impl;
 	struct ipctb_deadline d;
 	ipctb_deadline_init(&d, ch->timeout_ms);
-	struct want w = {ch, rc, 0};
+	struct want w = {ch, rc, 0, false};
 	bool gone = false;
 	for (;;) {
 		int e = sane(rc);
@@ -324,7 +395,19 @@ int ipctb__ring_chan_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *
 		 * of its close flag makes them visible). */
 		if (gone)
 			return -EPIPE;
-		if (peer_gone(ch, rc)) {
+		if (peer_closed(ch, rc)) {
+			gone = true;
+			continue;
+		}
+		/* A blocking call spins first, and asks the lifeline (a
+		 * system call) only when nothing came: in a round trip the
+		 * answer is usually there before that. */
+		if (!(flags & IPCTB_NONBLOCK) && !w.spun) {
+			w.spun = true;
+			if (spin(&w))
+				continue;
+		}
+		if (ipctb_lifeline_peer_gone(&rc->life, ch->end)) {
 			gone = true;
 			continue;
 		}

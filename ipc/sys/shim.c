@@ -19,6 +19,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sys/sys.h"
@@ -137,6 +138,54 @@ ssize_t ipctb__sys_recv(int fd, void *buf, size_t n, int flags)
 {
 	SHIM_GUARD_LEN(RECV, n, -1);
 	return recv(fd, buf, n, flags);
+}
+
+/* The shim's length for a vectored call is the sum of iov; when it cuts
+ * the call short, the first n bytes of iov go into out (fewer entries,
+ * the last one shortened). Returns the entries to use, or -1 (EINVAL). */
+static int iov_cut(const struct iovec *iov, int cnt, size_t n, struct iovec *out)
+{
+	if (cnt < 0 || cnt > IPCTB__SYS_IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	int k = 0;
+	for (; k < cnt && n > 0; k++) {
+		out[k] = iov[k];
+		if (out[k].iov_len > n)
+			out[k].iov_len = n;
+		n -= out[k].iov_len;
+	}
+	return k;
+}
+
+static size_t iov_total(const struct iovec *iov, int cnt)
+{
+	size_t t = 0;
+	for (int i = 0; i < cnt; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+ssize_t ipctb__sys_writev(int fd, const struct iovec *iov, int cnt)
+{
+	struct iovec cut[IPCTB__SYS_IOV_MAX];
+	size_t n = iov_total(iov, cnt);
+	SHIM_GUARD_LEN(WRITE, n, -1);
+	if ((cnt = iov_cut(iov, cnt, n, cut)) < 0)
+		return -1;
+	return writev(fd, cut, cnt);
+}
+
+ssize_t ipctb__sys_sendv(int fd, const struct iovec *iov, int cnt, int flags)
+{
+	struct iovec cut[IPCTB__SYS_IOV_MAX];
+	size_t n = iov_total(iov, cnt);
+	SHIM_GUARD_LEN(SEND, n, -1);
+	if ((cnt = iov_cut(iov, cnt, n, cut)) < 0)
+		return -1;
+	struct msghdr m = {.msg_iov = cut, .msg_iovlen = (size_t)cnt};
+	return sendmsg(fd, &m, flags);
 }
 
 int ipctb__sys_open(const char *path, int flags, mode_t mode)

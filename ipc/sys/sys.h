@@ -31,6 +31,13 @@ ssize_t ipctb__sys_read(int fd, void *buf, size_t n);
 ssize_t ipctb__sys_write(int fd, const void *buf, size_t n);
 ssize_t ipctb__sys_send(int fd, const void *buf, size_t n, int flags);
 ssize_t ipctb__sys_recv(int fd, void *buf, size_t n, int flags);
+/* Vectored writes, counted and broken as WRITE and SEND (a short one is
+ * cut to short_len bytes over all of iov); at most IPCTB__SYS_IOV_MAX
+ * entries, else EINVAL. sendv is sendmsg without an address. */
+#define IPCTB__SYS_IOV_MAX 8
+struct iovec;
+ssize_t ipctb__sys_writev(int fd, const struct iovec *iov, int cnt);
+ssize_t ipctb__sys_sendv(int fd, const struct iovec *iov, int cnt, int flags);
 int ipctb__sys_open(const char *path, int flags, mode_t mode);
 int ipctb__sys_close(int fd);
 int ipctb__sys_pipe2(int fds[2], int flags);

@@ -32,7 +32,9 @@ struct pmq {
 	mqd_t q;
 	size_t msgsize; /* mq_msgsize: mq_receive wants a buffer this large */
 	char *rxbuf;
-	bool named; /* the name still exists (not yet unlinked) */
+	bool named;	/* the name still exists (not yet unlinked) */
+	bool tx_gone;	/* the sender saw the reader gone: for good */
+	uint32_t sends; /* counts sends, to ask the lifeline now and then */
 	char name[IPCTB_NAME_MAX];
 	struct ipctb_lifeline life;
 };
@@ -134,7 +136,22 @@ fail:
 static int pmq_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct pmq *p = ch->impl;
+	p->sends = 0; /* the next send asks the lifeline */
 	return ipctb_lifeline_set_end(&p->life, end);
+}
+
+/* The lifeline is a poll(), a system call as dear as the mq_send: ask it
+ * on the first send after set_end, on every LIFELINE_EVERY-th, and (in
+ * the wait) whenever the queue is full. A reader that died is found
+ * before the queue fills or at most that many sends later, and from then
+ * on every send says -EPIPE. */
+#define LIFELINE_EVERY 64
+
+static bool pmq_tx_gone(struct ipctb_chan *ch, struct pmq *p)
+{
+	if (!p->tx_gone && p->sends++ % LIFELINE_EVERY == 0)
+		p->tx_gone = ipctb_lifeline_peer_gone(&p->life, ch->end);
+	return p->tx_gone;
 }
 
 static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
@@ -143,7 +160,7 @@ static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 	int life = ipctb_lifeline_peer_fd(&p->life, ch->end);
 	struct ipctb_deadline dl;
 
-	if (ipctb_lifeline_peer_gone(&p->life, ch->end))
+	if (pmq_tx_gone(ch, p))
 		return -EPIPE;
 	ipctb_deadline_init(&dl, ch->timeout_ms);
 	for (;;) {
@@ -158,9 +175,13 @@ static int pmq_send(struct ipctb_chan *ch, const void *buf, size_t len, int flag
 		}
 		if (errno != EAGAIN)
 			return -errno;
-		if (flags & IPCTB_NONBLOCK)
-			return -EAGAIN;
+		if (flags & IPCTB_NONBLOCK) {
+			p->tx_gone = ipctb_lifeline_peer_gone(&p->life, ch->end);
+			return p->tx_gone ? -EPIPE : -EAGAIN;
+		}
 		int w = ipctb_wait_fd(IPCTB_SITE_POSIX_MQ_SEND, (int)p->q, POLLOUT, life, &dl);
+		if (w == -EPIPE)
+			p->tx_gone = true;
 		if (w < 0)
 			return w;
 	}
@@ -178,12 +199,15 @@ static int pmq_recv(struct ipctb_chan *ch, void *buf, size_t cap, size_t *len, i
 		/* mq_receive refuses (EMSGSIZE, message kept) a buffer
 		 * smaller than mq_msgsize; ours is that large, so the
 		 * message always comes off the queue and a small caller
-		 * buffer discards exactly it. */
-		ssize_t n = ipctb__sys_mq_timedreceive(p->q, p->rxbuf, p->msgsize, NULL, NULL);
+		 * buffer discards exactly it. A caller buffer that large
+		 * takes the message itself, without a copy. */
+		bool direct = cap >= p->msgsize;
+		char *to = direct ? buf : p->rxbuf;
+		ssize_t n = ipctb__sys_mq_timedreceive(p->q, to, p->msgsize, NULL, NULL);
 		if (n >= 0) {
 			if ((size_t)n > cap)
 				return -EMSGSIZE;
-			if (n)
+			if (n && !direct)
 				memcpy(buf, p->rxbuf, (size_t)n);
 			*len = (size_t)n;
 			return 0;

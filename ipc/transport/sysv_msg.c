@@ -43,7 +43,16 @@ struct msgq {
 	struct qmsg *tx; /* mtype + max_msg */
 	struct qmsg *rx; /* mtype + max_msg: never E2BIG for our sender */
 	struct ipctb_lifeline life;
+	bool tx_gone;	/* the sender saw the reader gone: for good */
+	uint32_t sends; /* counts sends, to ask the lifeline now and then */
 };
+
+/* The lifeline is a poll(), a system call as dear as the msgsnd: a send
+ * asks it on the first send after set_end, on every LIFELINE_EVERY-th,
+ * and at every back-off step while the queue is full. A reader that died
+ * is found before the queue fills or at most that many sends later, and
+ * from then on every send says -EPIPE. */
+#define LIFELINE_EVERY 64
 
 struct backoff {
 	unsigned yields;
@@ -140,6 +149,7 @@ fail:
 static int msgq_set_end(struct ipctb_chan *ch, enum ipctb_end end)
 {
 	struct msgq *q = ch->impl;
+	q->sends = 0; /* the next send asks the lifeline */
 	return ipctb_lifeline_set_end(&q->life, end);
 }
 
@@ -151,7 +161,9 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 
 	/* The queue outlives the receiver; only the lifeline says that
 	 * nobody will ever read what we would add. */
-	if (ipctb_lifeline_peer_gone(&q->life, ch->end))
+	if (!q->tx_gone && q->sends++ % LIFELINE_EVERY == 0)
+		q->tx_gone = ipctb_lifeline_peer_gone(&q->life, ch->end);
+	if (q->tx_gone)
 		return -EPIPE;
 	q->tx->mtype = 1;
 	if (len)
@@ -172,9 +184,13 @@ static int msgq_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 			return einval_or_gone(q->id);
 		if (errno != EAGAIN)
 			return -errno;
-		if (flags & IPCTB_NONBLOCK)
-			return -EAGAIN;
+		if (flags & IPCTB_NONBLOCK) {
+			q->tx_gone = ipctb_lifeline_peer_gone(&q->life, ch->end);
+			return q->tx_gone ? -EPIPE : -EAGAIN;
+		}
 		int r = backoff_wait(&b, &dl, q, ch->end, IPCTB_SITE_SYSV_MSG_SEND);
+		if (r == -EPIPE)
+			q->tx_gone = true;
 		if (r < 0)
 			return r;
 	}

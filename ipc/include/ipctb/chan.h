@@ -40,11 +40,12 @@
  *
  * Waiting: every blocking wait goes through the wait layer, which an
  * installed hook sees (ipctb/wait.h). Which waits poll, and how:
- *  - shm_sysv, shm_posix, shm_memfd: FUTEX_WAIT on a word of the ring in
- *    slices of at most 50 ms; after each slice the caller re-checks the
- *    segment, the peer's close flag and lifeline, and the deadline (a
- *    slice that timed out with its condition met is followed by one 50 ms
- *    grace wait, to tell a late wake-up from a lost one);
+ *  - shm_sysv, shm_posix, shm_memfd: a spin of at most 5 us polling the
+ *    ring, then FUTEX_WAIT on a word of the ring in slices of at most
+ *    50 ms; after each slice the caller re-checks the segment, the peer's
+ *    close flag and lifeline, and the deadline (a slice that timed out
+ *    with its condition met is followed by one 50 ms grace wait, to tell
+ *    a late wake-up from a lost one);
  *  - sysv_msg: IPC_NOWAIT attempts with a back-off in between: 8
  *    sched_yield()s, then sleeps doubling from 20 us to 2 ms (cut at the
  *    deadline), the lifeline checked at each;
