@@ -47,7 +47,7 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* why: "plugin PATH: <text>"; returns err. */
 __attribute__((format(printf, 5, 6))) static int refuse(int err, char *why, size_t len,
-							  const char *path, const char *fmt, ...)
+							const char *path, const char *fmt, ...)
 {
 	char msg[384];
 	va_list ap;
@@ -103,14 +103,17 @@ static void *map(int fd, const char *path, const struct ipctb_plugin **pl, int *
 		const char *e = dlerror();
 		const char *colon = e ? strstr(e, ": ") : NULL;
 		*err = refuse(-ENOEXEC, why, len, path, "cannot be loaded: %s",
-			      colon ? colon + 2 : e ? e : "dlopen failed");
+			      colon ? colon + 2
+			      : e   ? e
+				    : "dlopen failed");
 		return NULL;
 	}
 	*pl = dlsym(h, IPCTB_PLUGIN_SYMBOL);
 	if (!*pl) {
-		*err = refuse(-ENOEXEC, why, len, path,
-			      "defines no '%s': not an ipctb plug-in (IPCTB_PLUGIN, ipctb/plugin.h)",
-			      IPCTB_PLUGIN_SYMBOL);
+		*err =
+		    refuse(-ENOEXEC, why, len, path,
+			   "defines no '%s': not an ipctb plug-in (IPCTB_PLUGIN, ipctb/plugin.h)",
+			   IPCTB_PLUGIN_SYMBOL);
 		dlclose(h);
 		return NULL;
 	}
@@ -126,9 +129,9 @@ static void *map(int fd, const char *path, const struct ipctb_plugin **pl, int *
 		return NULL;
 	}
 	if (!name_ok((*pl)->name) || !(*pl)->init) {
-		*err = refuse(-ENOEXEC, why, len, path,
-			      !(*pl)->init ? "its init is NULL"
-					   : "its name is not [a-z0-9_]{1,32}");
+		*err =
+		    refuse(-ENOEXEC, why, len, path,
+			   !(*pl)->init ? "its init is NULL" : "its name is not [a-z0-9_]{1,32}");
 		dlclose(h);
 		return NULL;
 	}
@@ -155,8 +158,8 @@ static int run_init(struct loaded *p, const struct ipctb_plugin *pl, char *why, 
 	if (r < 0)
 		return refuse(r, why, len, p->path, "%s: %s", p->name, ipctb_errdetail());
 	if (why && len)
-		snprintf(why, len, "plugin %s: %s %s: %zu table%s", p->path, p->name, p->version,
-			 n, n == 1 ? "" : "s");
+		snprintf(why, len, "plugin %s: %s %s: %zu table%s", p->path, p->name, p->version, n,
+			 n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -199,8 +202,9 @@ static int load_locked(const char *path, char *why, size_t len)
 		goto out;
 	for (size_t i = 0; i < nplugins; i++) {
 		if (strcmp(plugins[i].name, pl->name) == 0) {
-			r = refuse(-EEXIST, why, len, path, "a plug-in named '%s' is loaded from %s",
-				   pl->name, plugins[i].path);
+			r = refuse(-EEXIST, why, len, path,
+				   "a plug-in named '%s' is loaded from %s", pl->name,
+				   plugins[i].path);
 			dlclose(h); /* nothing of it ran but its constructors */
 			goto out;
 		}
@@ -209,7 +213,8 @@ static int load_locked(const char *path, char *why, size_t len)
 	snprintf(p->version, sizeof(p->version), "%s", pl->version ? pl->version : "");
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
-	p->info = (struct ipctb_plugin_info){.path = p->path, .name = p->name, .version = p->version};
+	p->info =
+	    (struct ipctb_plugin_info){.path = p->path, .name = p->name, .version = p->version};
 	/* From here on the object stays mapped, whatever init answers: it
 	 * may have started threads or installed hooks. Its slot is used
 	 * only if its tables went in. */

@@ -109,12 +109,10 @@ static int name_free_locked(enum ipctb_kind kind, const char *name, bool staged)
 {
 	for (size_t i = 0; i < kinds[kind].n; i++)
 		if (strcmp(kinds[kind].e[i].name, name) == 0)
-			return ipctb_set_errdetail(-EEXIST, "%s '%s' is already registered%s%s",
-						   kind_names[kind], name,
-						   kinds[kind].e[i].origin ? " by plug-in " : "",
-						   kinds[kind].e[i].origin
-						       ? kinds[kind].e[i].origin->name
-						       : "");
+			return ipctb_set_errdetail(
+			    -EEXIST, "%s '%s' is already registered%s%s", kind_names[kind], name,
+			    kinds[kind].e[i].origin ? " by plug-in " : "",
+			    kinds[kind].e[i].origin ? kinds[kind].e[i].origin->name : "");
 	for (size_t i = 0; staged && i < stage.n; i++)
 		if (stage.s[i].kind == kind && strcmp(stage.s[i].e.name, name) == 0)
 			return ipctb_set_errdetail(-EEXIST, "%s '%s' is registered twice",

@@ -29,8 +29,8 @@ struct outcome {
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: ipctb conform [--plugin PATH]... [--transport NAME]... [--case NAME]...\n"
-		   "                     [--timeout MS] [--json] [--list-cases]\n\n"
+	fprintf(f, "usage: ipctb conform [--transport NAME]... [--case NAME]... [--timeout MS]\n"
+		   "                     [--json] [--list-cases] [--plugin PATH]...\n\n"
 		   "Run the conformance suite: every case over every transport unless\n"
 		   "narrowed. Each case runs in a process group of its own, killed after\n"
 		   "the time-out; what the killed processes made is then removed through\n"

@@ -149,16 +149,11 @@ static bool valid_run(const char *r)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
-	    {"run", required_argument, NULL, 'r'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"clean", no_argument, NULL, 'c'},
-	    {"strict", no_argument, NULL, 'x'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"snapshot", required_argument, NULL, 's'},
-	    {"since", required_argument, NULL, 'S'},
-	    {"plugin", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"run", required_argument, NULL, 'r'},   {"all", no_argument, NULL, 'a'},
+	    {"clean", no_argument, NULL, 'c'},	     {"strict", no_argument, NULL, 'x'},
+	    {"json", no_argument, NULL, 'j'},	     {"snapshot", required_argument, NULL, 's'},
+	    {"since", required_argument, NULL, 'S'}, {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(a, 0, sizeof(*a));

@@ -284,9 +284,12 @@ static void print_all(int kind, int json)
 int ipctb_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"names", no_argument, NULL, 'n'},	    {"json", no_argument, NULL, 'j'},
-	    {"kind", required_argument, NULL, 'k'}, {"sites", no_argument, NULL, 's'},
-	    {"plugin", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+	    {"names", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"sites", no_argument, NULL, 's'},
+	    {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int names = 0, json = 0, sites = 0, kind = IPCTB_KIND_COUNT, kind_given = 0, c;

@@ -53,9 +53,12 @@ static void help(FILE *f)
 static int parse(int argc, char **argv, struct ropts *ro)
 {
 	static const struct option opts[] = {
-	    {"trace", no_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},  {"quiet", no_argument, NULL, 'q'},
-	    {"plugin", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+	    {"trace", no_argument, NULL, 't'},
+	    {"repeat", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	if (ipctb_tool_full_spelling("replay", argc, argv, opts) < 0 ||
