@@ -9,7 +9,10 @@
  * The file is opened once, with O_NOFOLLOW, checked through that fd
  * (regular, owned by root or us, not writable by group or others), and
  * dlopen()ed through /proc/self/fd/N: the file mapped is the file checked,
- * whatever happens to the path meanwhile.
+ * whatever happens to the path meanwhile. That fd stays open (close-on-
+ * exec) as long as the object stays mapped: the dynamic linker knows an
+ * object by the name it was opened under too, and would hand the next
+ * plug-in opened under a reused /proc/self/fd/N the earlier one instead.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -221,6 +224,7 @@ static int load_locked(const char *path, char *why, size_t len)
 	r = run_init(p, pl, why, len);
 	if (r == 0)
 		nplugins++;
+	return r; /* mapped for good: fd stays open (see the top of the file) */
 out:
 	close(fd);
 	return r;

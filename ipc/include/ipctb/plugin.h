@@ -59,7 +59,9 @@
  * that others can write is the caller's choice.
  *
  * Lifetime: a plug-in, once its init has been called, stays loaded until
- * the process exits (its tables must outlive every use of the registry).
+ * the process exits (its tables must outlive every use of the registry),
+ * and so does the descriptor it was mapped through (close-on-exec): the
+ * dynamic linker knows objects by that /proc/self/fd/N name as well.
  * Loading the same file again (same device and inode) does nothing and
  * succeeds; another file with the same plug-in name is -EEXIST.
  * Loads are serialized; every function here may be called from any thread.
