@@ -90,7 +90,9 @@ struct ipctb_plugin {
 	const char *summary; /* one line; may be NULL */
 	/* Register the plug-in's tables (static storage: they are never
 	 * copied); 0 or -errno, after ipctb_set_errdetail() for a reason
-	 * worth printing (ipctb/impl.h). Called once, in the loading thread. */
+	 * worth printing (ipctb/impl.h). Called once, in the loading thread:
+	 * only that thread's registrations are the plug-in's (staged), and
+	 * init must not load plug-ins itself (loads are serialized). */
 	int (*init)(const struct ipctb_plugin_host *host);
 };
 
