@@ -14,11 +14,11 @@
 #include <stddef.h>
 
 struct ipctb_bench_opts {
-	bool quick;	    /* --quick: few repeats, short measurements (ctest) */
-	unsigned repeats;   /* samples per figure (--repeats, default 5; quick 2) */
-	double seconds;	    /* target length of one sample (default 0.2; quick 0.02) */
-	const char *only;   /* --only S: sections/subjects containing S, or NULL */
-	bool verbose;	    /* progress on stderr */
+	bool quick;	  /* --quick: few repeats, short measurements (ctest) */
+	unsigned repeats; /* samples per figure (--repeats, default 5; quick 2) */
+	double seconds;	  /* target length of one sample (default 0.2; quick 0.02) */
+	const char *only; /* --only S: sections/subjects containing S, or NULL */
+	bool verbose;	  /* progress on stderr */
 };
 
 /* Which way is better for a figure's unit. */
@@ -60,5 +60,11 @@ int ipctb_bench_segments(struct ipctb_bench *b);   /* bench/segments.c */
 double ipctb_bench_now(void);
 double ipctb_bench_median(double *v, size_t n);
 double ipctb_bench_pct(double *v, size_t n, double p);
+
+/* Added after the contract: whether --only lets a figure of this section
+ * and subject be measured (no --only, or S in the section's name or the
+ * subject's). A section asks per subject; its baselines follow the
+ * subjects that name them. */
+bool ipctb_bench_want(const struct ipctb_bench *b, const char *section, const char *subject);
 
 #endif

@@ -18,6 +18,7 @@ PKGS=(
   spin              # Promela model checker
   util-linux        # unshare, for IPC namespaces
   procps            # sysctl
+  gnuplot-nox       # ipctb bench --plot (PNG terminals, no X)
 )
 
 missing=()

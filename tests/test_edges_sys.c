@@ -15,10 +15,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ipctb/ipctb.h"
+#include "sys/sys.h"
 #include "leakcheck.h"
 
 static const enum ipctb_seg_kind kinds[] = {IPCTB_SEG_SYSV, IPCTB_SEG_POSIX, IPCTB_SEG_MEMFD};
@@ -360,4 +364,32 @@ LEAK_TEST(edges_sync, pcond_wait_without_timeout, .timeout = 20)
 	munmap(h, sizeof(*h));
 	cr_assert_eq(r, 0, "%s", ipctb_strerror(r));
 	cr_assert_eq(code, 0);
+}
+
+/* The cached thread id (sys/tid.c) is the kernel's, in the parent, in a
+ * fork()ed child (whose copy of the cache must be forgotten), and in a
+ * new thread. */
+static void *tid_of_thread(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)(ipctb__self_tid() == gettid());
+}
+
+LEAK_TEST(edges_sys, self_tid_after_fork_and_in_threads)
+{
+	cr_assert_eq(ipctb__self_tid(), gettid());
+	cr_assert_eq(ipctb__self_tid(), gettid(), "the cached id, asked twice");
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(ipctb__self_tid() == gettid() ? 0 : 3);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the child got its parent's thread id (status 0x%x)", st);
+	pthread_t th;
+	void *same;
+	cr_assert_eq(pthread_create(&th, NULL, tid_of_thread, NULL), 0);
+	cr_assert_eq(pthread_join(th, &same), 0);
+	cr_assert(same != NULL, "a thread got another thread's id");
 }

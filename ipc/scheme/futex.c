@@ -80,7 +80,7 @@ static int futex_lock(void *state, void *local, enum ipctb_lock_mode mode, int t
 		c = atomic_exchange_explicit(&s->word, 2, memory_order_acquire);
 	}
 held:
-	atomic_store_explicit(&s->holder, gettid(), memory_order_relaxed);
+	atomic_store_explicit(&s->holder, ipctb__self_tid(), memory_order_relaxed);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int futex_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 {
 	(void)local, (void)mode;
 	struct futex_state *s = state;
-	if (atomic_load_explicit(&s->holder, memory_order_relaxed) != gettid())
+	if (atomic_load_explicit(&s->holder, memory_order_relaxed) != ipctb__self_tid())
 		return -EPERM;
 	atomic_store_explicit(&s->holder, 0, memory_order_relaxed);
 	ipctb_yield(IPCTB_SITE_FUTEX_RELEASE);

@@ -106,7 +106,7 @@ static int lock_common(struct pcond_state *s, int timeout_ms, bool count)
 		ipctb_yield(IPCTB_SITE_PCOND_RECHECK);
 	}
 	if (r == 0)
-		s->held = gettid();
+		s->held = ipctb__self_tid();
 	(void)ipctb_pmutex_unlock(&s->m);
 	return r;
 }
@@ -129,7 +129,7 @@ static int release(struct pcond_state *s, bool signal)
 	int r = inner_lock(s, PCOND_UNLOCK_BOUND_MS);
 	if (r < 0)
 		return r;
-	if (s->held != gettid()) {
+	if (s->held != ipctb__self_tid()) {
 		r = -EPERM;
 	} else {
 		s->held = 0;

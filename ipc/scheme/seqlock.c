@@ -124,7 +124,7 @@ static int seqlock_lock(void *state, void *local, enum ipctb_lock_mode mode, int
 	struct seqlock_local *l = local;
 	if (!l)
 		return -EINVAL; /* not attached */
-	pid_t self = gettid();
+	pid_t self = ipctb__self_tid();
 	if (try_enter(s, l, mode, self))
 		return 0;
 	if (timeout_ms == 0)
@@ -167,7 +167,7 @@ static int seqlock_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 		return -EINVAL;
 	if (mode == IPCTB_LOCK_READ)
 		return read_done(s, l);
-	pid_t self = gettid();
+	pid_t self = ipctb__self_tid();
 	if (atomic_load_explicit(&s->writer, memory_order_relaxed) != self)
 		return -EPERM;
 	ipctb_yield(IPCTB_SITE_SEQLOCK_RELEASE);

@@ -77,7 +77,7 @@ static int spin_lock(void *state, void *local, enum ipctb_lock_mode mode, int ti
 {
 	(void)local, (void)mode; /* READ is WRITE: the scheme is exclusive only */
 	struct spin_state *s = state;
-	uint32_t self = (uint32_t)gettid();
+	uint32_t self = (uint32_t)ipctb__self_tid();
 	ipctb_yield(IPCTB_SITE_SPIN_ACQUIRE);
 	if (try_take(s, self))
 		return 0;
@@ -103,7 +103,7 @@ static int spin_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 {
 	(void)local, (void)mode;
 	struct spin_state *s = state;
-	uint32_t self = (uint32_t)gettid();
+	uint32_t self = (uint32_t)ipctb__self_tid();
 	ipctb_yield(IPCTB_SITE_SPIN_RELEASE);
 	/* Only the holder may release: anything else is a caller's bug that a
 	 * harness wants to hear about, not a silent release. */

@@ -54,7 +54,7 @@ static int ticket_init(void *state, const char *name)
 
 static void held(struct ticket_state *s)
 {
-	atomic_store_explicit(&s->holder, gettid(), memory_order_relaxed);
+	atomic_store_explicit(&s->holder, ipctb__self_tid(), memory_order_relaxed);
 }
 
 /* Draw a ticket unless ABANDON are out; false if none was drawn. */
@@ -125,7 +125,7 @@ static int ticket_unlock(void *state, void *local, enum ipctb_lock_mode mode)
 {
 	(void)local, (void)mode;
 	struct ticket_state *s = state;
-	pid_t self = gettid();
+	pid_t self = ipctb__self_tid();
 	if (atomic_load_explicit(&s->holder, memory_order_relaxed) != self)
 		return -EPERM;
 	atomic_store_explicit(&s->holder, 0, memory_order_relaxed);

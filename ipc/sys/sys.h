@@ -69,6 +69,10 @@ int ipctb__sys_semctl_rmid(int id);
 sem_t *ipctb__sys_sem_open(const char *name, int flags, mode_t mode, unsigned value);
 int ipctb__sys_sem_unlink(const char *name);
 
+/* The calling thread's id, kept per thread (sys/tid.c: gettid() is a
+ * system call every time); right in a fork()ed child too. */
+pid_t ipctb__self_tid(void);
+
 /* Ledger records (ledger.c), made by the wrappers above. kind NONE in
  * _del means "a path, whatever its kind" (unlink). */
 void ipctb__ledger_intent(enum ipctb_obj_kind kind);

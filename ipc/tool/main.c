@@ -21,6 +21,7 @@ static const struct cmd cmds[] = {
     {"stress", ipctb_cmd_stress, "race processes on shared memory under each sync scheme"},
     {"replay", ipctb_cmd_replay, "run a saved seed file again and check it reproduces"},
     {"leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind"},
+    {"bench", ipctb_cmd_bench, "measure every mechanism beside the bare system calls"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
