@@ -9,6 +9,12 @@
  * in first, through the same checks as a user's, the first time anything
  * asks. Registering checks the name and inserts under one hold of the
  * mutex, so two threads registering one name cannot both succeed.
+ *
+ * While a plug-in's init runs (plugin.c), the loading thread's
+ * registrations are staged: checked as usual, names included, but held
+ * aside, then committed together (under one hold of the mutex, names
+ * checked again) or dropped, so that a plug-in whose init fails leaves
+ * no table behind. Each entry records the plug-in it came from.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "registry_internal.h"
 #include "scheme/schemes.h"
 #include "transport/transports.h"
 
@@ -26,7 +33,19 @@
 struct entry {
 	const char *name; /* the table's name, read once at registration */
 	const void *ops;
+	const struct ipctb_plugin_info *origin; /* NULL: not from a plug-in */
 };
+
+/* A plug-in's registrations, held until its init returns. */
+struct staged {
+	enum ipctb_kind kind;
+	struct entry e;
+};
+static _Thread_local struct {
+	const struct ipctb_plugin_info *origin; /* NULL: not staging */
+	struct staged s[IPCTB__STAGE_MAX];
+	size_t n;
+} stage;
 
 static struct {
 	struct entry e[IPCTB_REGISTRY_MAX];
@@ -75,25 +94,49 @@ static int missing(enum ipctb_kind kind, const char *name, const char *what)
 	return ipctb_set_errdetail(-EINVAL, "%s '%s': %s", kind_names[kind], name, what);
 }
 
-/* Check the name is free and insert, in one critical section. */
+/* Tables of kind in the registry and this thread's stage; under reg_lock. */
+static size_t count_locked(enum ipctb_kind kind, bool staged)
+{
+	size_t n = kinds[kind].n;
+	for (size_t i = 0; staged && i < stage.n; i++)
+		n += stage.s[i].kind == kind;
+	return n;
+}
+
+/* 0 if name is free in kind (in the registry and, with staged, in this
+ * thread's stage), else -EEXIST with a detail; under reg_lock. */
+static int name_free_locked(enum ipctb_kind kind, const char *name, bool staged)
+{
+	for (size_t i = 0; i < kinds[kind].n; i++)
+		if (strcmp(kinds[kind].e[i].name, name) == 0)
+			return ipctb_set_errdetail(
+			    -EEXIST, "%s '%s' is already registered%s%s", kind_names[kind], name,
+			    kinds[kind].e[i].origin ? " by plug-in " : "",
+			    kinds[kind].e[i].origin ? kinds[kind].e[i].origin->name : "");
+	for (size_t i = 0; staged && i < stage.n; i++)
+		if (stage.s[i].kind == kind && strcmp(stage.s[i].e.name, name) == 0)
+			return ipctb_set_errdetail(-EEXIST, "%s '%s' is registered twice",
+						   kind_names[kind], name);
+	return 0;
+}
+
+/* Check the name is free and insert (or stage), in one critical section. */
 static int insert(enum ipctb_kind kind, const char *name, const void *ops)
 {
-	int r = 0;
+	bool staging = stage.origin != NULL;
 	pthread_mutex_lock(&reg_lock);
-	for (size_t i = 0; i < kinds[kind].n; i++) {
-		if (strcmp(kinds[kind].e[i].name, name) == 0) {
-			r = ipctb_set_errdetail(-EEXIST, "%s '%s' is already registered",
-						kind_names[kind], name);
-			goto out;
-		}
-	}
-	if (kinds[kind].n == IPCTB_REGISTRY_MAX) {
+	int r = name_free_locked(kind, name, staging);
+	if (r == 0 && count_locked(kind, staging) >= IPCTB_REGISTRY_MAX)
 		r = ipctb_set_errdetail(-ENOSPC, "registry full: %d %ss", IPCTB_REGISTRY_MAX,
 					kind_names[kind]);
-		goto out;
-	}
-	kinds[kind].e[kinds[kind].n++] = (struct entry){.name = name, .ops = ops};
-out:
+	if (r == 0 && staging && stage.n == IPCTB__STAGE_MAX)
+		r = ipctb_set_errdetail(-ENOSPC, "plug-in %s: more than %d tables",
+					stage.origin->name, IPCTB__STAGE_MAX);
+	if (r == 0 && staging)
+		stage.s[stage.n++] = (struct staged){
+		    .kind = kind, .e = {.name = name, .ops = ops, .origin = stage.origin}};
+	else if (r == 0)
+		kinds[kind].e[kinds[kind].n++] = (struct entry){.name = name, .ops = ops};
 	pthread_mutex_unlock(&reg_lock);
 	return r;
 }
@@ -216,6 +259,55 @@ int ipctb_register_decoder(const struct ipctb_decoder_ops *ops)
 {
 	builtins();
 	return add_decoder(ops);
+}
+
+void ipctb__registry_stage_begin(const struct ipctb_plugin_info *origin)
+{
+	builtins(); /* before staging: the built-in tables are nobody's stage */
+	stage.origin = origin;
+	stage.n = 0;
+}
+
+int ipctb__registry_stage_end(bool commit)
+{
+	int r = 0;
+	stage.origin = NULL; /* from here on, checks see the registry alone */
+	pthread_mutex_lock(&reg_lock);
+	/* A name may have been taken since it was staged: check them all
+	 * before the first goes in, so that it is all or nothing. */
+	for (size_t i = 0; commit && r == 0 && i < stage.n; i++) {
+		enum ipctb_kind k = stage.s[i].kind;
+		r = name_free_locked(k, stage.s[i].e.name, false);
+		if (r == 0 && count_locked(k, true) > IPCTB_REGISTRY_MAX)
+			r = ipctb_set_errdetail(-ENOSPC, "registry full: %d %ss",
+						IPCTB_REGISTRY_MAX, kind_names[k]);
+	}
+	for (size_t i = 0; commit && r == 0 && i < stage.n; i++) {
+		enum ipctb_kind k = stage.s[i].kind;
+		kinds[k].e[kinds[k].n++] = stage.s[i].e;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	stage.n = 0;
+	return r;
+}
+
+size_t ipctb__registry_staged(void)
+{
+	return stage.n;
+}
+
+const struct ipctb_plugin_info *ipctb_registry_origin(enum ipctb_kind kind, const char *name)
+{
+	if ((unsigned)kind >= IPCTB_KIND_COUNT || !name)
+		return NULL;
+	builtins();
+	const struct ipctb_plugin_info *o = NULL;
+	pthread_mutex_lock(&reg_lock);
+	for (size_t i = 0; i < kinds[kind].n; i++)
+		if (strcmp(kinds[kind].e[i].name, name) == 0)
+			o = kinds[kind].e[i].origin;
+	pthread_mutex_unlock(&reg_lock);
+	return o;
 }
 
 size_t ipctb_registry_count(enum ipctb_kind kind)

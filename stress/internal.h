@@ -31,6 +31,11 @@ struct stress_run {
 	struct ipctb_sched_cfg cfg;
 	unsigned fault_victim; /* faults: the participant, its first call, the period */
 	uint64_t fault_nth, fault_every;
+	/* The first participant that exited on its own before it finished,
+	 * while the run went on (id + 1, 0: none), its status and site. */
+	unsigned early_exit;
+	int early_status;
+	uint32_t early_site;
 };
 
 static inline struct ipctb_stress_slot *stress_slots(struct ipctb_stress_hdr *h)

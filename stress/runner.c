@@ -252,6 +252,16 @@ static void finish(struct stress_run *r, struct ipctb_stress_result *res)
 		res->outcome = IPCTB_STRESS_VIOLATION;
 		res->detector = "invariant";
 		snprintf(res->why, sizeof(res->why), "check: %s", why);
+		return;
+	}
+	if (r->early_exit) {
+		const char *site = ipctb_site_name((enum ipctb_site)r->early_site);
+		res->outcome = IPCTB_STRESS_VIOLATION;
+		res->detector = "crash";
+		snprintf(res->why, sizeof(res->why),
+			 "participant %u exited with status %d at site %s before it finished "
+			 "(a sanitizer's report above, or an exit inside the scheme)",
+			 r->early_exit - 1, r->early_status, site ? site : "-");
 	}
 }
 

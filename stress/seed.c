@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipctb/plugin.h"
+
 #define SEED_MAX_FILE (64 * 1024)
 #define SEED_MAX_LINE 512
 
@@ -41,11 +43,12 @@ enum key {
 	K_WHY,
 	K_FAULTS, /* optional: files written before it had none */
 	K_LIST,	  /* strategy list only, and repeatable: its steps */
+	K_PLUGIN, /* optional: the plug-in that registered the scheme */
 	K_COUNT
 };
 static const char *const keys[K_COUNT] = {
     "scenario", "scheme", "mode", "region", "procs",	"iters", "strategy", "seed", "depth",
-    "steps",	"kill",	  "hash", "expect", "detector", "why",	 "faults",   "list"};
+    "steps",	"kill",	  "hash", "expect", "detector", "why",	 "faults",   "list", "plugin"};
 static const char *const region_names[] = {
     [IPCTB_SEG_SYSV] = "sysv", [IPCTB_SEG_POSIX] = "posix", [IPCTB_SEG_MEMFD] = "memfd"};
 static const char *const expect_names[] = {[IPCTB_STRESS_OK] = "ok",
@@ -262,6 +265,14 @@ static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, cha
 		return parse_faults(v, f, why, len, ln);
 	case K_LIST:
 		return parse_list(v, f, why, len, ln);
+	case K_PLUGIN:
+		/* A path: any printable bytes (the line has no control
+		 * character); loading it checks the file (ipctb/plugin.h). */
+		if (!*v || strlen(v) >= sizeof(f->plugin))
+			return bad(why, len, ln, "plugin: a path of 1..%zu bytes",
+				   sizeof(f->plugin) - 1);
+		strcpy(f->plugin, v);
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -315,7 +326,7 @@ static int parse(char *text, size_t n, struct ipctb_seed_file *f, char *why, siz
 	if (ln == 0)
 		return bad(why, len, 0, "empty: not a seed file");
 	for (int k = 0; k < K_COUNT; k++)
-		if (!seen[k] && k != K_FAULTS && k != K_LIST)
+		if (!seen[k] && k != K_FAULTS && k != K_LIST && k != K_PLUGIN)
 			return bad(why, len, 0, "missing key '%s'", key_name((enum key)k));
 	if ((f->strategy == IPCTB_SCHED_LIST) != (f->list_len > 0))
 		return bad(why, len, seen[K_LIST] ? seen[K_LIST] : seen[K_STRATEGY],
@@ -474,6 +485,8 @@ static int format(const char *path, const struct ipctb_seed_file *f, char *buf, 
 			 f->mode == IPCTB_STRESS_THREADS ? "threads" : "processes", reg, f->nprocs,
 			 f->iters, strat, f->seed, f->depth, f->steps, kill, faults, f->hash, exp,
 			 f->detector[0] ? f->detector : "-", clean);
+	if (n >= 0 && (size_t)n < cap && f->plugin[0])
+		n += snprintf(buf + n, cap - (size_t)n, "plugin %s\n", f->plugin);
 	return n < 0 || (size_t)n >= cap ? -EINVAL : n;
 }
 
@@ -542,4 +555,7 @@ void ipctb_seed_from_run(struct ipctb_seed_file *f, const char *scenario, const 
 	size_t n = strnlen(r->why, sizeof(f->why) - 1);
 	memcpy(f->why, r->why, n);
 	f->why[n] = '\0';
+	const struct ipctb_plugin_info *p = ipctb_registry_origin(IPCTB_KIND_SCHEME, scheme);
+	if (p && strlen(p->path) < sizeof(f->plugin))
+		strcpy(f->plugin, p->path);
 }

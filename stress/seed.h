@@ -6,7 +6,8 @@
  * stress/seeds/ and replayed by ctest. A file names its scenario and
  * scheme by registry name, its parameters, strategy, seed, depth, the
  * kill step if any, the schedule hash the run took, and the outcome it
- * must reproduce.
+ * must reproduce; a scheme that came from a plug-in, the plug-in's file
+ * (key "plugin", which `ipctb replay` loads first).
  */
 #ifndef IPCTB_STRESS_SEED_H
 #define IPCTB_STRESS_SEED_H
@@ -40,6 +41,7 @@ struct ipctb_seed_file {
 	enum ipctb_stress_outcome expect;
 	char detector[16]; /* "invariant", "crash", "scheduler", "tsan", or "-" */
 	char why[256];	   /* what the run saw (informational, one line) */
+	char plugin[320];  /* key "plugin" (optional): the plug-in's file, or "" */
 	/* strategy list: its steps (key "list", repeatable: "ID:SITE" or
 	 * "ID:flush" words); written by models/trail2seed, not by
 	 * ipctb_seed_write, which refuses it */
@@ -51,7 +53,8 @@ struct ipctb_seed_file {
 void ipctb_seed_to_opts(const struct ipctb_seed_file *f, struct ipctb_stress_opts *o);
 /* The seed file of a controlled run that took o and gave r: its
  * parameters, the steps hint and kill step it used, its hash and outcome
- * (what a replay must reproduce). */
+ * (what a replay must reproduce), and the file of the plug-in the scheme
+ * came from, if it did (ipctb_registry_origin). */
 void ipctb_seed_from_run(struct ipctb_seed_file *f, const char *scenario, const char *scheme,
 			 const struct ipctb_stress_opts *o, const struct ipctb_stress_result *r);
 /* Write f to path (0600, O_EXCL|O_NOFOLLOW; no overwrite): 0 or -errno. */

@@ -60,8 +60,17 @@ static void reaped(struct stress_run *r, unsigned id, int status, struct ipctb_s
 		atomic_store(&r->hdr->stop, 1);
 	} else if (!ended(atomic_load(&sl->state))) {
 		/* Exited without saying done: an attach failure reports FAILED,
-		 * so this is an early _exit of the scheme or scenario. */
+		 * so this is an early _exit of the scheme or scenario, or a
+		 * sanitizer that caught a fault and exited (ASan without
+		 * abort_on_error). Unless the run was stopping anyway (5: the
+		 * scheduler aborted it), finish() reports it if nothing else
+		 * did: the invariant may well hold over what the others did. */
 		atomic_store(&sl->state, IPCTB_STRESS_P_FAILED);
+		if (!r->early_exit && !atomic_load(&r->hdr->stop) && WEXITSTATUS(status) != 5) {
+			r->early_exit = id + 1;
+			r->early_status = WEXITSTATUS(status);
+			r->early_site = atomic_load(&sl->site);
+		}
 	}
 }
 

@@ -319,3 +319,26 @@ Test(seed, write_never_overwrites_nor_follows_a_planted_link)
 	cr_assert_eq(ipctb_seed_write(at("invalid.seed"), &f), -EINVAL);
 	cr_assert_eq(lstat(at("invalid.seed"), &st), -1);
 }
+
+/* A plugged scheme's seed names its plug-in (optional key plugin): it
+ * round-trips, an empty one is refused, and a file without it (every
+ * seed before plug-ins) reads with none. */
+Test(seed, plugin_key)
+{
+	struct ipctb_seed_file f = sample(), g;
+	char why[256] = "", text[2048];
+	strcpy(f.plugin, "/opt/my locks/mylocks.so");
+	cr_assert_eq(ipctb_seed_write(at("p.seed"), &f), 0);
+	cr_assert_eq(ipctb_seed_read(at("p.seed"), &g, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(g.plugin, "/opt/my locks/mylocks.so");
+	cr_assert_eq(memcmp(&f, &g, sizeof(f)), 0, "a field changed on the way");
+	snprintf(text, sizeof(text), "%splugin /x.so\nplugin /y.so\n", good);
+	refused(text, strlen(text), "duplicate key 'plugin'");
+	snprintf(text, sizeof(text), "%splugin \n", good);
+	refused(text, strlen(text), "plugin: a path");
+	put(at("none.seed"), good, strlen(good));
+	cr_assert_eq(ipctb_seed_read(at("none.seed"), &g, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(g.plugin, "");
+	unlink(at("p.seed"));
+	unlink(at("none.seed"));
+}

@@ -265,6 +265,11 @@ void ipctb__wait_backoff(enum ipctb_site site, long object, long ns)
 	ipctb__wait_leave(&w, 0);
 }
 
+void ipctb_wait_backoff(enum ipctb_site site, long ns)
+{
+	ipctb__wait_backoff(site, -1, ns);
+}
+
 /* Under a parking hook: the same operations with IPC_NOWAIT, parked
  * while they would block. */
 static int semop_parked(struct ipctb__wait *w, int id, struct sembuf *ops, size_t n)

@@ -30,7 +30,7 @@ struct outcome {
 static void help(FILE *f)
 {
 	fprintf(f, "usage: ipctb conform [--transport NAME]... [--case NAME]... [--timeout MS]\n"
-		   "                     [--json] [--list-cases]\n\n"
+		   "                     [--json] [--list-cases] [--plugin PATH]...\n\n"
 		   "Run the conformance suite: every case over every transport unless\n"
 		   "narrowed. Each case runs in a process group of its own, killed after\n"
 		   "the time-out; what the killed processes made is then removed through\n"
@@ -40,6 +40,8 @@ static void help(FILE *f)
 		   "  --timeout MS      time-out of one case run (default 60000)\n"
 		   "  --json            print a JSON report instead of the tables\n"
 		   "  --list-cases      print the case names, one per line, and exit\n"
+		   "  --plugin PATH     load a plug-in first (ipctb/plugin.h): its transports\n"
+		   "                    are then names of --transport and run too (repeatable)\n"
 		   "  --help            this text\n\n"
 		   "Exit status: 0 no failure, 1 some failure, 2 bad usage, 77 the one\n"
 		   "case asked for (one transport, one case) was skipped.\n");
@@ -135,9 +137,14 @@ int ipctb_cmd_conform(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"list-cases", no_argument, NULL, 'l'},
+	    {"plugin", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	/* Plug-ins first: they add transports, which the lists must hold. */
+	if (ipctb_tool_full_spelling("conform", argc, argv, opts) < 0 ||
+	    ipctb_tool_plugins("conform", argc, argv, opts) < 0)
+		return IPCTB_EXIT_USAGE;
 	size_t ntr = ipctb_registry_count(IPCTB_KIND_TRANSPORT), ncs = ipctb_conform_count();
 	const void **ts = calloc(ntr + 1, sizeof(*ts));
 	const void **cs = calloc(ncs + 1, sizeof(*cs));
@@ -148,8 +155,6 @@ int ipctb_cmd_conform(int argc, char **argv)
 		fprintf(stderr, "ipctb conform: out of memory\n");
 		goto done;
 	}
-	if (ipctb_tool_full_spelling("conform", argc, argv, opts) < 0)
-		goto done;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -197,6 +202,8 @@ int ipctb_cmd_conform(int argc, char **argv)
 		case 'l':
 			list = 1;
 			break;
+		case 'P':
+			break; /* loaded above */
 		case 'h':
 			help(stdout);
 			rc = IPCTB_EXIT_OK;

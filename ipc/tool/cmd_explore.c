@@ -177,8 +177,14 @@ static void emit_seed(const struct ipctb_seed_file *f, const struct ipctb_ctl *c
 	struct stat st;
 	saved[0] = '\0';
 	if (!ctl->save) {
+		/* A plugged scheme's name means nothing without its plug-in. */
+		fprintf(out, "  run again: ipctb stress");
+		if (f->plugin[0]) {
+			fprintf(out, " --plugin ");
+			ipctb_text_str(out, f->plugin);
+		}
 		fprintf(out,
-			"  run again: ipctb stress --scenario %s --scheme %s --mode %s --region %s"
+			" --scenario %s --scheme %s --mode %s --region %s"
 			" --procs %u --iters %" PRIu64 " --strategy %s --seed %" PRIu64
 			" --depth %u --steps %" PRIu64 "%s%s --save-seed DIR\n",
 			f->scenario, f->scheme,

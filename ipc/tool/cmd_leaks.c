@@ -21,7 +21,7 @@
 
 static const char usage[] =
     "usage: ipctb leaks [--run ID] [--all] [--clean [--strict]] [--json]\n"
-    "                   [--snapshot FILE | --since FILE]\n"
+    "                   [--snapshot FILE | --since FILE] [--plugin PATH]...\n"
     "\n"
     "Lists the test bed's leftover IPC objects: POSIX shm, semaphores and\n"
     "message queues (/dev/shm, /dev/mqueue), FIFOs, socket paths and private\n"
@@ -41,6 +41,9 @@ static const char usage[] =
     "  --snapshot FILE  write the SysV tables to FILE and exit (before a run)\n"
     "  --since FILE     also count SysV objects made since that snapshot\n"
     "                   (with --run: those that the run's ledgers list)\n"
+    "  --plugin PATH    load a plug-in first (ipctb/plugin.h; repeatable), as\n"
+    "                   the other commands do: what its transports and schemes\n"
+    "                   make goes through the same ledgers\n"
     "\n"
     "Options must be spelled out in full: an abbreviation such as --cl is an\n"
     "error, never --clean. Names may hold any byte: the text output escapes\n"
@@ -146,19 +149,16 @@ static bool valid_run(const char *r)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
-	    {"run", required_argument, NULL, 'r'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"clean", no_argument, NULL, 'c'},
-	    {"strict", no_argument, NULL, 'x'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"snapshot", required_argument, NULL, 's'},
-	    {"since", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"run", required_argument, NULL, 'r'},   {"all", no_argument, NULL, 'a'},
+	    {"clean", no_argument, NULL, 'c'},	     {"strict", no_argument, NULL, 'x'},
+	    {"json", no_argument, NULL, 'j'},	     {"snapshot", required_argument, NULL, 's'},
+	    {"since", required_argument, NULL, 'S'}, {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(a, 0, sizeof(*a));
-	if (ipctb_tool_full_spelling("leaks", argc, argv, longopts) < 0)
+	if (ipctb_tool_full_spelling("leaks", argc, argv, longopts) < 0 ||
+	    ipctb_tool_plugins("leaks", argc, argv, longopts) < 0)
 		return IPCTB_EXIT_USAGE;
 	optind = 1;
 	opterr = 0;
@@ -185,6 +185,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'S':
 			a->since = optarg;
 			break;
+		case 'P':
+			break; /* loaded above */
 		case 'h':
 			fputs(usage, stdout);
 			return IPCTB_EXIT_OK;

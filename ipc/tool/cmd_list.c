@@ -13,6 +13,7 @@
 #include "ipctb/chan.h"
 #include "ipctb/decoder.h"
 #include "ipctb/lock.h"
+#include "ipctb/plugin.h"
 #include "ipctb/registry.h"
 #include "ipctb/yield.h"
 #include "site_where.h"
@@ -54,7 +55,7 @@ static int list_sites(int json)
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: ipctb list [--kind KIND] [--names | --json]\n"
+	fprintf(f, "usage: ipctb list [--plugin PATH]... [--kind KIND] [--names | --json]\n"
 		   "       ipctb list --sites [--json]\n\n"
 		   "List what the registry holds, by kind:\n"
 		   "  transport  name, largest message, capabilities, summary\n"
@@ -63,13 +64,15 @@ static void help(FILE *f)
 		   "             (exclusive, shared, robust, kernel, file, named), summary;\n"
 		   "             a deliberately broken twin is marked with the detector that\n"
 		   "             must catch it\n"
-		   "  decoder    name, summary, broken-twin mark\n\n"
+		   "  decoder    name, summary, broken-twin mark\n"
+		   "A table that a plug-in registered is marked [plugin NAME VERSION].\n\n"
 		   "  --kind KIND  only this kind: transport, scheme, decoder or all (default)\n"
 		   "  --names      only the names of one kind, one per line (transports\n"
 		   "               unless --kind says otherwise)\n"
 		   "  --json       a JSON object with one array per kind: \"transports\",\n"
 		   "               \"schemes\", \"decoders\"\n"
 		   "  --sites      the yield and wait sites (ipctb/yield.h) instead\n"
+		   "  --plugin PATH  load a plug-in first (ipctb/plugin.h; repeatable)\n"
 		   "  --help       this text\n");
 }
 
@@ -96,6 +99,37 @@ static void json_broken(const char *broken)
 		printf("null");
 }
 
+/* A plug-in's table: " [plugin NAME VERSION]" in text, "plugin": {...}
+ * or null in JSON (after a comma). */
+static void origin(enum ipctb_kind kind, const char *name, int json)
+{
+	const struct ipctb_plugin_info *p = ipctb_registry_origin(kind, name);
+	if (json) {
+		printf(", \"plugin\": ");
+		if (!p) {
+			printf("null");
+			return;
+		}
+		printf("{\"name\": ");
+		ipctb_json_str(stdout, p->name);
+		printf(", \"version\": ");
+		ipctb_json_str(stdout, p->version);
+		printf(", \"path\": ");
+		ipctb_json_str(stdout, p->path);
+		printf("}");
+		return;
+	}
+	if (!p)
+		return;
+	printf("[plugin ");
+	ipctb_text_str(stdout, p->name);
+	if (*p->version) {
+		printf(" ");
+		ipctb_text_str(stdout, p->version);
+	}
+	printf("] ");
+}
+
 static void list_transports(int json)
 {
 	char caps[160];
@@ -110,11 +144,14 @@ static void list_transports(int json)
 			ipctb_json_str(stdout, ops->name);
 			printf(", \"max_msg\": %zu, \"caps\": ", ops->max_msg);
 			json_caps(caps);
-			printf(", \"caps_mask\": %u, \"summary\": ", ops->caps);
+			printf(", \"caps_mask\": %u", ops->caps);
+			origin(IPCTB_KIND_TRANSPORT, ops->name, json);
+			printf(", \"summary\": ");
 			ipctb_json_str(stdout, ops->summary);
 			printf("}");
 		} else {
 			printf("%-16s %10zu  %-50s ", ops->name, ops->max_msg, *caps ? caps : "-");
+			origin(IPCTB_KIND_TRANSPORT, ops->name, json);
 			ipctb_text_str(stdout, ops->summary);
 			printf("\n");
 		}
@@ -141,6 +178,7 @@ static void list_schemes(int json)
 			json_caps(caps);
 			printf(", \"caps_mask\": %u, ", ops->caps);
 			json_broken(ops->broken);
+			origin(IPCTB_KIND_SCHEME, ops->name, json);
 			printf(", \"summary\": ");
 			ipctb_json_str(stdout, ops->summary);
 			printf("}");
@@ -148,6 +186,7 @@ static void list_schemes(int json)
 		}
 		snprintf(state, sizeof(state), "%zu@%zu", ops->state_size, ops->state_align);
 		printf("%-28s %10s  %-9s  %-39s ", ops->name, state, rec, *caps ? caps : "-");
+		origin(IPCTB_KIND_SCHEME, ops->name, json);
 		if (ops->broken) {
 			printf("[broken twin, caught by ");
 			ipctb_text_str(stdout, ops->broken);
@@ -170,12 +209,14 @@ static void list_decoders(int json)
 			ipctb_json_str(stdout, ops->name);
 			printf(", ");
 			json_broken(ops->broken);
+			origin(IPCTB_KIND_DECODER, ops->name, json);
 			printf(", \"summary\": ");
 			ipctb_json_str(stdout, ops->summary);
 			printf("}");
 			continue;
 		}
 		printf("%-16s ", ops->name);
+		origin(IPCTB_KIND_DECODER, ops->name, json);
 		if (ops->broken) {
 			printf("[broken twin, caught by ");
 			ipctb_text_str(stdout, ops->broken);
@@ -243,14 +284,19 @@ static void print_all(int kind, int json)
 int ipctb_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"names", no_argument, NULL, 'n'},	    {"json", no_argument, NULL, 'j'},
-	    {"kind", required_argument, NULL, 'k'}, {"sites", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"names", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"sites", no_argument, NULL, 's'},
+	    {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int names = 0, json = 0, sites = 0, kind = IPCTB_KIND_COUNT, kind_given = 0, c;
 	opterr = 0;
 	optind = 1;
-	if (ipctb_tool_full_spelling("list", argc, argv, opts) < 0)
+	if (ipctb_tool_full_spelling("list", argc, argv, opts) < 0 ||
+	    ipctb_tool_plugins("list", argc, argv, opts) < 0)
 		return IPCTB_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -263,6 +309,8 @@ int ipctb_cmd_list(int argc, char **argv)
 		case 's':
 			sites = 1;
 			break;
+		case 'P':
+			break; /* loaded above */
 		case 'k':
 			kind = parse_kind(optarg);
 			kind_given = 1;

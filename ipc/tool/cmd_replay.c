@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipctb/plugin.h"
 #include "ipctb/registry.h"
 #include "ipctb/wait.h"
 #include "runner.h"
@@ -32,7 +33,8 @@ struct ropts {
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: ipctb replay FILE [--trace] [--repeat N] [--json] [--quiet]\n\n"
+	fprintf(f, "usage: ipctb replay FILE [--trace] [--repeat N] [--json] [--quiet]\n"
+		   "                         [--plugin PATH]...\n\n"
 		   "Run the controlled stress run a seed file describes (written by a failing\n"
 		   "`ipctb stress --strategy ...` run) and check that it reproduces the recorded\n"
 		   "outcome, detector and schedule hash.\n\n"
@@ -40,7 +42,10 @@ static void help(FILE *f)
 		   "              yield or wait site (name and file:line), who runs next\n"
 		   "  --repeat N  run it N times (default 1, at most 100000)\n"
 		   "  --json      one JSON report\n"
-		   "  --quiet     only the summary and the runs that differ\n\n"
+		   "  --quiet     only the summary and the runs that differ\n"
+		   "  --plugin PATH  load a plug-in first (repeatable); a seed file of a\n"
+		   "              plugged scheme names its plug-in (key plugin), which is\n"
+		   "              loaded too: replaying it runs that plug-in's code\n\n"
 		   "Exit status: 0 every run reproduced outcome and hash, 1 one did not,\n"
 		   "2 bad usage or a bad seed file.\n");
 }
@@ -48,11 +53,16 @@ static void help(FILE *f)
 static int parse(int argc, char **argv, struct ropts *ro)
 {
 	static const struct option opts[] = {
-	    {"trace", no_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},  {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},  {NULL, 0, NULL, 0},
+	    {"trace", no_argument, NULL, 't'},
+	    {"repeat", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"plugin", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	if (ipctb_tool_full_spelling("replay", argc, argv, opts) < 0)
+	if (ipctb_tool_full_spelling("replay", argc, argv, opts) < 0 ||
+	    ipctb_tool_plugins("replay", argc, argv, opts) < 0)
 		return -1;
 	int c;
 	opterr = 0;
@@ -70,6 +80,8 @@ static int parse(int argc, char **argv, struct ropts *ro)
 		case 'q':
 			ro->quiet = true;
 			break;
+		case 'P':
+			break; /* loaded above */
 		case 'r':
 			errno = 0;
 			ro->repeat = strtoull(optarg, &end, 10);
@@ -229,6 +241,16 @@ static int load(const struct ropts *ro, struct ipctb_seed_file *f, const struct 
 		fprintf(stderr, "ipctb replay: ");
 		ipctb_text_str(stderr, ro->path);
 		fprintf(stderr, ": %s\n", why);
+		return -1;
+	}
+	/* The plug-in the scheme came from: its file, with the same checks
+	 * as --plugin (owner, mode, no symbolic link). */
+	if (f->plugin[0] && ipctb_plugin_load(f->plugin, why, sizeof(why)) < 0) {
+		fprintf(stderr, "ipctb replay: ");
+		ipctb_text_str(stderr, ro->path);
+		fprintf(stderr, ": ");
+		ipctb_text_str(stderr, why);
+		fprintf(stderr, "\n");
 		return -1;
 	}
 	*s = ipctb_scenario_find(f->scenario);

@@ -37,7 +37,8 @@ struct sel {
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: ipctb stress [--scenario NAME|all]... [--scheme NAME|all]...\n"
+		"usage: ipctb stress [--plugin PATH]... [--scenario NAME|all]...\n"
+		"                    [--scheme NAME|all]...\n"
 		"                    [--mode processes|threads] [--region sysv|posix|memfd]\n"
 		"                    [--procs N] [--iters N | --duration S] [--seed S]\n"
 		"                    [--lock-timeout MS] [--stall-ms MS] [--jitter P] [--kill] "
@@ -53,6 +54,9 @@ static void help(FILE *f)
 		"whose scheme lacks the scenario's needs is skipped, saying so.\n\n"
 		"  --scenario NAME   counter, records, ring, rw, handoff, or all (repeatable)\n"
 		"  --scheme NAME     a registered scheme, or all correct ones (repeatable)\n"
+		"  --plugin PATH     load a plug-in first (ipctb/plugin.h): its schemes are\n"
+		"                    then names of --scheme, and a seed file saved for one\n"
+		"                    names the plug-in (repeatable)\n"
 		"  --mode M          processes (default; one process group) or threads\n"
 		"  --region K        memfd (default, passed over SCM_RIGHTS), sysv, posix\n"
 		"  --procs N         participants, 2..16 (default 4; a pair scheme runs 2)\n"
@@ -299,10 +303,13 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 	    {"minimize", no_argument, NULL, IPCTB_CTL_MINIMIZE},
 	    {"rotate", no_argument, NULL, IPCTB_CTL_ROTATE},
 	    {"schedules", required_argument, NULL, IPCTB_CTL_SCHEDULES},
+	    {"plugin", required_argument, NULL, 'X'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	if (ipctb_tool_full_spelling("stress", argc, argv, opts) < 0)
+	/* Plug-ins first, so that their schemes are names of --scheme. */
+	if (ipctb_tool_full_spelling("stress", argc, argv, opts) < 0 ||
+	    ipctb_tool_plugins("stress", argc, argv, opts) < 0)
 		return -1;
 	bool seeded = false;
 	unsigned long long v;
@@ -378,6 +385,8 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 		case 'T':
 			*list_ = c;
 			break;
+		case 'X':
+			break; /* loaded above */
 		case IPCTB_CTL_STRATEGY:
 		case IPCTB_CTL_DEPTH:
 		case IPCTB_CTL_STEPS:

@@ -42,4 +42,8 @@ size_t ipctb_utf8_seq(const unsigned char *s, unsigned *cp);
  * 0. */
 int ipctb_tool_full_spelling(const char *cmd, int argc, char **argv, const struct option *opts);
 
+/* Load the plug-in of every --plugin PATH of argv (after
+ * ipctb_tool_full_spelling, with the same opts, which hold "plugin"):
+ * 0, or -1 after a message on stderr naming the file and the reason. */
+int ipctb_tool_plugins(const char *cmd, int argc, char **argv, const struct option *opts);
 #endif

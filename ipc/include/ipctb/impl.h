@@ -58,6 +58,15 @@ int ipctb_wait_fd(enum ipctb_site site, int fd, short events, int life_fd,
 		  const struct ipctb_deadline *d) IPCTB_WUR;
 
 /*
+ * Back off once between two tries of a lock word seen taken (a spin),
+ * through the wait layer at site (a plug-in's lock passes
+ * IPCTB_SITE_PLUGIN_WAIT): under the controlled scheduler the thread is
+ * parked until another one ran, so a spin cannot starve the holder;
+ * otherwise sched_yield() when ns <= 0, else a sleep of ns nanoseconds.
+ */
+void ipctb_wait_backoff(enum ipctb_site site, long ns);
+
+/*
  * Lifelines tell an end that its peer's process closed or died. Two
  * pipes: the TX end holds the write side of tx[], the RX end the write
  * side of rx[]; each watches the read side of the other's. Nothing is ever

@@ -245,7 +245,14 @@
 	  "handoff: mailbox not ready, lock dropped, before the next look")                               \
                                                                                                    \
 	X(IMPL_WAIT_FD, "impl_wait_fd", "(outside the library)",                                   \
-	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")
+	  "wait: ipctb_wait_fd called by a transport built outside the tree (ipctb/impl.h)")      \
+	/* ---- for plug-ins (ipctb/plugin.h): shared by every plugged scheme ---- */              \
+	X(PLUGIN_ACQUIRE, "plugin_acquire", "(a plug-in)",                                          \
+	  "a plug-in's lock: between reading the lock word and the step that takes it")           \
+	X(PLUGIN_RELEASE, "plugin_release", "(a plug-in)",                                          \
+	  "a plug-in's unlock: before the store that frees the lock")                             \
+	X(PLUGIN_WAIT, "plugin_wait", "(a plug-in)",                                                \
+	  "wait: ipctb_wait_backoff between two tries of a plug-in's lock (ipctb/impl.h)")
 /* clang-format on */
 
 enum ipctb_site {
