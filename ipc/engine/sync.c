@@ -103,12 +103,6 @@ static int pmutex_lock(struct ipctb_pmutex *m, int timeout_ms)
 			pause_ns *= 2;
 	}
 #else
-	/* A free mutex needs no deadline: reading the clock first was a
-	 * sixth of an uncontended pmutex lock+unlock (perf). trylock answers
-	 * EOWNERDEAD as the timed lock would. */
-	int r = pthread_mutex_trylock(&m->m);
-	if (r != EBUSY)
-		return -r;
 	struct timespec at = abs_after(CLOCK_MONOTONIC, timeout_ms);
 	return -pthread_mutex_clocklock(&m->m, CLOCK_MONOTONIC, &at);
 #endif
