@@ -38,12 +38,12 @@
  * after the lock, v = counter (in the lock's last block), then
  *   stress_counter_loaded: counter = v + 1;
  *   stress_counter_stored: the unlock's code up to its first point (PRE).
- * done counts finished operations; a participant killed inside one may
+ * ndone counts finished operations; a participant killed inside one may
  * have stored its increment or not (ndead bounds those), as the
  * scenario's check allows. incs is the number of holders.
  */
 mtype = { stress_counter_loaded, stress_counter_stored };
-byte counter, done, incs, ndead;
+byte counter, ndone, incs, ndead;
 
 #define CS_ENTER                                                               \
 	incs++;                                                                \
@@ -51,4 +51,4 @@ byte counter, done, incs, ndead;
 #define COUNTER_SECTION(PRE)                                                   \
 	atomic { SITE(stress_counter_loaded); counter = v + 1 };               \
 	atomic { SITE(stress_counter_stored); PRE }
-#define COUNTER_CHECK assert(counter >= done && counter <= done + ndead)
+#define COUNTER_CHECK assert(counter >= ndone && counter <= ndone + ndead)

@@ -96,7 +96,7 @@ bool sleeping[N], woken[N];
 
 /* unlock returned: the operation counts, the next lock's first try. */
 #define AFTER_UNLOCK                                                           \
-	done++;                                                                \
+	ndone++;                                                                \
 	it++;                                                                  \
 	if                                                                     \
 	:: it < ITERS -> TRY_INNER(ST_ACQ)                                     \

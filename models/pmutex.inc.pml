@@ -114,7 +114,7 @@ proctype P()
 		MAY_DIE;
 		COUNTER_SECTION(skip);
 		MAY_DIE;
-		atomic { SITE(pmutex_release); incs--; UNLOCK; done++ };
+		atomic { SITE(pmutex_release); incs--; UNLOCK; ndone++ };
 		it++
 	:: else -> break
 	od;
