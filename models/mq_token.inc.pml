@@ -5,9 +5,9 @@
  * a check.
  */
 mtype = { mq_token_acquire, mq_token_wait, mq_token_acquired, mq_token_release };
-#define S_ACQ mq_token_acquire
-#define S_WAIT mq_token_wait
-#define S_ACQUIRED mq_token_acquired
-#define S_REL mq_token_release
+#define AT_ACQ SITE(mq_token_acquire)
+#define AT_WAIT SITE(mq_token_wait)
+#define AT_ACQUIRED SITE(mq_token_acquired)
+#define AT_REL SITE(mq_token_release)
 #define RETRY_AT_ACQ
 #include "token.inc.pml"

@@ -6,10 +6,10 @@
  */
 #define N 3
 mtype = { ofd_acquire, ofd_wait, ofd_acquired, ofd_release };
-#define S_ACQ ofd_acquire
-#define S_WAIT ofd_wait
-#define S_ACQUIRED ofd_acquired
-#define S_REL ofd_release
+#define AT_ACQ SITE(ofd_acquire)
+#define AT_WAIT SITE(ofd_wait)
+#define AT_ACQUIRED SITE(ofd_acquired)
+#define AT_REL SITE(ofd_release)
 #define RETRY_AT_ACQ
 #define RD_OK (!wr)
 #ifdef WR_AS_READER

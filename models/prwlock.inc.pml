@@ -7,9 +7,9 @@
  */
 #define N 3
 mtype = { prwlock_acquire, prwlock_wait, prwlock_release };
-#define S_ACQ prwlock_acquire
-#define S_WAIT prwlock_wait
-#define S_REL prwlock_release
+#define AT_ACQ SITE(prwlock_acquire)
+#define AT_WAIT SITE(prwlock_wait)
+#define AT_REL SITE(prwlock_release)
 #define WWAIT
 #define WR_OK (!wr && rd == 0)
 #ifndef RD_OK

@@ -5,8 +5,8 @@
  * psem_release. Not a check.
  */
 mtype = { psem_acquire, psem_wait, psem_release };
-#define S_ACQ psem_acquire
-#define S_WAIT psem_wait
-#define S_REL psem_release
+#define AT_ACQ SITE(psem_acquire)
+#define AT_WAIT SITE(psem_wait)
+#define AT_REL SITE(psem_release)
 #define UNLOCK_CHECK assert(tok == 0)
 #include "token.inc.pml"

@@ -4,8 +4,8 @@
  * yield after every 8: here one word per group) under WRITE, the others
  * read it under READ and check that both words agree (no torn read). Not
  * a check: prwlock*, ofd* include it after naming:
- *   S_ACQ, S_WAIT, S_REL and optionally S_ACQUIRED, as token.inc.pml;
- *   RETRY_AT_ACQ  the retry goes round through S_ACQ (a back-off loop);
+ *   AT_ACQ, AT_WAIT, AT_REL and optionally AT_ACQUIRED, as token.inc.pml;
+ *   RETRY_AT_ACQ  the retry goes round through AT_ACQ (a back-off loop);
  *   RD_OK, WR_OK  when a reader, a writer is granted the lock;
  *   WR_AS_READER  the writer's grant counts it as a reader (a twin);
  *   WWAIT         a writer that waits blocks new readers (writer
@@ -40,7 +40,7 @@ byte w0, w1; /* the snapshot */
 	rin++;                                                                 \
 	assert(win == 0)
 
-#ifdef S_ACQUIRED
+#ifdef AT_ACQUIRED
 #define ON_GRANT(x) skip
 #else
 #define ON_GRANT(x) x /* the lock returns: the section's first block */
@@ -79,7 +79,7 @@ proctype P()
 	:: it < ITERS ->
 #ifdef RETRY_AT_ACQ
 		do
-		:: atomic { SITE(S_ACQ);
+		:: atomic { AT_ACQ;
 			if
 			:: writer -> TRY_W
 			:: else -> TRY_R
@@ -88,23 +88,23 @@ proctype P()
 			:: got -> break
 			:: else ->
 				atomic { (writer && WR_OK) || (!writer && RD_OK) ->
-					SITE(S_WAIT) }
+					AT_WAIT }
 			fi
 		od;
 #else
-		atomic { SITE(S_ACQ);
+		atomic { AT_ACQ;
 			if
 			:: writer -> TRY_W; if :: !got -> W_PARKS :: else fi
 			:: else -> TRY_R
 			fi };
 		do
-		:: atomic { !got && writer && WR_OK -> SITE(S_WAIT); W_UNPARKS; TRY_W }
-		:: atomic { !got && !writer && RD_OK -> SITE(S_WAIT); TRY_R }
+		:: atomic { !got && writer && WR_OK -> AT_WAIT; W_UNPARKS; TRY_W }
+		:: atomic { !got && !writer && RD_OK -> AT_WAIT; TRY_R }
 		:: got -> break
 		od;
 #endif
-#ifdef S_ACQUIRED
-		atomic { SITE(S_ACQUIRED);
+#ifdef AT_ACQUIRED
+		atomic { AT_ACQUIRED;
 			if
 			:: writer -> W_FIRST
 			:: else -> R_FIRST
@@ -114,11 +114,11 @@ proctype P()
 		:: writer ->
 			atomic { SITE(stress_rw_write); w1 = v };
 			atomic { SITE(stress_rw_write) };
-			atomic { SITE(S_REL); win--; WR_GIVE }
+			atomic { AT_REL; win--; WR_GIVE }
 		:: else ->
 			atomic { SITE(stress_rw_read); g1 = w1 };
 			atomic { SITE(stress_rw_read) };
-			atomic { SITE(S_REL); rin--; rd--; assert(g0 == g1) }
+			atomic { AT_REL; rin--; rd--; assert(g0 == g1) }
 		fi;
 		it++
 	:: else -> break

@@ -7,10 +7,10 @@
  * holder killed in its section leaves the semaphore taken. Not a check.
  */
 mtype = { sysv_sem_acquire, sysv_sem_wait, sysv_sem_acquired, sysv_sem_release };
-#define S_ACQ sysv_sem_acquire
-#define S_WAIT sysv_sem_wait
-#define S_ACQUIRED sysv_sem_acquired
-#define S_REL sysv_sem_release
+#define AT_ACQ SITE(sysv_sem_acquire)
+#define AT_WAIT SITE(sysv_sem_wait)
+#define AT_ACQUIRED SITE(sysv_sem_acquired)
+#define AT_REL SITE(sysv_sem_release)
 #define GIVE_CHECK assert(tok == 0)
 #define KILLS 1
 #ifndef NO_UNDO

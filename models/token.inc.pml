@@ -2,15 +2,17 @@
  * A lock that is one token the kernel or glibc keeps (a semaphore of
  * value 1, a message on a queue), under scenario "counter". Not a check:
  * psem*, nsem*, sysv_sem*, mq_token* include it after naming their sites:
- *   S_ACQ       the point before the first try (scheme/X.c's X_acquire);
- *   S_WAIT      the wait site of a failed try;
- *   S_ACQUIRED  (optional) the point after the token is taken;
- *   S_REL       the point before the token is given back;
- *   RETRY_AT_ACQ  the retry goes round through S_ACQ again (a back-off
+ *   AT_ACQ      SITE() of the point before the first try (X_acquire);
+ *   AT_WAIT     SITE() of the wait site of a failed try;
+ *   AT_ACQUIRED (optional) SITE() of the point after the token is taken;
+ *   AT_REL      SITE() of the point before the token is given back
+ *               (spelled out in each scheme's file, so that the label
+ *               check sees the site names);
+ *   RETRY_AT_ACQ  the retry goes round through AT_ACQ again (a back-off
  *               loop, mq_token); otherwise the retry is the wait's own
  *               (sem_trywait, or semop, after the park).
  * and, optionally, TOKENS (the tokens at the start, 1), POST (what an
- * unlock adds, 1), UNLOCK_CHECK (the unlock's check before S_REL),
+ * unlock adds, 1), UNLOCK_CHECK (the unlock's check before AT_REL),
  * GIVE_CHECK (the check of the give itself), UNDO (a death gives back
  * what the holder took: SysV SEM_UNDO) and KILLS (holders killed).
  *
@@ -40,7 +42,7 @@ byte tok = TOKENS;
 byte kills = KILLS;
 byte adj[N]; /* SEM_UNDO's adjustment of each participant */
 
-#ifdef S_ACQUIRED
+#ifdef AT_ACQUIRED
 #define GOT skip
 #else
 #define GOT v = counter /* lock returns: the scenario's load */
@@ -80,27 +82,27 @@ proctype P()
 	:: it < ITERS ->
 #ifdef RETRY_AT_ACQ
 		do
-		:: atomic { SITE(S_ACQ); TRY };
+		:: atomic { AT_ACQ; TRY };
 			if
 			:: got -> break
-			:: else -> atomic { tok > 0 -> SITE(S_WAIT) }
+			:: else -> atomic { tok > 0 -> AT_WAIT }
 			fi
 		od;
 #else
-		atomic { SITE(S_ACQ); TRY };
+		atomic { AT_ACQ; TRY };
 		do
-		:: !got -> atomic { tok > 0 -> SITE(S_WAIT); TRY }
+		:: !got -> atomic { tok > 0 -> AT_WAIT; TRY }
 		:: else -> break
 		od;
 #endif
-#ifdef S_ACQUIRED
+#ifdef AT_ACQUIRED
 		MAY_DIE;
-		atomic { SITE(S_ACQUIRED); v = counter };
+		atomic { AT_ACQUIRED; v = counter };
 #endif
 		MAY_DIE;
 		COUNTER_SECTION(UNLOCK_CHECK);
 		MAY_DIE;
-		atomic { SITE(S_REL); GIVE_CHECK; incs--; tok = tok + POST; adj[ID]--; ndone++ };
+		atomic { AT_REL; GIVE_CHECK; incs--; tok = tok + POST; adj[ID]--; ndone++ };
 		it++
 	:: else -> break
 	od;
