@@ -15,6 +15,12 @@ unknown)   printf "${good}scenario no_such\n" >"$d/f"
 noarg)     set --; want="no seed file given" ;;
 repeat)    printf "${good}scenario counter\n" >"$d/f"
            set -- --repeat=0 "$d/f"; want="repeat: 1..100000" ;;
+listsite)  printf "${good}scenario counter\nlist 0:spin_acquire 1:no_such_site\n" | sed 's/strategy random/strategy list/' >"$d/f"
+           set -- "$d/f"; want="list: 'no_such_site' is not a site name or flush" ;;
+listid)    printf "${good}scenario counter\nlist 0:spin_acquire 5:spin_acquire\n" | sed 's/strategy random/strategy list/' >"$d/f"
+           set -- "$d/f"; want="list: step 2 names participant 5 of 2" ;;
+listalone) printf "${good}scenario counter\nlist 0:spin_acquire\n" >"$d/f"
+           set -- "$d/f"; want="list: steps go with strategy list" ;;
 *)         echo "unknown case $2"; exit 1 ;;
 esac
 out=$("$tool" replay "$@" 2>&1)

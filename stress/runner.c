@@ -205,6 +205,8 @@ static void finish_sched(struct stress_run *r, struct ipctb_stress_result *res)
 	res->kill_step = r->cfg.kill_step;
 	res->steps_hint = r->cfg.steps_hint;
 	res->preemptions = st.preemptions;
+	res->list_used = st.list_used;
+	res->list_diverged = st.list_diverged;
 	if (r->cfg.trace_cap) {
 		res->trace = calloc(r->cfg.trace_cap, sizeof(*res->trace));
 		if (res->trace)

@@ -42,13 +42,13 @@ struct ipctb_stress_opts {
 	 * clock, decides that a wait cannot end. With kill, the victim is the
 	 * holder at kill_step (0: drawn from the seed in [1, steps]). */
 	enum ipctb_sched_strategy strategy;
-	unsigned depth;	     /* pct: d (default 3) */
-	uint64_t steps;	     /* pct: k; 0: 4 * nprocs * iters */
-	uint64_t kill_step;  /* with kill: the point the victim dies at */
-	unsigned preempt_ms; /* CPU ms without a point before a timer preempts
-			      * (0: 20; IPCTB_STRESS_NO_PREEMPT: never) */
-	unsigned trace_cap;  /* events kept for res->trace (0: none) */
-	const uint8_t *list; /* strategy list: the ids, one per point */
+	unsigned depth;	      /* pct: d (default 3) */
+	uint64_t steps;	      /* pct: k; 0: 4 * nprocs * iters */
+	uint64_t kill_step;   /* with kill: the point the victim dies at */
+	unsigned preempt_ms;  /* CPU ms without a point before a timer preempts
+			       * (0: 20; IPCTB_STRESS_NO_PREEMPT: never) */
+	unsigned trace_cap;   /* events kept for res->trace (0: none) */
+	const uint16_t *list; /* strategy list: its steps (IPCTB_SCHED_STEP) */
 	unsigned list_len;
 	/* Syscall faults (ipctb/shim.h): EINTR on the fault_nth shimmed call
 	 * of participant fault_victim and every fault_every-th after it (the
@@ -95,6 +95,9 @@ struct ipctb_stress_result {
 	uint64_t sched_steps, sched_hash, kill_step, steps_hint;
 	unsigned preemptions;
 	double deadlock_ms;
+	/* strategy list: steps used up; the step (from 1) where the run could
+	 * not follow the list, 0 if it did */
+	unsigned list_used, list_diverged;
 	struct ipctb_sched_trace_ev *trace;
 	size_t trace_len;
 	uint64_t trace_first;

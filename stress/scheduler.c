@@ -80,8 +80,11 @@ int ipctb_sched_init(struct ipctb_sched *s, const struct ipctb_sched_cfg *cfg)
 	s->killed = -1;
 	atomic_store(&s->dying, -1);
 	s->list_len = cfg->list_len;
-	if (cfg->list_len)
-		memcpy(s->list, cfg->list, cfg->list_len);
+	for (unsigned i = 0; i < cfg->list_len; i++) {
+		s->list[i] = cfg->list[i];
+		unsigned site = IPCTB_SCHED_STEP_SITE(cfg->list[i]);
+		s->listed[site / 8] |= (uint8_t)(1u << (site % 8));
+	}
 	if (s->strategy == IPCTB_SCHED_PCT)
 		sched_pct_init(s);
 	for (unsigned i = 0; i < s->nprocs; i++)
@@ -220,6 +223,8 @@ static const char *insane(const struct ipctb_sched *s)
 		return "participant count out of range";
 	if (s->list_len > IPCTB_SCHED_LIST_MAX)
 		return "schedule list longer than its array";
+	if (s->cursor > s->list_len)
+		return "schedule list position past its end";
 	if (s->nchange > SCHED_MAX_DEPTH || s->next_change > s->nchange)
 		return "change points out of range";
 	if (s->trace_cap != trace_cap_local)
@@ -363,7 +368,10 @@ bool ipctb_sched_flush(struct ipctb_sched *s, unsigned id, unsigned n)
 {
 	if (!mine(s, id) || s->holder != id)
 		return true; /* free-running: nothing to hold back */
-	if (sched_rnd(s) & 1)
+	if (s->strategy == IPCTB_SCHED_LIST) {
+		if (!sched_list_flush(s, id))
+			return false;
+	} else if (sched_rnd(s) & 1)
 		return false;
 	record(s, id, IPCTB_SCHED_EV_FLUSH, s->p[id].site, id, n > 255 ? 255 : n);
 	return true;
@@ -439,6 +447,8 @@ void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *
 	st->preemptions = atomic_load(&s->preemptions);
 	st->killed = s->killed;
 	st->kill_step = s->kill_step;
+	st->list_used = s->cursor;
+	st->list_diverged = s->diverged;
 	memcpy(st->report, s->report, sizeof(st->report));
 	if (st->outcome == IPCTB_SCHED_DEADLOCK) {
 		struct timespec now;

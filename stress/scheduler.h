@@ -40,9 +40,19 @@
  *           priorities. Two events of one family are taken to race: the
  *           scheduler cannot see memory accesses, and a family is the
  *           protocol whose shared words its sites touch.
- *   list    a fixed list of participant ids, one per point (a schedule
- *           replayed from elsewhere, such as a model checker's trail);
- *           random after its end or where its id is not runnable.
+ *   list    a fixed schedule of steps, each "participant i passes the
+ *           point at site x next" or "participant i drains its store
+ *           buffer at its next yield" (a model checker's trail, turned
+ *           into steps by models/trail2seed): at a point, the next step's
+ *           participant runs, and the step is used up when it passes its
+ *           site (a participant that has not started yet gets the token
+ *           first, and runs to its first point). Points at sites that no
+ *           step names are not choices: the holder goes on. The list is
+ *           authoritative: a parked participant it names retries even with
+ *           nothing changed (a spurious wake-up). Where the run cannot
+ *           follow it (the named participant is elsewhere, or gone), the
+ *           run has diverged: random from there, and the status says at
+ *           which step.
  */
 #ifndef IPCTB_STRESS_SCHED_H
 #define IPCTB_STRESS_SCHED_H
@@ -57,6 +67,12 @@
 
 #define IPCTB_SCHED_MAX 16
 #define IPCTB_SCHED_LIST_MAX 4096
+/* A step of the list strategy: participant id passes site next, or (site
+ * IPCTB_SCHED_STEP_FLUSH) drains its store buffer at its next yield. */
+#define IPCTB_SCHED_STEP_FLUSH 0xff
+#define IPCTB_SCHED_STEP(id, site) ((uint16_t)(((unsigned)(site) << 8) | ((unsigned)(id)&0xff)))
+#define IPCTB_SCHED_STEP_ID(st) ((unsigned)(st)&0xff)
+#define IPCTB_SCHED_STEP_SITE(st) ((unsigned)(st) >> 8)
 
 enum ipctb_sched_strategy {
 	IPCTB_SCHED_OFF = 0, /* free-running */
@@ -80,8 +96,8 @@ struct ipctb_sched_cfg {
 	unsigned preempt_ms; /* a participant's CPU ms without a point before
 			      * a timer signal preempts it; 0: never */
 	unsigned trace_cap;  /* events kept for the trace (the last ones) */
-	unsigned list_len;   /* list: the ids in list[] */
-	const uint8_t *list;
+	unsigned list_len;   /* list: the steps in list[] (IPCTB_SCHED_STEP) */
+	const uint16_t *list;
 };
 
 enum ipctb_sched_outcome {
@@ -191,6 +207,9 @@ struct ipctb_sched_status {
 	uint64_t kill_step;
 	char report[768];   /* the deadlock report, or why the block is corrupt */
 	double deadlock_ms; /* from the deadlock's detection to this call */
+	/* list: steps used up, and the step (from 1) where the run could not
+	 * follow the list (0: it did not diverge) */
+	unsigned list_used, list_diverged;
 };
 void ipctb_sched_status(const struct ipctb_sched *s, struct ipctb_sched_status *st);
 

@@ -62,7 +62,9 @@ struct ipctb_sched {
 	char report[768];
 	struct timespec deadlock_at; /* CLOCK_MONOTONIC, when it was seen */
 	struct sched_part p[IPCTB_SCHED_MAX];
-	uint8_t list[IPCTB_SCHED_LIST_MAX];
+	uint16_t list[IPCTB_SCHED_LIST_MAX];
+	uint32_t cursor, diverged; /* list: the next step; step + 1 it diverged at */
+	uint8_t listed[32];	   /* list: bit per site a step names */
 	uint64_t trace_n;
 	struct ipctb_sched_trace_ev trace[];
 };
@@ -74,6 +76,9 @@ uint64_t sched_rnd(struct ipctb_sched *s);
 void sched_pct_init(struct ipctb_sched *s);
 void sched_account(struct ipctb_sched *s, unsigned h, unsigned site);
 unsigned sched_pick(struct ipctb_sched *s);
+/* list: whether holder id's next step is a drain of its store buffer (it
+ * is then used up). */
+bool sched_list_flush(struct ipctb_sched *s, unsigned id);
 
 /* A point with event ev (YIELD, or PREEMPT from the timer). */
 int sched_point_ev(struct ipctb_sched *s, unsigned id, unsigned site, unsigned ev);

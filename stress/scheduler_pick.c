@@ -144,6 +144,50 @@ static unsigned pick_pos(struct ipctb_sched *s)
 	return next;
 }
 
+static bool listed(const struct ipctb_sched *s, unsigned site)
+{
+	return site < 256 && (s->listed[site / 8] >> (site % 8)) & 1;
+}
+
+static unsigned diverge(struct ipctb_sched *s)
+{
+	s->diverged = s->cursor + 1;
+	return pick_random(s);
+}
+
+/* The list strategy (scheduler.h): the next step's participant runs. */
+static unsigned pick_list(struct ipctb_sched *s)
+{
+	if (s->diverged || s->cursor >= s->list_len)
+		return pick_random(s);
+	unsigned h = s->holder;
+	/* A point no step names is no choice: the holder goes on. */
+	if (h < s->nprocs && enabled(s, h) && !listed(s, s->p[h].site))
+		return h;
+	unsigned id = IPCTB_SCHED_STEP_ID(s->list[s->cursor]);
+	unsigned site = IPCTB_SCHED_STEP_SITE(s->list[s->cursor]);
+	if (id >= s->nprocs || site == IPCTB_SCHED_STEP_FLUSH)
+		return diverge(s); /* a drain the run did not come to */
+	const struct sched_part *p = &s->p[id];
+	if (p->state != SCHED_P_READY && p->state != SCHED_P_PARKED)
+		return diverge(s); /* exited, or dead */
+	if (p->site == 0)
+		return id; /* not started: it runs to its first point */
+	if (p->site != site)
+		return diverge(s);
+	s->cursor++;
+	return id;
+}
+
+bool sched_list_flush(struct ipctb_sched *s, unsigned id)
+{
+	if (s->diverged || s->cursor >= s->list_len ||
+	    s->list[s->cursor] != IPCTB_SCHED_STEP(id, IPCTB_SCHED_STEP_FLUSH))
+		return false;
+	s->cursor++;
+	return true;
+}
+
 unsigned sched_pick(struct ipctb_sched *s)
 {
 	switch (s->strategy) {
@@ -152,10 +196,7 @@ unsigned sched_pick(struct ipctb_sched *s)
 	case IPCTB_SCHED_POS:
 		return pick_pos(s);
 	case IPCTB_SCHED_LIST:
-		if (s->step < s->list_len && s->list[s->step] < s->nprocs &&
-		    enabled(s, s->list[s->step]))
-			return s->list[s->step];
-		return pick_random(s);
+		return pick_list(s);
 	default:
 		return pick_random(s);
 	}

@@ -40,11 +40,12 @@ enum key {
 	K_DETECTOR,
 	K_WHY,
 	K_FAULTS, /* optional: files written before it had none */
+	K_LIST,	  /* strategy list only, and repeatable: its steps */
 	K_COUNT
 };
 static const char *const keys[K_COUNT] = {
-    "scenario", "scheme", "mode", "region", "procs",  "iters",	  "strategy", "seed",
-    "depth",	"steps",  "kill", "hash",   "expect", "detector", "why",      "faults"};
+    "scenario", "scheme", "mode", "region", "procs",	"iters", "strategy", "seed", "depth",
+    "steps",	"kill",	  "hash", "expect", "detector", "why",	 "faults",   "list"};
 static const char *const region_names[] = {
     [IPCTB_SEG_SYSV] = "sysv", [IPCTB_SEG_POSIX] = "posix", [IPCTB_SEG_MEMFD] = "memfd"};
 static const char *const expect_names[] = {[IPCTB_STRESS_OK] = "ok",
@@ -135,6 +136,42 @@ static int parse_faults(const char *v, struct ipctb_seed_file *f, char *why, siz
 	return 0;
 }
 
+/* "ID:SITE ID:flush ..." appended to f's list (ids are checked against
+ * procs once the whole file is read). */
+static int parse_list(const char *v, struct ipctb_seed_file *f, char *why, size_t len, unsigned ln)
+{
+	char tok[80];
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof(tok))
+			return bad(why, len, ln, "list: step '%.32s...' too long", p);
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		p += n;
+		char *colon = strchr(tok, ':');
+		uint64_t id;
+		if (!colon)
+			return bad(why, len, ln, "list: step '%.64s' is not ID:SITE", tok);
+		*colon = '\0';
+		if (number(tok, 0, IPCTB_SCHED_MAX - 1, &id))
+			return bad(why, len, ln, "list: participant '%.16s' is not 0..%d", tok,
+				   IPCTB_SCHED_MAX - 1);
+		unsigned site = strcmp(colon + 1, "flush") == 0 ? IPCTB_SCHED_STEP_FLUSH
+								: ipctb_site_find(colon + 1);
+		if (site == IPCTB_SITE_NONE)
+			return bad(why, len, ln, "list: '%.64s' is not a site name or flush",
+				   colon + 1);
+		if (f->list_len == IPCTB_SCHED_LIST_MAX)
+			return bad(why, len, ln, "list: more than %d steps", IPCTB_SCHED_LIST_MAX);
+		f->list[f->list_len++] = IPCTB_SCHED_STEP(id, site);
+	}
+	return 0;
+}
+
 static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, char *why, size_t len,
 		       unsigned ln)
 {
@@ -174,8 +211,9 @@ static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, cha
 		return 0;
 	case K_STRATEGY:
 		i = ipctb_sched_strategy_find(v);
-		if (i != IPCTB_SCHED_RANDOM && i != IPCTB_SCHED_PCT && i != IPCTB_SCHED_POS)
-			return bad(why, len, ln, "strategy '%.64s': random, pct or pos", v);
+		if (i != IPCTB_SCHED_RANDOM && i != IPCTB_SCHED_PCT && i != IPCTB_SCHED_POS &&
+		    i != IPCTB_SCHED_LIST)
+			return bad(why, len, ln, "strategy '%.64s': random, pct, pos or list", v);
 		f->strategy = (enum ipctb_sched_strategy)i;
 		return 0;
 	case K_SEED:
@@ -222,6 +260,8 @@ static int parse_value(enum key k, const char *v, struct ipctb_seed_file *f, cha
 		return 0;
 	case K_FAULTS:
 		return parse_faults(v, f, why, len, ln);
+	case K_LIST:
+		return parse_list(v, f, why, len, ln);
 	case K_COUNT:
 		break;
 	}
@@ -264,7 +304,7 @@ static int parse(char *text, size_t n, struct ipctb_seed_file *f, char *why, siz
 		int k = lookup(keys, K_COUNT, p);
 		if (k < 0)
 			return bad(why, len, ln, "unknown key '%.32s'", p);
-		if (seen[k])
+		if (seen[k] && k != K_LIST)
 			return bad(why, len, ln, "duplicate key '%s' (first on line %u)",
 				   key_name((enum key)k), seen[k]);
 		seen[k] = ln;
@@ -275,8 +315,16 @@ static int parse(char *text, size_t n, struct ipctb_seed_file *f, char *why, siz
 	if (ln == 0)
 		return bad(why, len, 0, "empty: not a seed file");
 	for (int k = 0; k < K_COUNT; k++)
-		if (!seen[k] && k != K_FAULTS)
+		if (!seen[k] && k != K_FAULTS && k != K_LIST)
 			return bad(why, len, 0, "missing key '%s'", key_name((enum key)k));
+	if ((f->strategy == IPCTB_SCHED_LIST) != (f->list_len > 0))
+		return bad(why, len, seen[K_LIST] ? seen[K_LIST] : seen[K_STRATEGY],
+			   "list: steps go with strategy list, and strategy list needs them");
+	for (unsigned i = 0; i < f->list_len; i++)
+		if (IPCTB_SCHED_STEP_ID(f->list[i]) >= f->nprocs)
+			return bad(why, len, seen[K_LIST],
+				   "list: step %u names participant %u of %u", i + 1,
+				   IPCTB_SCHED_STEP_ID(f->list[i]), f->nprocs);
 	return 0;
 }
 
@@ -360,6 +408,8 @@ void ipctb_seed_to_opts(const struct ipctb_seed_file *f, struct ipctb_stress_opt
 	o->fault_victim = f->fault_victim;
 	o->fault_nth = f->faults ? f->fault_nth : 0;
 	o->fault_every = f->faults ? f->fault_every : 0;
+	o->list = f->list_len ? f->list : NULL;
+	o->list_len = f->list_len;
 }
 
 /* The path as one shell word, or NULL if it cannot be one on a line. */
@@ -395,8 +445,8 @@ static int format(const char *path, const struct ipctb_seed_file *f, char *buf, 
 	const char *exp =
 	    (unsigned)f->expect < NELEM(expect_names) ? expect_names[f->expect] : NULL;
 	const char *strat = ipctb_sched_strategy_name(f->strategy);
-	if (!reg || !exp || !strat)
-		return -EINVAL;
+	if (!reg || !exp || !strat || f->strategy == IPCTB_SCHED_LIST)
+		return -EINVAL; /* a list comes from elsewhere (models/trail2seed) */
 	snprintf(kill, sizeof(kill), f->kill ? "%" PRIu64 : "none", f->kill_step);
 	char faults[72] = "none";
 	if (f->faults)

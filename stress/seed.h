@@ -40,6 +40,11 @@ struct ipctb_seed_file {
 	enum ipctb_stress_outcome expect;
 	char detector[16]; /* "invariant", "crash", "scheduler", "tsan", or "-" */
 	char why[256];	   /* what the run saw (informational, one line) */
+	/* strategy list: its steps (key "list", repeatable: "ID:SITE" or
+	 * "ID:flush" words); written by models/trail2seed, not by
+	 * ipctb_seed_write, which refuses it */
+	unsigned list_len;
+	uint16_t list[IPCTB_SCHED_LIST_MAX];
 };
 
 /* Fill opts (after ipctb_stress_opts_init) from a seed file. */

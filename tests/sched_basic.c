@@ -395,7 +395,7 @@ static int check_corrupt(void)
 {
 	struct ipctb_sched_cfg cfg = {
 	    .strategy = IPCTB_SCHED_LIST, .seed = 1, .nprocs = 1, .trace_cap = 16};
-	uint8_t list[1] = {0};
+	uint16_t list[1] = {IPCTB_SCHED_STEP(0, 1)};
 	cfg.list = list;
 	cfg.list_len = 1;
 	const char *what[] = {"trace capacity", "participant count", "schedule list",

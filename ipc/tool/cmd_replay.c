@@ -175,7 +175,9 @@ static bool report(const struct ropts *ro, const struct ipctb_seed_file *f,
 {
 	bool same_out = r->outcome == f->expect && strcmp(det_of(r), f->detector) == 0;
 	bool same_hash = r->sched_hash == f->hash;
-	bool ok = same_out && same_hash;
+	/* A list (a model's trail) that the code did not follow is not the
+	 * interleaving the file names, whatever came out. */
+	bool ok = same_out && same_hash && !r->list_diverged;
 	if (ro->json) {
 		printf("%s\n    {\"run\": %llu, \"outcome\": \"%s\", \"detector\": ",
 		       i > 1 ? "," : "", i, ipctb_stress_outcome_name(r->outcome));
@@ -185,6 +187,9 @@ static bool report(const struct ropts *ro, const struct ipctb_seed_file *f,
 		    "\", \"matched\": %s, \"steps\": %" PRIu64 ", \"preemptions\": %u, \"why\": ",
 		    r->sched_hash, f->hash, ok ? "true" : "false", r->sched_steps, r->preemptions);
 		ipctb_json_str(stdout, r->why);
+		if (f->list_len)
+			printf(", \"list_steps\": %u, \"list_used\": %u, \"list_diverged\": %u",
+			       f->list_len, r->list_used, r->list_diverged);
 		if (ro->trace && i == 1)
 			trace_json(r);
 		printf("}");
@@ -203,6 +208,10 @@ static bool report(const struct ropts *ro, const struct ipctb_seed_file *f,
 		       ipctb_stress_outcome_name(r->outcome), det_of(r), r->sched_hash);
 	if (r->preemptions)
 		printf("; %u preemptions: not fully deterministic", r->preemptions);
+	if (r->list_diverged)
+		printf("; DIVERGED from the list at step %u of %u", r->list_diverged, f->list_len);
+	else if (f->list_len)
+		printf("; list: %u of %u steps followed", r->list_used, f->list_len);
 	printf("\n");
 	if (!ok || r->outcome == IPCTB_STRESS_ERROR) {
 		printf("  why: ");
