@@ -4,10 +4,9 @@
  *
  * m is the inner robust mutex (FREE or holder id + 1), held is the lock
  * (0 or holder id + 1), read and written under m. A waiter at pcond_wait
- * has released m and sleeps (sleeping[id]) until a signal sets woken[id];
- * the controlled scheduler wakes every condvar waiter on a signal, and
- * the code re-checks held, so the model's signal wakes them all. The
- * twin counts its sleepers in waiters and its unlock reads that count
+ * has released m and sleeps (sleeping[id]) until a signal sets woken[id]
+ * (no spurious wake-up: one that may always come would hide a lost one).
+ * The twin counts its sleepers in waiters and its unlock reads that count
  * before it takes m (in the block after stress_counter_stored, the code
  * before pcond_release), signalling only when it was non-zero.
  *
@@ -65,12 +64,31 @@ bool sleeping[N], woken[N];
 		st = ST_CV                                                     \
 	fi
 
+/* pthread_cond_signal: the scheduler wakes every condvar waiter (its
+ * wake is per kind of object), glibc one of those not yet signalled:
+ * either may happen. */
+#define UNWOKEN(k) (sleeping[k] && !woken[k])
 #define SIGNAL                                                                 \
 	i = 0;                                                                 \
-	do                                                                     \
-	:: i < N -> woken[i] = sleeping[i]; i++                                \
-	:: else -> i = 0; break                                                \
-	od
+	if                                                                     \
+	:: do                                                                  \
+		:: i < N -> woken[i] = sleeping[i]; i++                        \
+		:: else -> break                                               \
+		od                                                             \
+	:: j = N;                                                              \
+		do                                                             \
+		:: i < N && UNWOKEN(i) -> j = i; i++                           \
+		:: i < N && UNWOKEN(i) && j < N -> i++                         \
+		:: i < N && !UNWOKEN(i) -> i++                                 \
+		:: i == N -> break                                             \
+		od;                                                            \
+		if                                                             \
+		:: j < N -> woken[j] = 1                                       \
+		:: else                                                        \
+		fi                                                             \
+	fi;                                                                    \
+	i = 0;                                                                 \
+	j = 0
 
 /* under m: clear held; the correct unlock signals there. */
 #ifdef BROKEN
@@ -105,7 +123,7 @@ bool sleeping[N], woken[N];
 
 proctype P()
 {
-	byte it = 0, st, v, w, i;
+	byte it = 0, st, v, w, i, j;
 	/* The start: the code before the first point runs when the
 	 * participant first gets the token, with the block of that point. */
 	atomic {
