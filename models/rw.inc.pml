@@ -64,8 +64,18 @@ byte w0, w1; /* the snapshot */
 	fi
 
 #ifdef WWAIT
-#define W_PARKS wwait++
-#define W_UNPARKS wwait--
+/* A blocking wrlock registers its writer (glibc); the controlled
+ * scheduler's retries are trywrlocks, which do not: either may happen. */
+#define W_PARKS                                                                \
+	if                                                                     \
+	:: wwait++; reg = 1                                                    \
+	:: skip                                                                \
+	fi
+#define W_UNPARKS                                                              \
+	if                                                                     \
+	:: reg -> wwait--; reg = 0                                             \
+	:: else                                                                \
+	fi
 #else
 #define W_PARKS skip
 #define W_UNPARKS skip
@@ -74,7 +84,7 @@ byte w0, w1; /* the snapshot */
 proctype P()
 {
 	byte it = 0, v, g0, g1;
-	bool got, writer = (ID == 0);
+	bool got, reg, writer = (ID == 0);
 	do
 	:: it < ITERS ->
 #ifdef RETRY_AT_ACQ
