@@ -17,7 +17,8 @@
  * again once some futex wake came after it parked (fwoken, as the
  * controlled scheduler does), or, if the peer is dead, when its slice
  * times out. A live peer gives no time-out: a wait that nobody ends is a
- * deadlock, so a lost wake-up is an invalid end state.
+ * deadlock: a lost wake-up is an assert (NOT_LOST) at the waker's
+ * decision, and an invalid end state when nothing else ends the wait.
  *
  * Each block begins with the site the participant passes; pc says which
  * comes next. KILLS participants may die at any point (no close) but
@@ -71,6 +72,11 @@ byte received; /* messages RX delivered */
 	:: parked[1] -> fwoken[1] = 1                                          \
 	:: else                                                                \
 	fi
+
+/* No lost wake-up: a waker that has published and decides not to wake
+ * leaves no peer asleep un-woken (it sleeps only on a ring that was
+ * empty, or full, before this publish, so its condition now holds). */
+#define NOT_LOST(peer) assert(!(parked[peer] && !fwoken[peer]))
 
 /* announce_close: the flag, then both words bumped and woken. */
 #define CLOSE(flag)                                                            \
@@ -182,7 +188,7 @@ proctype Tx()
 	:: atomic { pc == P_DECIDE -> SITE(ring_wake_decide);
 		if
 		:: TX_WAKES -> rx_sleeps = 0; data_seq++; FWAKE; pc = P_SENT
-		:: else -> k++; TX_BEGIN
+		:: else -> NOT_LOST(RX); k++; TX_BEGIN
 		fi }
 	:: atomic { pc == P_SENT -> SITE(ring_wake_sent); k++; TX_BEGIN }
 	:: atomic { pc == P_ARMED -> SITE(ring_wait_armed);
@@ -247,7 +253,7 @@ proctype Rx()
 	:: atomic { pc == P_DECIDE -> SITE(ring_wake_decide);
 		if
 		:: RX_WAKES -> tx_sleeps = 0; room_seq++; FWAKE; pc = P_SENT
-		:: else -> DELIVER; RX_BEGIN
+		:: else -> NOT_LOST(TX); DELIVER; RX_BEGIN
 		fi }
 	:: atomic { pc == P_SENT -> SITE(ring_wake_sent); DELIVER; RX_BEGIN }
 	:: atomic { pc == P_ARMED -> SITE(ring_wait_armed);

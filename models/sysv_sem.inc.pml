@@ -12,7 +12,9 @@ mtype = { sysv_sem_acquire, sysv_sem_wait, sysv_sem_acquired, sysv_sem_release }
 #define AT_ACQUIRED SITE(sysv_sem_acquired)
 #define AT_REL SITE(sysv_sem_release)
 #define GIVE_CHECK assert(tok == 0)
+#ifndef KILLS
 #define KILLS 1
+#endif
 #ifndef NO_UNDO
 #define UNDO
 #endif
