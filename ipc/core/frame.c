@@ -294,6 +294,18 @@ static int dec_fail(struct ipctb_frame_dec *d, int err)
 	return err;
 }
 
+
+/* The body so far: 0 while bytes are missing, 1 when it is complete and
+ * its CRC32C is the header's, else the decoder fails. */
+static int body_end(struct ipctb_frame_dec *d)
+{
+	if (d->have < d->hdr.len)
+		return 0;
+	if (d->crc != d->hdr.crc)
+		return dec_fail(d, -IPCTB_EBADCRC);
+	d->state = IPCTB_DEC_DONE;
+	return 1;
+}
 int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, size_t *used)
 {
 	const uint8_t *p = in;
@@ -334,12 +346,7 @@ int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, si
 		off += take;
 	}
 	*used = off;
-	if (d->have < d->hdr.len)
-		return 0;
-	if (d->crc != d->hdr.crc)
-		return dec_fail(d, -IPCTB_EBADCRC);
-	d->state = IPCTB_DEC_DONE;
-	return 1;
+	return body_end(d);
 }
 
 int ipctb__frame_dec_took(struct ipctb_frame_dec *d, size_t n)
@@ -348,10 +355,5 @@ int ipctb__frame_dec_took(struct ipctb_frame_dec *d, size_t n)
 		return dec_fail(d, -EINVAL);
 	d->crc = ipctb_crc32c(d->crc, d->buf + d->have, n);
 	d->have += n;
-	if (d->have < d->hdr.len)
-		return 0;
-	if (d->crc != d->hdr.crc)
-		return dec_fail(d, -IPCTB_EBADCRC);
-	d->state = IPCTB_DEC_DONE;
-	return 1;
+	return body_end(d);
 }
