@@ -294,7 +294,6 @@ static int dec_fail(struct ipctb_frame_dec *d, int err)
 	return err;
 }
 
-
 /* The body so far: 0 while bytes are missing, 1 when it is complete and
  * its CRC32C is the header's, else the decoder fails. */
 static int body_end(struct ipctb_frame_dec *d)
@@ -306,6 +305,7 @@ static int body_end(struct ipctb_frame_dec *d)
 	d->state = IPCTB_DEC_DONE;
 	return 1;
 }
+
 int ipctb_frame_dec_feed(struct ipctb_frame_dec *d, const void *in, size_t n, size_t *used)
 {
 	const uint8_t *p = in;
