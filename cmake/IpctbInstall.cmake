@@ -2,7 +2,9 @@
 # What `cmake --install` puts under the prefix, so that another project can
 # use the library: the public headers, libipctb.a and libipctb.so, the
 # ipctb tool, a CMake package (find_package(ipctb): ipctb::ipctb is the
-# shared library, ipctb::ipctb_static the static one) and ipctb.pc for
+# shared library, ipctb::ipctb_static the static one, ipctb::tool the
+# tool, ipctb::plugin a plug-in's headers, and ipctb_add_plugin() from
+# ipctbPlugin.cmake) and ipctb.pc for
 # pkg-config. tests/outside/ builds a program against the result (ctest
 # install_outside).
 include(CMakePackageConfigHelpers)
@@ -20,7 +22,19 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/ipc/include/ipctb
 install(TARGETS ipctb ipctb_shared EXPORT ipctbTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS ipctb_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The tool is exported too, as ipctb::tool: ipctb_add_plugin()'s ctest
+# entries run the installed one. A plug-in links no libipctb (its ipctb_
+# names bind to the loading program's copy), so what it gets from the
+# package is the headers alone: ipctb::plugin, an interface target.
+set_target_properties(ipctb_tool PROPERTIES EXPORT_NAME tool)
+add_library(ipctb_plugin_headers INTERFACE)
+set_target_properties(ipctb_plugin_headers PROPERTIES EXPORT_NAME plugin)
+target_include_directories(ipctb_plugin_headers INTERFACE
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+# The headers are written for the GNU mode of C11 (key_t, ...).
+target_compile_features(ipctb_plugin_headers INTERFACE c_std_11)
+install(TARGETS ipctb_tool EXPORT ipctbTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS ipctb_plugin_headers EXPORT ipctbTargets)
 install(EXPORT ipctbTargets NAMESPACE ipctb:: DESTINATION ${IPCTB_CMAKE_DIR})
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/ipctbConfig.cmake.in
@@ -30,6 +44,7 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/ipctbConfigVersion.
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ipctbConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/ipctbConfigVersion.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/ipctbPlugin.cmake
         DESTINATION ${IPCTB_CMAKE_DIR})
 
 # ipctb.pc is written when installing, from the prefix given then

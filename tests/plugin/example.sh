@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ctest plugin_example: install the build into a prefix under WORK, then
+# configure, build and test tests/plugin_example/ (an outside project with
+# its own plug-in) against that prefix alone, as a user would, and require
+# its ctest entries from ipctb_add_plugin(): each present, each passing
+# (the broken lock's entry passes when the tool catches it; the saved
+# seed replays). Everything it writes stays in WORK.
+#   example.sh <build dir> <work dir> <C compiler> <cmake> <ctest>
+set -euo pipefail
+
+if [ $# -ne 5 ]; then
+	echo "usage: example.sh <build dir> <work dir> <C compiler> <cmake> <ctest>" >&2
+	exit 2
+fi
+build=$1 work=$2 cc=$3 cmake=$4 ctest=$5
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../plugin_example" && pwd)
+prefix=$work/prefix
+
+step() { echo "plugin_example: $*"; }
+die() {
+	echo "plugin_example: FAILED: $*" >&2
+	exit 1
+}
+
+case $work in /*) ;; *) die "work dir must be absolute: $work" ;; esac
+rm -rf "$work"
+mkdir -p "$work/tmp"
+export TMPDIR=$work/tmp IPCTB_LEDGER_DIR=$work/ledger
+
+step "cmake --install $build --prefix $prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" ||
+	{ cat "$work/install.log"; die "cmake --install"; }
+
+step "configure and build $src against $prefix"
+"$cmake" -S "$src" -B "$work/b" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
+	>"$work/configure.log" 2>&1 || { cat "$work/configure.log"; die "configure"; }
+"$cmake" --build "$work/b" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build"; }
+plug=$(ls "$work"/b/*example.so 2>/dev/null | head -n1)
+[ -n "$plug" ] || die "no plug-in built in $work/b"
+ldd "$plug" | grep -q libipctb && die "the plug-in links libipctb"
+
+# The entries the function must have added, and which tool they run.
+"$ctest" --test-dir "$work/b" -N >"$work/list.log" 2>&1 || { cat "$work/list.log"; die "ctest -N"; }
+for t in example/conform/ex_dgram example/stress/ex_tas example/threads/ex_tas \
+	example/explore/ex_tas example/caught/ex_tas_broken example/decoder/ex_frame \
+	example/decoder/ex_frame_broken example/replay/counter-ex_tas_broken-pct-4.seed; do
+	grep -q " $t\$" "$work/list.log" || { cat "$work/list.log"; die "no ctest entry $t"; }
+done
+step "$(grep -c 'Test *#' "$work/list.log") entries"
+"$ctest" --test-dir "$work/b" -V -R replay >"$work/replay.log" 2>&1 || true
+grep -qF "$prefix/bin/ipctb \"replay\" \"$work/b/ipctb-seeds/example/" "$work/replay.log" ||
+	{ cat "$work/replay.log"; die "the replay entry does not run the installed tool on the build's seed copy"; }
+grep -q "^plugin $plug\$" "$work/b/ipctb-seeds/example/counter-ex_tas_broken-pct-4.seed" ||
+	die "the seed copy does not name $plug"
+
+step "ctest in $work/b"
+"$ctest" --test-dir "$work/b" --output-on-failure -j1 >"$work/ctest.log" 2>&1 ||
+	{ cat "$work/ctest.log"; die "the example's ctest"; }
+cat "$work/ctest.log"
+grep -q "100% tests passed" "$work/ctest.log" || die "not every entry passed"
+step "all steps passed"
