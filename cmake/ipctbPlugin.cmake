@@ -20,8 +20,9 @@
 #   NAME/stress/L          each lock, every scenario, processes mode
 #   NAME/threads/L         each lock, every scenario, threads mode
 #   NAME/explore/L         200 controlled PCT schedules, must be clean
-#   NAME/caught/L          each broken lock: a controlled exploration that
-#                          must find the violation (the entry passes then)
+#   NAME/caught/L          each broken lock: a controlled exploration (up
+#                          to 1000 PCT schedules) that must find the
+#                          violation (the entry passes then)
 #   NAME/decoder/D         each decoder (broken ones too) is registered; a
 #                          decoder's own harness is the fuzz target, not
 #                          the tool
@@ -85,7 +86,7 @@ function(ipctb_add_plugin)
   foreach(_x IN LISTS _p_BROKEN_LOCKS)
     add_test(NAME ${_n}/caught/${_x}
              COMMAND ${_tool} stress --plugin ${_plug} --scheme ${_x} --scenario counter
-                     --strategy pct --explore --budget 60s --seed 1)
+                     --strategy pct --explore --schedules 1000 --budget 60s --seed 1)
     set_tests_properties(${_n}/caught/${_x} PROPERTIES LABELS "ipctb;stress;broken" TIMEOUT 180
                          PASS_REGULAR_EXPRESSION "violation \\(")
   endforeach()

@@ -36,8 +36,9 @@ step "configure and build $src against $prefix"
 "$cmake" -S "$src" -B "$work/b" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
 	>"$work/configure.log" 2>&1 || { cat "$work/configure.log"; die "configure"; }
 "$cmake" --build "$work/b" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build"; }
-plug=$(ls "$work"/b/*example.so 2>/dev/null | head -n1)
-[ -n "$plug" ] || die "no plug-in built in $work/b"
+plugs=("$work"/b/*example.so)
+plug=${plugs[0]}
+[ -f "$plug" ] || die "no plug-in built in $work/b"
 ldd "$plug" | grep -q libipctb && die "the plug-in links libipctb"
 
 # The entries the function must have added, and which tool they run.
@@ -59,4 +60,32 @@ step "ctest in $work/b"
 	{ cat "$work/ctest.log"; die "the example's ctest"; }
 cat "$work/ctest.log"
 grep -q "100% tests passed" "$work/ctest.log" || die "not every entry passed"
+
+# Negative control: the same sources with the roles swapped (a second
+# project, written here, as the example's would be): the function's
+# exploration of a "correct" lock must fail on the broken one, and its
+# "caught" entry must fail on the correct one.
+step "negative control: roles swapped"
+mkdir -p "$work/neg"
+cat >"$work/neg/CMakeLists.txt" <<NEG
+cmake_minimum_required(VERSION 3.16)
+project(ipctb_plugin_example_neg LANGUAGES C)
+find_package(ipctb REQUIRED)
+enable_testing()
+add_library(example MODULE $src/plugin.c $src/lock_tas.c $src/chan_dgram.c $src/decoder.c)
+target_link_libraries(example PRIVATE ipctb::plugin)
+ipctb_add_plugin(TARGET example LOCKS ex_tas_broken BROKEN_LOCKS ex_tas DECODERS no_such)
+NEG
+"$cmake" -S "$work/neg" -B "$work/nb" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
+	>"$work/neg-configure.log" 2>&1 || { cat "$work/neg-configure.log"; die "configure (neg)"; }
+"$cmake" --build "$work/nb" >"$work/neg-build.log" 2>&1 || { cat "$work/neg-build.log"; die "build (neg)"; }
+if "$ctest" --test-dir "$work/nb" -R 'explore|caught|decoder' -j1 >"$work/neg-ctest.log" 2>&1; then
+	cat "$work/neg-ctest.log"
+	die "the swapped roles passed"
+fi
+for t in example/explore/ex_tas_broken example/caught/ex_tas example/decoder/no_such; do
+	grep -q "Test *#[0-9]*: $t \.*\*\*\*Failed" "$work/neg-ctest.log" ||
+		{ cat "$work/neg-ctest.log"; die "$t did not fail"; }
+	step "negative control: $t failed, as it must"
+done
 step "all steps passed"

@@ -92,7 +92,8 @@ static int tas_destroy(void *state)
 const struct ipctb_lock_ops ex_tas_ops = {
     .abi = IPCTB_ABI_VERSION,
     .name = "ex_tas",
-    .summary = "example plug-in: test-and-set spin lock (one CAS), backs off through the wait layer",
+    .summary =
+	"example plug-in: test-and-set spin lock (one CAS), backs off through the wait layer",
     .caps = IPCTB_LOCK_CAP_EXCLUSIVE,
     .recovery = IPCTB_LOCK_RECOVER_NONE,
     .state_size = sizeof(struct tas),
