@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz target: a plug-in's frame decoder (ipctb/decoder.h, ipctb/plugin.h).
+ * The plug-in and the decoder are named by the environment, read once in
+ * LLVMFuzzerInitialize (libFuzzer's command line is its own):
+ *   IPCTB_FUZZ_PLUGIN=PATH  the shared object, loaded with the tool's checks
+ *   IPCTB_FUZZ_DECODER=NAME one decoder it registers
+ * The input and the oracle are fuzz_frame_decode's, over the plug-in's
+ * decode(): any input is decoded or rejected with a frame error, never a
+ * frame longer than the input (what a decoder that trusts the header's
+ * length answers, before its caller reads past the end), and a decoded
+ * header, written back out, gives the bytes it came from. The structure-
+ * aware mutator is the built-in targets' one (frame_mutator.c).
+ *
+ * The target is linked with the library's public names exported
+ * (ipctb_tool.dyn), as the tool is, so that the plug-in binds to this
+ * program's one copy of the library.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "ipctb/decoder.h"
+#include "ipctb/error.h"
+#include "ipctb/plugin.h"
+#include "ipctb/registry.h"
+
+/* As fuzz_frame_decode: the length limit within the fuzzer's easy reach. */
+#define MAX_LEN 256
+
+static const struct ipctb_decoder_ops *dec;
+
+/* libFuzzer's optional hook (and the replay main's, fuzz/replay_main.c). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *path = getenv("IPCTB_FUZZ_PLUGIN");
+	const char *name = getenv("IPCTB_FUZZ_DECODER");
+	char why[256];
+	if (!path || !*path || !name || !*name) {
+		fprintf(stderr, "fuzz_frame_plugin: set IPCTB_FUZZ_PLUGIN=PATH and "
+				"IPCTB_FUZZ_DECODER=NAME\n");
+		exit(2);
+	}
+	if (ipctb_plugin_load(path, why, sizeof(why)) < 0) {
+		fprintf(stderr, "fuzz_frame_plugin: %s\n", why);
+		exit(2);
+	}
+	dec = ipctb_registry_find(IPCTB_KIND_DECODER, name);
+	if (!dec) {
+		fprintf(stderr, "fuzz_frame_plugin: %s registers no decoder '%s'\n", path, name);
+		exit(2);
+	}
+	fprintf(stderr, "fuzz_frame_plugin: decoder %s of %s\n", name, path);
+	return 0;
+}
+
+static void put_hdr_fields(uint8_t *o, const struct ipctb_frame_hdr *h)
+{
+	const uint32_t v[3] = {h->len, h->seq, h->crc};
+	o[0] = IPCTB_FRAME_MAGIC & 0xff;
+	o[1] = IPCTB_FRAME_MAGIC >> 8;
+	o[2] = IPCTB_FRAME_VERSION;
+	o[3] = h->type;
+	o[4] = (uint8_t)h->flags;
+	o[5] = (uint8_t)(h->flags >> 8);
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 4; b++)
+			o[6 + 4 * i + b] = (uint8_t)(v[i] >> (8 * b));
+}
+
+static int known_error(long r)
+{
+	return r == -IPCTB_EBADMAGIC || r == -IPCTB_EBADVERSION || r == -IPCTB_EBADHDR ||
+	       r == -IPCTB_EFRAMELEN || r == -IPCTB_EBADCRC;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t re[IPCTB_FRAME_HDR];
+	size_t off = 0;
+
+	for (;;) {
+		struct ipctb_frame_hdr h;
+		const void *pl = NULL;
+		memset(&h, 0, sizeof(h));
+		long r = dec->decode(data + off, size - off, MAX_LEN, &h, &pl);
+		if (r == 0) {
+			if (size - off >= IPCTB_FRAME_HDR)
+				FZ_CHECK(size - off - IPCTB_FRAME_HDR < h.len);
+			break;
+		}
+		if (r < 0) {
+			FZ_CHECK(known_error(r));
+			break;
+		}
+		FZ_CHECK((size_t)r <= size - off);
+		FZ_CHECK((size_t)r == IPCTB_FRAME_HDR + h.len);
+		FZ_CHECK(h.len <= MAX_LEN && h.flags == 0);
+		FZ_CHECK(pl == data + off + IPCTB_FRAME_HDR);
+		put_hdr_fields(re, &h);
+		FZ_CHECK(fz_same(re, data + off, IPCTB_FRAME_HDR));
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	return fz_frame_mutate(data, size, max_size, seed, 0);
+}
