@@ -12,6 +12,8 @@
 #                    [DECODERS e]          frame decoders
 #                    [BROKEN_DECODERS f]
 #                    [SEEDS dir]           seed files (*.seed) to replay
+#                    [CRASHES dir]         saved inputs that crash a broken
+#                                          decoder (fuzz replay)
 #                    [PREFIX name])        of the test names (default: TARGET)
 #
 # It builds nothing: it adds ctest entries that run ipctb::tool (the
@@ -27,6 +29,11 @@
 #                          decoder's own harness is the fuzz target, not
 #                          the tool
 #   NAME/replay/FILE       each seed replays its saved outcome
+#   NAME/fuzz_caught/D     each broken decoder over the CRASHES files, in
+#                          the installed decoder fuzz target
+#                          (ipctb::fuzz_decoder): must crash, by the
+#                          harness's check or a sanitizer's report
+#   NAME/fuzz_replay/D     each correct decoder over the same files: clean
 #
 # A saved seed names its plug-in by the absolute path it was loaded from
 # (key `plugin`), which is not where this build puts it: every seed is
@@ -38,7 +45,7 @@
 include_guard(GLOBAL)
 
 function(ipctb_add_plugin)
-  cmake_parse_arguments(PARSE_ARGV 0 _p "" "TARGET;SEEDS;PREFIX"
+  cmake_parse_arguments(PARSE_ARGV 0 _p "" "TARGET;SEEDS;CRASHES;PREFIX"
                         "LOCKS;BROKEN_LOCKS;TRANSPORTS;DECODERS;BROKEN_DECODERS")
   if(_p_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "ipctb_add_plugin: unknown arguments: ${_p_UNPARSED_ARGUMENTS}")
@@ -116,6 +123,34 @@ function(ipctb_add_plugin)
       add_test(NAME ${_n}/replay/${_base} COMMAND ${_tool} replay ${_out} --repeat 5 --quiet)
       set_tests_properties(${_n}/replay/${_base} PROPERTIES LABELS "ipctb;replay" TIMEOUT 120
                            PASS_REGULAR_EXPRESSION "5 of 5 runs reproduced")
+    endforeach()
+  endif()
+
+  if(_p_CRASHES)
+    if(NOT TARGET ipctb::fuzz_decoder)
+      message(FATAL_ERROR "ipctb_add_plugin: CRASHES needs ipctb::fuzz_decoder, not installed")
+    endif()
+    get_filename_component(_dir "${_p_CRASHES}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    file(GLOB _crashes CONFIGURE_DEPENDS "${_dir}/*")
+    list(FILTER _crashes EXCLUDE REGEX "/\\.[^/]*$")
+    if(NOT _crashes)
+      message(FATAL_ERROR "ipctb_add_plugin: no file in ${_dir}")
+    endif()
+    set(_fz $<TARGET_FILE:ipctb::fuzz_decoder>)
+    foreach(_x IN LISTS _p_BROKEN_DECODERS)
+      # Through sh, which outlives the harness's abort and prints its
+      # report: ctest matches the output of a test that exits, not of
+      # one that dies of a signal.
+      add_test(NAME ${_n}/fuzz_caught/${_x}
+               COMMAND sh -c "\"$0\" \"$@\"; exit $?" ${_fz} ${_crashes})
+      set_tests_properties(${_n}/fuzz_caught/${_x} PROPERTIES LABELS "ipctb;fuzz;broken"
+        TIMEOUT 120 ENVIRONMENT "IPCTB_FUZZ_PLUGIN=${_plug};IPCTB_FUZZ_DECODER=${_x}"
+        PASS_REGULAR_EXPRESSION "FUZZ CHECK FAILED|ERROR: AddressSanitizer|runtime error:")
+    endforeach()
+    foreach(_x IN LISTS _p_DECODERS)
+      add_test(NAME ${_n}/fuzz_replay/${_x} COMMAND ${_fz} ${_crashes})
+      set_tests_properties(${_n}/fuzz_replay/${_x} PROPERTIES LABELS "ipctb;fuzz" TIMEOUT 120
+        ENVIRONMENT "IPCTB_FUZZ_PLUGIN=${_plug};IPCTB_FUZZ_DECODER=${_x}")
     endforeach()
   endif()
 endfunction()

@@ -45,7 +45,8 @@ ldd "$plug" | grep -q libipctb && die "the plug-in links libipctb"
 "$ctest" --test-dir "$work/b" -N >"$work/list.log" 2>&1 || { cat "$work/list.log"; die "ctest -N"; }
 for t in example/conform/ex_dgram example/stress/ex_tas example/threads/ex_tas \
 	example/explore/ex_tas example/caught/ex_tas_broken example/decoder/ex_frame \
-	example/decoder/ex_frame_broken example/replay/counter-ex_tas_broken-pct-4.seed; do
+	example/decoder/ex_frame_broken example/replay/counter-ex_tas_broken-pct-4.seed \
+	example/fuzz_caught/ex_frame_broken example/fuzz_replay/ex_frame; do
 	grep -q " $t\$" "$work/list.log" || { cat "$work/list.log"; die "no ctest entry $t"; }
 done
 step "$(grep -c 'Test *#' "$work/list.log") entries"
@@ -74,7 +75,8 @@ find_package(ipctb REQUIRED)
 enable_testing()
 add_library(example MODULE $src/plugin.c $src/lock_tas.c $src/chan_dgram.c $src/decoder.c)
 target_link_libraries(example PRIVATE ipctb::plugin)
-ipctb_add_plugin(TARGET example LOCKS ex_tas_broken BROKEN_LOCKS ex_tas DECODERS no_such)
+ipctb_add_plugin(TARGET example LOCKS ex_tas_broken BROKEN_LOCKS ex_tas DECODERS no_such
+                 BROKEN_DECODERS ex_frame CRASHES $src/crashes)
 NEG
 "$cmake" -S "$work/neg" -B "$work/nb" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
 	>"$work/neg-configure.log" 2>&1 || { cat "$work/neg-configure.log"; die "configure (neg)"; }
@@ -83,7 +85,8 @@ if "$ctest" --test-dir "$work/nb" -R 'explore|caught|decoder' -j1 >"$work/neg-ct
 	cat "$work/neg-ctest.log"
 	die "the swapped roles passed"
 fi
-for t in example/explore/ex_tas_broken example/caught/ex_tas example/decoder/no_such; do
+for t in example/explore/ex_tas_broken example/caught/ex_tas example/decoder/no_such \
+	example/fuzz_caught/ex_frame; do
 	grep -q "Test *#[0-9]*: $t \.*\*\*\*Failed" "$work/neg-ctest.log" ||
 		{ cat "$work/neg-ctest.log"; die "$t did not fail"; }
 	step "negative control: $t failed, as it must"
