@@ -62,6 +62,39 @@ step "ctest in $work/b"
 cat "$work/ctest.log"
 grep -q "100% tests passed" "$work/ctest.log" || die "not every entry passed"
 
+# The walk of README "Plug-ins", command for command: from an empty
+# directory (the example's CMakeLists.txt and sources, no seed, no saved
+# crash), configure, build and test; let the tool catch the broken lock
+# and save its seed; replay it; build again, which finds the new seed,
+# and test again, with its replay entry.
+step "the README's walk, in $work/walk"
+ipctb=$prefix/bin/ipctb
+mkdir "$work/walk"
+cd "$work/walk"
+cp "$src/CMakeLists.txt" "$src"/*.c "$src"/*.h .
+"$cmake" -S . -B build -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
+	>"$work/walk-configure.log" 2>&1 || { cat "$work/walk-configure.log"; die "walk: configure"; }
+"$cmake" --build build >"$work/walk-build.log" 2>&1 || { cat "$work/walk-build.log"; die "walk: build"; }
+"$ctest" --test-dir build >"$work/walk-ctest1.log" 2>&1 || { cat "$work/walk-ctest1.log"; die "walk: ctest"; }
+grep -q "/replay/" "$work/walk-ctest1.log" && die "walk: a replay entry before any seed"
+mkdir seeds
+rc=0
+"$ipctb" stress --plugin build/libexample.so --scheme ex_tas_broken --scenario counter \
+	--strategy pct --explore --budget 60s --save-seed seeds >"$work/walk-stress.log" 2>&1 || rc=$?
+cat "$work/walk-stress.log"
+[ "$rc" -eq 1 ] || die "walk: ipctb stress exited $rc, not 1"
+grep -q 'violation (invariant)' "$work/walk-stress.log" || die "walk: no violation reported"
+seeds=(seeds/counter-ex_tas_broken-pct-*.seed)
+[ -f "${seeds[0]}" ] || die "walk: no seed saved"
+"$ipctb" replay "${seeds[0]}" >"$work/walk-replay.log" 2>&1 || { cat "$work/walk-replay.log"; die "walk: replay"; }
+cat "$work/walk-replay.log"
+"$cmake" --build build >>"$work/walk-build.log" 2>&1 || { cat "$work/walk-build.log"; die "walk: rebuild"; }
+"$ctest" --test-dir build >"$work/walk-ctest2.log" 2>&1 || { cat "$work/walk-ctest2.log"; die "walk: ctest with the seed"; }
+grep -q "example/replay/${seeds[0]#seeds/} .*Passed" "$work/walk-ctest2.log" ||
+	{ cat "$work/walk-ctest2.log"; die "walk: the saved seed has no passing replay entry"; }
+step "walk: $(grep 'tests passed' "$work/walk-ctest2.log")"
+cd "$work"
+
 # Negative control: the same sources with the roles swapped (a second
 # project, written here, as the example's would be): the function's
 # exploration of a "correct" lock must fail on the broken one, and its
