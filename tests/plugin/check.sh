@@ -24,7 +24,7 @@ has() { grep -q -- "$1" "$work/out" || fail "output lacks: $1"; }
 case $case in
 list)
 	run 0 "$tool" list --plugin "$plug"
-	for t in plug_dgram plug_tas plug_tas_broken plug_crash plug_frame plug_frame_broken; do
+	for t in plug_dgram plug_tas plug_tas_broken plug_crash plug_hang plug_frame plug_frame_broken; do
 		grep -q "^$t .*\[plugin testplug 1.0\]" "$work/out" || fail "$t not listed as the plug-in's"
 	done
 	grep -q '^pipe .*\[plugin' "$work/out" && fail "a built-in table marked as a plug-in's"
@@ -82,6 +82,14 @@ unsafe_path)
 crash)
 	run 1 "$tool" stress --plugin "$plug" --scheme plug_crash --scenario counter --seed 1
 	has 'violation (crash): participant [0-9]* \(died of signal\|exited with status\)'
+	has 'summary: 1 runs, 0 clean, 1 failed'
+	;;
+hang)
+	# A lock that never returns: the watchdog ends the run (processes
+	# mode: the participants' group is killed) and says so.
+	run 1 "$tool" stress --plugin "$plug" --scheme plug_hang --scenario counter --seed 1 \
+		--iters 10
+	has 'stuck (watchdog): no progress for'
 	has 'summary: 1 runs, 0 clean, 1 failed'
 	;;
 exports)

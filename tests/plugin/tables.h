@@ -14,6 +14,7 @@
 extern const struct ipctb_lock_ops plug_tas_ops;	     /* lock_tas.c: correct */
 extern const struct ipctb_lock_ops plug_tas_broken_ops;	     /* lock_tas.c: test-then-set */
 extern const struct ipctb_lock_ops plug_crash_ops;	     /* lock_crash.c: SIGSEGV */
+extern const struct ipctb_lock_ops plug_hang_ops;	     /* lock_hang.c: never returns */
 extern const struct ipctb_chan_ops plug_dgram_ops;	     /* chan_dgram.c */
 extern const struct ipctb_decoder_ops plug_frame_ops;	     /* decoder.c: correct */
 extern const struct ipctb_decoder_ops plug_frame_broken_ops; /* decoder.c: over-reads */
