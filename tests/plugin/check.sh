@@ -135,6 +135,24 @@ liar)
 	run 0 "$tool" stress --plugin "$plug" --scheme plug_tas --scenario counter --iters 200 \
 		--seed 1
 	;;
+chan_bad)
+	# Channels that lie, crash and hang: each is the failing case's, by
+	# its message, and the suite goes on to the next case.
+	[ -n "$leak" ] || fail "no misbehaving plug-in given"
+	run 1 "$tool" conform --plugin "$leak" --transport plug_chan_liar --case empty \
+		--case roundtrip
+	has 'plug_chan_liar/empty: message 2 of 3: got 16 bytes, expected 0'
+	has '1 passed, 1 failed'
+	run 1 "$tool" conform --plugin "$leak" --transport plug_chan_crash --case roundtrip \
+		--case ordering --case mode_0600
+	has 'plug_chan_crash/roundtrip: killed by signal'
+	has 'plug_chan_crash/ordering: receiver: recv of message 2: Broken pipe; sender process killed by signal'
+	has '1 passed, 2 failed'
+	run 1 "$tool" conform --plugin "$leak" --transport plug_chan_hang --case roundtrip \
+		--case mode_0600 --timeout 2000
+	has 'plug_chan_hang/roundtrip: timed out after 2000 ms'
+	has '1 passed, 1 failed'
+	;;
 exports)
 	# Every library name the plug-in needs is one the tool exports and
 	# one libipctb.so exports (the public API, nothing internal).
