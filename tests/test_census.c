@@ -72,7 +72,7 @@ Test(census, counts_the_work_s_own_run_only)
 	cr_assert(strstr(what, mine), "the census names %s: %s", mine, what);
 	cr_assert(strncmp(what, "1 object: posix-shm ", 20) == 0, "%s", what);
 	cr_assert_eq(shm_unlink(mine), -1, "cleared: %s is gone", mine);
-	cr_assert_eq(shm_unlink(other), 0, "the other run's object is not the census's");
+	cr_assert_eq(ipctb__sys_shm_unlink(other), 0, "the other run's object is not the census's");
 	/* Nothing made: nothing counted. */
 	cr_assert_eq(ipctb_census_begin(&c), 0);
 	cr_assert_eq(ipctb_census_end(&c, run_a, &left), 0);
@@ -107,7 +107,20 @@ Test(census, raw_names_count_in_a_private_namespace_only)
 	close(fd);
 	int id = ipctb__sys_semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	cr_assert_geq(id, 0);
+	/* The temporary directory is everyone's, namespace or not: a FIFO
+	 * of a run beside it is not the work's. */
+	char fifo[128];
+	char *mine = getenv("IPCTB_RUN_ID") ? strdup(getenv("IPCTB_RUN_ID")) : NULL;
+	setenv("IPCTB_RUN_ID", "beside", 1);
+	cr_assert_eq(ipctb_unique_name(fifo, sizeof(fifo), "/tmp/", "fifo"), 0);
+	cr_assert_eq(ipctb__sys_mkfifo(fifo, 0600), 0);
+	if (mine)
+		setenv("IPCTB_RUN_ID", mine, 1);
+	else
+		unsetenv("IPCTB_RUN_ID");
+	free(mine);
 	cr_assert_eq(ipctb_census_end(&c, ipctb_run_id(), &left), 2);
+	cr_assert_eq(ipctb__sys_unlink(fifo), 0);
 	/* The SysV set is ours to remove; the raw name is not (it goes with
 	 * the namespace). */
 	cr_assert_eq(ipctb_census_clear(&left, what, sizeof(what)), 1, "%s", what);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,20 @@
 /* What a census reads: the kernel's tables and the named objects. Open
  * descriptors belong to the processes that did the work, which are gone. */
 #define CENSUS_SCAN (IPCTB_SCAN_SYSV | IPCTB_SCAN_SHM | IPCTB_SCAN_MQUEUE | IPCTB_SCAN_PATHS)
+
+/* FIFOs, socket paths, directories and files: the temporary directory's. */
+static bool in_tmp_dir(const struct ipctb_leak_obj *o)
+{
+	switch (o->kind) {
+	case IPCTB_OBJ_FIFO:
+	case IPCTB_OBJ_SOCK_PATH:
+	case IPCTB_OBJ_DIR:
+	case IPCTB_OBJ_FILE:
+		return true;
+	default:
+		return false;
+	}
+}
 
 int ipctb_census_begin(struct ipctb_census *c)
 {
@@ -49,8 +64,17 @@ int ipctb_census_end(struct ipctb_census *c, const char *run, struct ipctb_snaps
 		memset(left, 0, sizeof(*left));
 		return r;
 	}
-	if (!c->exact)
+	if (!c->exact) {
 		ipctb_snapshot_filter_ours(left, run);
+	} else {
+		/* The namespace is private, the temporary directory is not: a
+		 * path there counts only when it carries the work's run. */
+		size_t w = 0;
+		for (size_t i = 0; i < left->n; i++)
+			if (!in_tmp_dir(&left->v[i]) || ipctb_name_in_run(left->v[i].name, run))
+				left->v[w++] = left->v[i];
+		left->n = w;
+	}
 	return (int)left->n;
 }
 

@@ -112,12 +112,13 @@ bool ipctb_in_private_ns(void);
  * The census of what one piece of work (a conformance case, a stress run)
  * leaves behind: ipctb_census_begin() before it, ipctb_census_end() after
  * it has ended and its processes are reaped. Inside ipctb_private_ns() the
- * census is exact: every SysV object, every entry of /dev/shm and
- * /dev/mqueue made since begin counts, so also what a plug-in made with raw
- * system calls under a name of its own. Elsewhere it counts what carries
- * run `run` (names of the grammar and SysV ids that the run's ledgers
- * list; ipctb_run_nest() gives the work a run of its own, so that a run
- * beside it on the same machine is never counted).
+ * census is exact for the namespace's own tables: every SysV object and
+ * every entry of /dev/shm and /dev/mqueue made since begin counts, so also
+ * what a plug-in made with raw system calls under a name of its own (paths
+ * in the temporary directory, which is shared, count by run as below).
+ * Elsewhere it counts what carries run `run` (names of the grammar and SysV ids that the run's
+ * ledgers list; ipctb_run_nest() gives the work a run of its own, so that a run beside it on the
+ * same machine is never counted).
  */
 struct ipctb_census {
 	struct ipctb_snapshot before;
