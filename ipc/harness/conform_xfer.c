@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,9 +188,12 @@ static int xfer_fork(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const
 		rep.why[sizeof(rep.why) - 1] = '\0';
 		if (rr == 0 && !rep.ok)
 			return fail(ctx, "receiver: %s; sender: %s", why, rep.why);
-		/* A sender that died of its own signal (not our SIGKILL) is
-		 * why the receiver failed: say so. */
-		if (rr < 0 && WIFSIGNALED(pr.status) && WTERMSIG(pr.status) != SIGKILL)
+		/* A sender that died of its own signal (not our SIGKILL), or
+		 * exited with a failure (a sanitizer's report), without a
+		 * report is why the receiver failed: say so. */
+		bool died = WIFSIGNALED(pr.status) ? WTERMSIG(pr.status) != SIGKILL
+						   : WIFEXITED(pr.status) && WEXITSTATUS(pr.status);
+		if (rr < 0 && died)
 			return fail(ctx, "receiver: %s; sender process %s", why,
 				    ipctb__proc_status_str(pr.status, st, sizeof(st)));
 		return fail(ctx, "receiver: %s", why);
