@@ -17,12 +17,13 @@
  * the atomic schemes (spin, ticket, mcs, ...) by eye.
  *
  * Every subject, baselines included, is measured in a child process of
- * its own (the workers of the contended figures are its children, in its
- * process group), which hands its samples back in a shared mapping: a
- * scheme that crashes (a plug-in's, say) kills that child, not the tool,
- * and one that hangs is killed when the child makes no progress for a
- * bound (step_bound), workers and all. Either is reported as a failure of
- * that subject with the step it was in, and the next subject runs.
+ * its own (guard.h; the workers of the contended figures are its
+ * children, in its process group), which hands its samples back in a
+ * shared mapping: a scheme that crashes (a plug-in's, say) kills that
+ * child, not the tool, and one that hangs is killed when the child makes
+ * no progress for a bound (step_bound), workers and all. Either is
+ * reported as a failure of that subject with the step it was in, and the
+ * next subject runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,15 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "bench.h"
+#include "guard.h"
 #include "team.h"
 #include "ipctb/ipctb.h"
 
@@ -92,7 +88,7 @@ struct report {
 
 static void progress(struct report *rep)
 {
-	atomic_fetch_add(&rep->progress, 1);
+	guard_progress(&rep->progress);
 }
 
 enum subj_kind { SUBJ_MUTEX, SUBJ_XCHG, SUBJ_SCHEME };
@@ -367,13 +363,8 @@ static int contended(struct subj *s, unsigned n, const struct ipctb_bench_opts *
 /* The measuring child: every step of one subject into rep, then _exit.
  * A crash or a hang here is the parent's to see (measure). */
 static _Noreturn void measure_child(struct subj *s, const struct ipctb_bench_opts *o,
-				    struct report *rep, pid_t parent)
+				    struct report *rep)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(3);
-	/* Its own process group, which its workers join: the parent kills
-	 * them all with one kill(). Both sides set it (no race). */
-	setpgid(0, 0);
 	atomic_store(&rep->step, STEP_SETUP);
 	if (subj_open(s, rep->setup_why, sizeof(rep->setup_why)) < 0) {
 		rep->setup = FIG_NOTE;
@@ -417,53 +408,6 @@ static double step_bound(const struct ipctb_bench_opts *o)
 	return 2.0 * (o->repeats + 1) * o->seconds + TEAM_WAIT_S + 2.0;
 }
 
-/*
- * Wait for the child, killing it (and its process group) when it makes
- * no progress for step_bound(). Its wait status, or -1 if it was killed
- * for that. The group is killed before the child is reaped, while its id
- * cannot be anyone else's; a worker left by a crashed child goes with it.
- */
-static int wait_child(pid_t pid, struct report *rep, double bound)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), st = 0, hung = 0;
-	unsigned seen = atomic_load(&rep->progress);
-	double deadline = ipctb_bench_now() + bound;
-	for (;;) {
-		siginfo_t si = {0};
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
-		    errno != EINTR)
-			break; /* not our child any more: nothing to wait for */
-		if (si.si_pid == pid)
-			break;
-		unsigned now = atomic_load(&rep->progress);
-		if (now != seen) {
-			seen = now;
-			deadline = ipctb_bench_now() + bound;
-		}
-		double left = deadline - ipctb_bench_now();
-		if (left <= 0) {
-			hung = 1;
-			break;
-		}
-		/* Woken by the child's exit, or every 100 ms to look at its
-		 * progress; without a pidfd (an old kernel) every 10 ms. */
-		if (pfd >= 0) {
-			struct pollfd p = {.fd = pfd, .events = POLLIN};
-			(void)poll(&p, 1, left < 0.1 ? (int)(left * 1000) + 1 : 100);
-		} else {
-			team_pause_ms(10);
-		}
-	}
-	if (pfd >= 0)
-		close(pfd);
-	kill(-pid, SIGKILL);
-	if (hung)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return hung ? -1 : st;
-}
-
 /* Every figure of one subject, measured in a child of its own; 0, or -1
  * when the report could not take them (out of memory). A subject that
  * cannot run here gets a note; one that fails, a failure. */
@@ -483,19 +427,17 @@ static int measure(struct ipctb_bench *b, struct subj *s)
 				 strerror(errno));
 		return 0;
 	}
-	fflush(NULL);
-	pid_t parent = getpid(), pid = fork();
+	pid_t pid = guard_fork();
 	if (pid == 0)
-		measure_child(s, o, rep, parent);
+		measure_child(s, o, rep);
 	if (pid < 0) {
 		ipctb_bench_note(b, "%s %s: cannot run here: fork: %s", section, s->name,
-				 strerror(errno));
+				 strerror((int)-pid));
 		munmap(rep, len);
 		return 0;
 	}
-	setpgid(pid, pid);
 	double bound = step_bound(o);
-	int st = wait_child(pid, rep, bound);
+	int st = guard_wait(pid, &rep->progress, bound);
 	unsigned step = atomic_load(&rep->step);
 	const char *where = step_names[step <= STEP_DONE ? step : STEP_DONE];
 	/* What the child measured before it failed still counts. */
@@ -523,16 +465,12 @@ static int measure(struct ipctb_bench *b, struct subj *s)
 			break;
 		}
 	}
-	if (st == -1)
-		ipctb_bench_fail(b, section, s->name,
-				 "hung in step %s: no progress for %.1f s (killed)", where, bound);
-	else if (WIFSIGNALED(st))
-		ipctb_bench_fail(b, section, s->name, "crashed in step %s: signal %d (%s)", where,
-				 WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else if (WEXITSTATUS(st) != 0 || (step != STEP_DONE && !rep->setup))
-		ipctb_bench_fail(b, section, s->name,
-				 "the measuring process exited with status %d in step %s",
-				 WEXITSTATUS(st), where);
+	char why[WHY_LEN];
+	if (guard_why(st, where, bound, why, sizeof(why)) < 0)
+		ipctb_bench_fail(b, section, s->name, "%s", why);
+	else if (step != STEP_DONE && !rep->setup)
+		ipctb_bench_fail(b, section, s->name, "the measuring process ended in step %s",
+				 where);
 	munmap(rep, len);
 	return rc;
 }
