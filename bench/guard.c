@@ -91,16 +91,16 @@ int guard_wait(pid_t pid, _Atomic unsigned *progress, double bound)
 	return hung ? -1 : st;
 }
 
-int guard_why(int status, const char *step, double bound, char *why, size_t len)
+int guard_why(int status, const char *where, double bound, char *why, size_t len)
 {
 	if (status == -1)
-		snprintf(why, len, "hung in step %s: no progress for %.1f s (killed)", step, bound);
+		snprintf(why, len, "hung in %s: no progress for %.1f s (killed)", where, bound);
 	else if (WIFSIGNALED(status))
-		snprintf(why, len, "crashed in step %s: signal %d (%s)", step, WTERMSIG(status),
+		snprintf(why, len, "crashed in %s: signal %d (%s)", where, WTERMSIG(status),
 			 strsignal(WTERMSIG(status)));
 	else if (WEXITSTATUS(status) != 0)
-		snprintf(why, len, "the measuring process exited with status %d in step %s",
-			 WEXITSTATUS(status), step);
+		snprintf(why, len, "the measuring process exited with status %d in %s",
+			 WEXITSTATUS(status), where);
 	else
 		return 0;
 	return -1;

@@ -38,9 +38,9 @@ static inline void guard_progress(_Atomic unsigned *progress)
 int guard_wait(pid_t pid, _Atomic unsigned *progress, double bound);
 
 /* A status of guard_wait that is not a clean exit 0, said in why (len
- * bytes) with step, the step the child was in ("hung in step S: no
- * progress for B s (killed)", "crashed in step S: signal N (name)", "the
- * measuring process exited with status N in step S"): -1; else 0. */
-int guard_why(int status, const char *step, double bound, char *why, size_t len);
+ * bytes) with where the child was ("step S", "phase P"): "hung in W: no
+ * progress for B s (killed)", "crashed in W: signal N (name)", "the
+ * measuring process exited with status N in W"; -1. Else 0. */
+int guard_why(int status, const char *where, double bound, char *why, size_t len);
 
 #endif

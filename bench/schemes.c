@@ -439,7 +439,8 @@ static int measure(struct ipctb_bench *b, struct subj *s)
 	double bound = step_bound(o);
 	int st = guard_wait(pid, &rep->progress, bound);
 	unsigned step = atomic_load(&rep->step);
-	const char *where = step_names[step <= STEP_DONE ? step : STEP_DONE];
+	char where[64];
+	snprintf(where, sizeof(where), "step %s", step_names[step <= STEP_DONE ? step : STEP_DONE]);
 	/* What the child measured before it failed still counts. */
 	if (rep->setup) {
 		rep->setup_why[WHY_LEN - 1] = '\0';
@@ -469,8 +470,7 @@ static int measure(struct ipctb_bench *b, struct subj *s)
 	if (guard_why(st, where, bound, why, sizeof(why)) < 0)
 		ipctb_bench_fail(b, section, s->name, "%s", why);
 	else if (step != STEP_DONE && !rep->setup)
-		ipctb_bench_fail(b, section, s->name, "the measuring process ended in step %s",
-				 where);
+		ipctb_bench_fail(b, section, s->name, "the measuring process ended in %s", where);
 	munmap(rep, len);
 	return rc;
 }
