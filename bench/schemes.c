@@ -77,7 +77,7 @@ enum fig_state {
 struct report {
 	_Atomic unsigned step;	   /* STEP_*: where the child is */
 	_Atomic unsigned progress; /* bumped at every step and sub-step */
-	int setup;		   /* FIG_NOTE or FIG_FAIL when set-up failed */
+	int setup;		   /* FIG_NOTE when the subject cannot run here */
 	char setup_why[WHY_LEN];
 	struct {
 		int state;
