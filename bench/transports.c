@@ -383,7 +383,7 @@ out:
 	set_phase(j, "tear-down");
 	l->ops->destroy(l);
 	if (rc) {
-		snprintf(j->out->why, sizeof(j->out->why), "failed in phase %s: %s%s", phase,
+		snprintf(j->out->why, sizeof(j->out->why), "in phase %s: %s%s", phase,
 			 ipctb_strerror(rc),
 			 rc == -ETIMEDOUT ? " (the child was killed after the time-out)" : "");
 		j->done = true;
