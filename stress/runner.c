@@ -19,6 +19,8 @@
 
 #include "internal.h"
 #include "ipctb/error.h"
+#include "ipctb/leak.h"
+#include "ipctb/obj.h"
 #include "ipctb/recover.h"
 #include "ipctb/shim.h"
 
@@ -328,6 +330,66 @@ static void plan_faults(struct stress_run *r)
 	r->fault_every = o->fault_every ? o->fault_every : 1 + ipctb_stress_mix(x + 1) % 16;
 }
 
+/*
+ * The leak check of one run: what the scheme, the scenario and the region
+ * made and did not remove once the run is over (ipctb_census_*). The run
+ * gets a run id of its own, "<run>-s<pid>", for its duration: its
+ * participants inherit it, so that outside a private namespace the census
+ * counts this run's objects and never those of a run beside it. The
+ * environment is changed while this process runs no other thread (threads
+ * mode starts its threads later and joins them before the end).
+ */
+struct run_census {
+	struct ipctb_census c;
+	char run[32]; /* the nested run id, "" if the outer one is kept */
+	char *outer;  /* the run id before, to restore (malloc'd), or NULL */
+	bool had_outer;
+};
+
+static void census_begin(struct run_census *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	const char *outer = getenv("IPCTB_RUN_ID");
+	rc->had_outer = outer != NULL;
+	rc->outer = outer ? strdup(outer) : NULL;
+	if ((!outer || rc->outer) &&
+	    ipctb_run_nest(rc->run, sizeof(rc->run), 's', (unsigned long)getpid()) == 0)
+		setenv("IPCTB_RUN_ID", rc->run, 1);
+	else
+		rc->run[0] = '\0';
+	if (ipctb_census_begin(&rc->c) < 0)
+		rc->c.on = false;
+}
+
+static void census_end(struct run_census *rc, struct ipctb_stress_result *res)
+{
+	const char *scope = rc->run[0] ? rc->run : ipctb_run_id();
+	struct ipctb_snapshot left;
+	int n = rc->c.on ? ipctb_census_end(&rc->c, scope, &left) : 0;
+	if (rc->run[0]) {
+		if (rc->had_outer)
+			setenv("IPCTB_RUN_ID", rc->outer, 1);
+		else
+			unsetenv("IPCTB_RUN_ID");
+	}
+	free(rc->outer);
+	if (n <= 0)
+		return;
+	char what[600];
+	(void)ipctb_census_clear(&left, what, sizeof(what));
+	ipctb_snapshot_free(&left);
+	if (res->outcome == IPCTB_STRESS_OK) {
+		/* A run that leaves an object behind failed, by its object. */
+		res->outcome = IPCTB_STRESS_VIOLATION;
+		res->detector = "leak";
+		snprintf(res->why, sizeof(res->why), "left behind %s", what);
+	} else {
+		size_t l = strlen(res->why);
+		if (l + 1 < sizeof(res->why))
+			snprintf(res->why + l, sizeof(res->why) - l, "; left behind %s", what);
+	}
+}
+
 int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops *k,
 		     const struct ipctb_stress_opts *o, struct ipctb_stress_result *res)
 {
@@ -355,6 +417,8 @@ int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct run_census census;
+	census_begin(&census);
 	int e = stress_region_create(&r, res->why, sizeof(res->why));
 	if (e == 0 && o->mode == IPCTB_STRESS_THREADS) {
 		e = run_threads(&r, res, res->why, sizeof(res->why));
@@ -375,5 +439,6 @@ int ipctb_stress_run(const struct ipctb_scenario *s, const struct ipctb_lock_ops
 	}
 	if (r.hdr)
 		stress_region_destroy(&r);
+	census_end(&census, res);
 	return 0;
 }

@@ -68,6 +68,20 @@ const char *ipctb_run_id(void)
 	return r;
 }
 
+int ipctb_run_nest(char *buf, size_t len, char tag, unsigned long n)
+{
+	if (!buf || !len || !((tag >= 'a' && tag <= 'z') || (tag >= 'A' && tag <= 'Z')))
+		return -EINVAL;
+	const char *run = ipctb_run_id();
+	int w =
+	    run ? snprintf(buf, len, "%s-%c%lx", run, tag, n) : snprintf(buf, len, "%c%lx", tag, n);
+	if (w < 0 || (size_t)w >= len || w > 16) {
+		buf[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 const char *ipctb_name_prefix(void)
 {
 	static _Thread_local char prefix[48];

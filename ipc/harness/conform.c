@@ -16,11 +16,13 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ipctb/conform.h"
+#include "ipctb/leak.h"
 #include "ipctb/ledger.h"
 #include "ipctb/recover.h"
 #include "ipctb/shim.h"
@@ -77,9 +79,19 @@ static int wait_bound(int timeout_ms)
 	return t;
 }
 
+/* The case's own run: "<run>-c<pid>", so that the census after it counts
+ * its objects and no one else's (ipctb_census_end). */
+static int case_run(pid_t pid, char *run, size_t len)
+{
+	return ipctb_run_nest(run, len, 'c', (unsigned long)pid);
+}
+
 static _Noreturn void run_child(struct ipctb__proc *p, const struct ipctb_chan_ops *ops,
 				const struct ipctb_conform_case *c, int timeout_ms)
 {
+	char run[32];
+	if (case_run(getpid(), run, sizeof(run)) == 0)
+		setenv("IPCTB_RUN_ID", run, 1);
 	/* Defaults the case relies on, whatever the caller set: a transport
 	 * that lets SIGPIPE through must die of it (and fail), and the case
 	 * must be able to reap its own children. */
@@ -178,6 +190,58 @@ static int missing_caps(const struct ipctb_chan_ops *ops, const struct ipctb_con
 	return 1;
 }
 
+/* The verdict on a case from its report, its exit and its deadline. */
+static int verdict(const struct ipctb__proc *p, int r, int w, struct report *rep, int timeout_ms,
+		   const char *removed, char *msg, size_t msglen)
+{
+	char st[96];
+	if (r == -ETIMEDOUT || (r == -EPIPE && w == -ETIMEDOUT)) {
+		if (msg && msglen)
+			snprintf(msg, msglen, "timed out after %d ms%s%s", timeout_ms,
+				 removed ? "; removed what it left: " : "", removed ? removed : "");
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (r < 0) {
+		ipctb__proc_status_str(p->status, st, sizeof(st));
+		set_msg(msg, msglen, "case process %s without a report (%ld)", st, r);
+		if (WIFSIGNALED(p->status) && msg && msglen)
+			snprintf(msg, msglen, "killed by signal %d (%s)", WTERMSIG(p->status),
+				 strsignal(WTERMSIG(p->status)));
+		return IPCTB_CONFORM_FAIL;
+	}
+	rep->msg[sizeof(rep->msg) - 1] = '\0';
+	if (msg && msglen)
+		snprintf(msg, msglen, "%s", rep->msg);
+	if (rep->result == IPCTB_CONFORM_PASS && w < 0) {
+		set_msg(msg, msglen, "%scase process did not exit after reporting (%ld)", "", w);
+		return IPCTB_CONFORM_FAIL;
+	}
+	if (rep->result == IPCTB_CONFORM_PASS &&
+	    !(WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0)) {
+		ipctb__proc_status_str(p->status, st, sizeof(st));
+		set_msg(msg, msglen, "case process %s after reporting a pass (%ld)", st, 0);
+		return IPCTB_CONFORM_FAIL;
+	}
+	return rep->result;
+}
+
+/* The census after a case (case process pid): how many objects it left,
+ * named in what; each is removed where it may be. */
+static int census_left(struct ipctb_census *c, pid_t pid, char *what, size_t len)
+{
+	what[0] = '\0';
+	if (!c->on)
+		return 0;
+	char run[32];
+	const char *scope = case_run(pid, run, sizeof(run)) == 0 ? run : ipctb_run_id();
+	struct ipctb_snapshot left;
+	int n = ipctb_census_end(c, scope, &left);
+	if (n > 0)
+		(void)ipctb_census_clear(&left, what, len);
+	ipctb_snapshot_free(&left);
+	return n;
+}
+
 int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_conform_case *c,
 		      int timeout_ms, char *msg, size_t msglen)
 {
@@ -197,6 +261,10 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_confo
 	struct ipctb_snapshot before;
 	if (ipctb_snapshot_take(&before, IPCTB_SCAN_SYSV) < 0)
 		memset(&before, 0, sizeof(before));
+	/* For the leak check: whatever the case leaves once it has ended. */
+	struct ipctb_census census;
+	if (ipctb_census_begin(&census) < 0)
+		census.on = false;
 	/* Whatever the caller buffered must not be written twice. */
 	fflush(NULL);
 	struct ipctb__proc p;
@@ -204,6 +272,8 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_confo
 	int pid = ipctb__proc_spawn(&p, IPCTB_PROC_GROUP);
 	if (pid < 0) {
 		ipctb_snapshot_free(&before);
+		if (census.on)
+			ipctb_snapshot_free(&census.before);
 		set_msg(msg, msglen, "fork: %s (%ld)", strerror(-pid), pid);
 		return IPCTB_CONFORM_FAIL;
 	}
@@ -219,35 +289,24 @@ int ipctb_conform_run(const struct ipctb_chan_ops *ops, const struct ipctb_confo
 	size_t nk = 0;
 	int w = ipctb__proc_finish_group(&p, r == 0 ? 5000 : (left > 0 ? (int)left : 0), killed,
 					 GROUP_MAX, &nk);
-	char st[96], left_behind[400];
+	char left_behind[400];
 	int rec = recover_killed(killed, nk, &p, &before, left_behind, sizeof(left_behind));
 	ipctb_snapshot_free(&before);
-	if (r == -ETIMEDOUT || (r == -EPIPE && w == -ETIMEDOUT)) {
-		if (msg && msglen)
-			snprintf(msg, msglen, "timed out after %d ms%s%s", timeout_ms,
-				 rec ? "; removed what it left: " : "", rec ? left_behind : "");
-		return IPCTB_CONFORM_FAIL;
+	int res = verdict(&p, r, w, &rep, timeout_ms, rec ? left_behind : NULL, msg, msglen);
+	/* Whatever the verdict, what the case left is named, removed where it
+	 * may be, and fails the case: a transport that forgets an object on
+	 * any path (a skip included) leaks it. */
+	char leaked[600];
+	if (census_left(&census, pid, leaked, sizeof(leaked)) > 0) {
+		if (res != IPCTB_CONFORM_FAIL || !msg || !msglen || !msg[0]) {
+			if (msg && msglen)
+				snprintf(msg, msglen, "left behind %s", leaked);
+		} else {
+			size_t l = strlen(msg);
+			if (l + 1 < msglen)
+				snprintf(msg + l, msglen - l, "; left behind %s", leaked);
+		}
+		res = IPCTB_CONFORM_FAIL;
 	}
-	if (r < 0) {
-		ipctb__proc_status_str(p.status, st, sizeof(st));
-		set_msg(msg, msglen, "case process %s without a report (%ld)", st, r);
-		if (WIFSIGNALED(p.status) && msg && msglen)
-			snprintf(msg, msglen, "killed by signal %d (%s)", WTERMSIG(p.status),
-				 strsignal(WTERMSIG(p.status)));
-		return IPCTB_CONFORM_FAIL;
-	}
-	rep.msg[sizeof(rep.msg) - 1] = '\0';
-	if (msg && msglen)
-		snprintf(msg, msglen, "%s", rep.msg);
-	if (rep.result == IPCTB_CONFORM_PASS && w < 0) {
-		set_msg(msg, msglen, "%scase process did not exit after reporting (%ld)", "", w);
-		return IPCTB_CONFORM_FAIL;
-	}
-	if (rep.result == IPCTB_CONFORM_PASS &&
-	    !(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0)) {
-		ipctb__proc_status_str(p.status, st, sizeof(st));
-		set_msg(msg, msglen, "case process %s after reporting a pass (%ld)", st, 0);
-		return IPCTB_CONFORM_FAIL;
-	}
-	return rep.result;
+	return res;
 }

@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "proc.h"
 #include "conform_util.h"
@@ -185,6 +187,11 @@ static int xfer_fork(struct ipctb_conform_ctx *ctx, struct ipctb_chan *ch, const
 		rep.why[sizeof(rep.why) - 1] = '\0';
 		if (rr == 0 && !rep.ok)
 			return fail(ctx, "receiver: %s; sender: %s", why, rep.why);
+		/* A sender that died of its own signal (not our SIGKILL) is
+		 * why the receiver failed: say so. */
+		if (rr < 0 && WIFSIGNALED(pr.status) && WTERMSIG(pr.status) != SIGKILL)
+			return fail(ctx, "receiver: %s; sender process %s", why,
+				    ipctb__proc_status_str(pr.status, st, sizeof(st)));
 		return fail(ctx, "receiver: %s", why);
 	}
 	int w = ipctb__proc_finish(&pr, ctx->timeout_ms);

@@ -145,6 +145,7 @@ int ipctb_cmd_conform(int argc, char **argv)
 	if (ipctb_tool_full_spelling("conform", argc, argv, opts) < 0 ||
 	    ipctb_tool_plugins("conform", argc, argv, opts) < 0)
 		return IPCTB_EXIT_USAGE;
+	ipctb_tool_isolate("conform");
 	size_t ntr = ipctb_registry_count(IPCTB_KIND_TRANSPORT), ncs = ipctb_conform_count();
 	const void **ts = calloc(ntr + 1, sizeof(*ts));
 	const void **cs = calloc(ncs + 1, sizeof(*cs));

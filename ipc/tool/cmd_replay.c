@@ -253,6 +253,7 @@ static int load(const struct ropts *ro, struct ipctb_seed_file *f, const struct 
 		fprintf(stderr, "\n");
 		return -1;
 	}
+	ipctb_tool_isolate("replay");
 	*s = ipctb_scenario_find(f->scenario);
 	*k = ipctb_registry_find(IPCTB_KIND_SCHEME, f->scheme);
 	if (!*s || !*k) {

@@ -171,6 +171,13 @@ static void print_text(const struct ipctb_scenario *s, const struct ipctb_lock_o
 		printf("  killed p%d at %s\n", r->killed, r->killed_at);
 	else if (o->kill)
 		printf("  kill point not reached\n");
+	/* The lock promised that a holder's death frees it; the survivors
+	 * say otherwise. */
+	if (r->killed >= 0 && k->recovery != IPCTB_LOCK_RECOVER_NONE &&
+	    (r->outcome == IPCTB_STRESS_STUCK || r->outcome == IPCTB_STRESS_DEADLOCK))
+		printf("  broken promise: %s declares recovery \"%s\" after its holder dies, "
+		       "yet the survivors made no progress after p%d died\n",
+		       k->name, ipctb_lock_recovery_str(k->recovery), r->killed);
 	for (unsigned i = 0; o->verbose && i < r->nprocs; i++)
 		printf("  p%u pid %d addr %#" PRIxPTR "\n", i, r->pid[i], r->addr[i]);
 	ipctb_ctl_print_run(r, false);
@@ -311,6 +318,7 @@ static int parse(int argc, char **argv, struct sel *sl, struct ipctb_stress_opts
 	if (ipctb_tool_full_spelling("stress", argc, argv, opts) < 0 ||
 	    ipctb_tool_plugins("stress", argc, argv, opts) < 0)
 		return -1;
+	ipctb_tool_isolate("stress");
 	bool seeded = false;
 	unsigned long long v;
 	int c;

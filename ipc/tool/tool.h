@@ -46,4 +46,7 @@ int ipctb_tool_full_spelling(const char *cmd, int argc, char **argv, const struc
  * ipctb_tool_full_spelling, with the same opts, which hold "plugin"):
  * 0, or -1 after a message on stderr naming the file and the reason. */
 int ipctb_tool_plugins(const char *cmd, int argc, char **argv, const struct option *opts);
+/* With a plug-in loaded: enter a private IPC namespace, where the leak
+ * census counts every object (plugin_opt.c); says so when it cannot. */
+void ipctb_tool_isolate(const char *cmd);
 #endif

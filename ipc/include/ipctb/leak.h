@@ -109,6 +109,36 @@ pid_t ipctb_name_pid(const char *name);
 bool ipctb_in_private_ns(void);
 
 /*
+ * The census of what one piece of work (a conformance case, a stress run)
+ * leaves behind: ipctb_census_begin() before it, ipctb_census_end() after
+ * it has ended and its processes are reaped. Inside ipctb_private_ns() the
+ * census is exact for the namespace's own tables: every SysV object and
+ * every entry of /dev/shm and /dev/mqueue made since begin counts, so also
+ * what a plug-in made with raw system calls under a name of its own (paths
+ * in the temporary directory, which is shared, count by run as below).
+ * Elsewhere it counts what carries run `run` (names of the grammar and SysV ids that the run's
+ * ledgers list; ipctb_run_nest() gives the work a run of its own, so that a run beside it on the
+ * same machine is never counted).
+ */
+struct ipctb_census {
+	struct ipctb_snapshot before;
+	bool exact; /* taken inside ipctb_private_ns() */
+	bool on;
+};
+int ipctb_census_begin(struct ipctb_census *c) IPCTB_WUR;
+/* The objects made since begin that are still there, into *left (freshly
+ * initialized; free it). Returns their number, or -errno (then *left is
+ * empty). Ends the census either way. */
+int ipctb_census_end(struct ipctb_census *c, const char *run,
+		     struct ipctb_snapshot *left) IPCTB_WUR;
+/* Remove what a census found, where ipctb_leak_remove() may (a name of our
+ * grammar, a SysV object of ours); the rest stays, and inside
+ * ipctb_private_ns() goes with the namespace. Then writes "N object(s):
+ * <one per object>, ..." into buf (cut at len, "..." marking the cut).
+ * Returns how many could not be removed. */
+size_t ipctb_census_clear(const struct ipctb_snapshot *left, char *buf, size_t len);
+
+/*
  * Enter a fresh IPC namespace and mount namespace with a private tmpfs on
  * /dev/shm and a fresh mqueue on /dev/mqueue (root, or unprivileged user
  * namespaces). Returns 0, or -EPERM/-ENOSYS where the machine does not

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ipctb/common.h"
+
 enum ipctb_obj_kind {
 	IPCTB_OBJ_NONE = 0,
 	IPCTB_OBJ_FIFO,	     /* name: filesystem path */
@@ -46,6 +48,16 @@ const char *ipctb_obj_kind_str(enum ipctb_obj_kind kind);
 const char *ipctb_name_prefix(void);
 /* The valid IPCTB_RUN_ID, or NULL. */
 const char *ipctb_run_id(void);
+/*
+ * A run id nested in this one for one piece of work: "<run>-<tag><n in
+ * hex>", or "<tag><n in hex>" when there is no run id (tag a letter). Set
+ * as IPCTB_RUN_ID in the processes that do the work, it gives their
+ * objects names that ipctb_name_in_run(name, run) counts as the outer
+ * run's and ipctb_census_end(..., nested) as the work's own. Returns 0, or
+ * -ENAMETOOLONG when the result would be longer than a run id may be
+ * (16), -EINVAL for a bad tag.
+ */
+int ipctb_run_nest(char *buf, size_t len, char tag, unsigned long n) IPCTB_WUR;
 
 /*
  * A fresh unique name "<lead><prefix>.<seq>.<rand>.<tag>" (lead is "/" for
