@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "bench_tool.h"
+#include "ipctb/plugin.h"
+#include "tool/tool.h"
 
 struct ipctb_bench {
 	struct ipctb_bench_opts opts;
@@ -24,6 +26,9 @@ struct ipctb_bench {
 	size_t nrows, caprows;
 	char **notes;
 	size_t nnotes, capnotes;
+	struct ipctb_bench_failure *fails;
+	size_t nfails, capfails;
+	bool lost_fail; /* a failure that could not be kept (out of memory) */
 };
 
 struct ipctb_bench *ipctb_bench_new(const struct ipctb_bench_opts *opts)
@@ -61,8 +66,14 @@ void ipctb_bench_free(struct ipctb_bench *b)
 		row_free(&b->rows[i]);
 	for (size_t i = 0; i < b->nnotes; i++)
 		free(b->notes[i]);
+	for (size_t i = 0; i < b->nfails; i++) {
+		free(b->fails[i].section);
+		free(b->fails[i].subject);
+		free(b->fails[i].why);
+	}
 	free(b->rows);
 	free(b->notes);
+	free(b->fails);
 	free(b->only);
 	free(b);
 }
@@ -72,10 +83,36 @@ const struct ipctb_bench_opts *ipctb_bench_opts(const struct ipctb_bench *b)
 	return &b->opts;
 }
 
+const struct ipctb_plugin_info *ipctb_bench_origin(const char *section, const char *subject)
+{
+	char name[96];
+	if (!subject)
+		return NULL;
+	if (!strcmp(section, "transport"))
+		return ipctb_registry_origin(IPCTB_KIND_TRANSPORT, subject);
+	if (!strcmp(section, "scheme"))
+		return ipctb_registry_origin(IPCTB_KIND_SCHEME, subject);
+	if (strcmp(section, "scenario") && strcmp(section, "scheduler"))
+		return NULL;
+	const char *slash = strchr(subject, '/');
+	if (!slash)
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(slash + 1, " "), slash + 1);
+	return ipctb_registry_origin(IPCTB_KIND_SCHEME, name);
+}
+
 bool ipctb_bench_want(const struct ipctb_bench *b, const char *section, const char *subject)
 {
 	const char *s = b->opts.only;
-	return !s || strstr(section, s) || (subject && strstr(subject, s));
+	if (!s || strstr(section, s) || (subject && strstr(subject, s)))
+		return true;
+	/* The label the table shows after a plugged subject's line. */
+	const struct ipctb_plugin_info *p = ipctb_bench_origin(section, subject);
+	char label[64];
+	if (!p)
+		return false;
+	snprintf(label, sizeof(label), "plugin %s", p->name);
+	return strstr(label, s) != NULL;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -135,6 +172,7 @@ int ipctb_bench_add(struct ipctb_bench *b, const char *section, const char *subj
 	    .samples = malloc(n * sizeof(double)),
 	    .n = n,
 	    .ratio = NAN,
+	    .plugin = ipctb_bench_origin(section, subject),
 	};
 	double *sorted = malloc(n * sizeof(double));
 	if (!r.section || !r.subject || !r.metric || !r.unit || (baseline && !r.baseline) ||
@@ -179,6 +217,49 @@ void ipctb_bench_note(struct ipctb_bench *b, const char *fmt, ...)
 	b->notes[b->nnotes++] = s;
 	if (b->opts.verbose)
 		fprintf(stderr, "ipctb bench: note: %s\n", s);
+}
+
+void ipctb_bench_fail(struct ipctb_bench *b, const char *section, const char *subject,
+		      const char *fmt, ...)
+{
+	char *why = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&why, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		why = NULL;
+	/* stderr first: the failure is said even when memory is short. */
+	fprintf(stderr, "ipctb bench: %s ", section);
+	ipctb_text_str(stderr, subject);
+	fprintf(stderr, ": failed: ");
+	ipctb_text_str(stderr, why ? why : "(out of memory)");
+	fprintf(stderr, "\n");
+	if (b->nfails == b->capfails) {
+		size_t cap = b->capfails ? 2 * b->capfails : 8;
+		struct ipctb_bench_failure *p = realloc(b->fails, cap * sizeof(*p));
+		if (!p)
+			goto oom;
+		b->fails = p;
+		b->capfails = cap;
+	}
+	struct ipctb_bench_failure f = {
+	    .section = strdup(section),
+	    .subject = strdup(subject),
+	    .why = why ? why : strdup("(out of memory)"),
+	    .plugin = ipctb_bench_origin(section, subject),
+	};
+	if (!f.section || !f.subject || !f.why) {
+		free(f.section);
+		free(f.subject);
+		why = f.why;
+		goto oom;
+	}
+	b->fails[b->nfails++] = f;
+	return;
+oom:
+	free(why);
+	b->lost_fail = true;
 }
 
 /* The baseline row: same metric, subject named; one of section
@@ -234,4 +315,19 @@ size_t ipctb_bench_notes(const struct ipctb_bench *b)
 const char *ipctb_bench_note_at(const struct ipctb_bench *b, size_t i)
 {
 	return i < b->nnotes ? b->notes[i] : NULL;
+}
+
+size_t ipctb_bench_failures(const struct ipctb_bench *b)
+{
+	return b->nfails;
+}
+
+bool ipctb_bench_failed(const struct ipctb_bench *b)
+{
+	return b->nfails || b->lost_fail;
+}
+
+const struct ipctb_bench_failure *ipctb_bench_failure_at(const struct ipctb_bench *b, size_t i)
+{
+	return i < b->nfails ? &b->fails[i] : NULL;
 }

@@ -39,6 +39,16 @@ int ipctb_bench_add(struct ipctb_bench *b, const char *section, const char *subj
 		    const char *metric, const char *unit, enum ipctb_bench_better better,
 		    const double *samples, unsigned n, const char *baseline);
 
+/*
+ * A subject that failed: it crashed, hung, returned an error from an
+ * operation that must succeed, or lost exclusion. Said on stderr at once,
+ * listed after the table and in the JSON ("failed"), and the tool exits
+ * 1. (A subject the machine cannot run, for want of a feature or a limit,
+ * gets a note instead.) The section goes on with the next subject.
+ */
+void ipctb_bench_fail(struct ipctb_bench *b, const char *section, const char *subject,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* A line of prose for the report (a limit reached, a figure skipped and
  * why); printed after the table and kept in the JSON ("notes"). */
 void ipctb_bench_note(struct ipctb_bench *b, const char *fmt, ...)
@@ -62,9 +72,17 @@ double ipctb_bench_median(double *v, size_t n);
 double ipctb_bench_pct(double *v, size_t n, double p);
 
 /* Added after the contract: whether --only lets a figure of this section
- * and subject be measured (no --only, or S in the section's name or the
- * subject's). A section asks per subject; its baselines follow the
- * subjects that name them. */
+ * and subject be measured (no --only, or S in the section's name, the
+ * subject's, or the label "plugin NAME" of the plug-in the subject came
+ * from: `--only plugin` selects every plugged subject). A section asks
+ * per subject; its baselines follow the subjects that name them. */
 bool ipctb_bench_want(const struct ipctb_bench *b, const char *section, const char *subject);
+
+/* The plug-in a subject came from, or NULL (a built-in table, a
+ * baseline): a "transport" subject is a transport's name, a "scheme"
+ * subject a scheme's, a "scenario" or "scheduler" subject is
+ * SCENARIO/SCHEME[ ...]. The collector marks every row with it. */
+struct ipctb_plugin_info;
+const struct ipctb_plugin_info *ipctb_bench_origin(const char *section, const char *subject);
 
 #endif

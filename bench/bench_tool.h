@@ -25,6 +25,13 @@ struct ipctb_bench_row {
 	double spread; /* (max - min) / median */
 	bool wide;     /* spread above IPCTB_BENCH_WIDE */
 	double ratio;  /* median / the baseline's median; NaN without one */
+	const struct ipctb_plugin_info *plugin; /* ipctb_bench_origin(), or NULL */
+};
+
+/* A subject that failed (ipctb_bench_fail). */
+struct ipctb_bench_failure {
+	char *section, *subject, *why;
+	const struct ipctb_plugin_info *plugin;
 };
 
 /* A spread above this many medians marks a figure as not to be trusted. */
@@ -41,6 +48,11 @@ size_t ipctb_bench_rows(const struct ipctb_bench *b);
 const struct ipctb_bench_row *ipctb_bench_row(const struct ipctb_bench *b, size_t i);
 size_t ipctb_bench_notes(const struct ipctb_bench *b);
 const char *ipctb_bench_note_at(const struct ipctb_bench *b, size_t i);
+/* Failures kept (ipctb_bench_fail), and whether any happened (one that
+ * memory could not keep included: the exit status must not lose it). */
+size_t ipctb_bench_failures(const struct ipctb_bench *b);
+bool ipctb_bench_failed(const struct ipctb_bench *b);
+const struct ipctb_bench_failure *ipctb_bench_failure_at(const struct ipctb_bench *b, size_t i);
 
 /* Outputs (output.c, plot.c). The JSON records argv as the command line.
  * Both return 0 or -1 after a message on stderr. */

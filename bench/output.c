@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bench_tool.h"
+#include "ipctb/plugin.h"
 #include "tool/tool.h"
 
 const char *ipctb_bench_fmt(double v, char *buf, size_t len)
@@ -50,6 +51,21 @@ static void cell(FILE *f, const char *s, int w)
 	free(buf);
 }
 
+/* " [plugin NAME VERSION]" after a plugged subject, as `ipctb list`
+ * marks its tables; nothing for the others. */
+static void mark(FILE *f, const struct ipctb_plugin_info *p)
+{
+	if (!p)
+		return;
+	fprintf(f, " [plugin ");
+	ipctb_text_str(f, p->name);
+	if (*p->version) {
+		fprintf(f, " ");
+		ipctb_text_str(f, p->version);
+	}
+	fprintf(f, "]");
+}
+
 void ipctb_bench_print(const struct ipctb_bench *b, FILE *f)
 {
 	char x[4][32];
@@ -66,7 +82,9 @@ void ipctb_bench_print(const struct ipctb_bench *b, FILE *f)
 			ipctb_bench_fmt(r->max, x[2], sizeof(x[2])));
 		cell(f, r->unit, 8);
 		cell(f, r->baseline ? r->baseline : "-", 18);
-		fprintf(f, "%7s\n", ipctb_bench_fmt(r->ratio, x[3], sizeof(x[3])));
+		fprintf(f, "%7s", ipctb_bench_fmt(r->ratio, x[3], sizeof(x[3])));
+		mark(f, r->plugin);
+		fprintf(f, "\n");
 		wide += r->wide;
 	}
 	if (wide)
@@ -77,6 +95,18 @@ void ipctb_bench_print(const struct ipctb_bench *b, FILE *f)
 			wide, wide == 1 ? "'s" : "s'", IPCTB_BENCH_WIDE * 100);
 	fprintf(f, "\nratio = median / the baseline's median (same metric, same run); for a "
 		   "time, lower is better, for a rate, higher.\n");
+	size_t nf = ipctb_bench_failures(b);
+	if (nf)
+		fprintf(f, "\nfailed (no figures, or not all of them; the exit status is 1):\n");
+	for (size_t i = 0; i < nf; i++) {
+		const struct ipctb_bench_failure *e = ipctb_bench_failure_at(b, i);
+		fprintf(f, "  - %s ", e->section);
+		ipctb_text_str(f, e->subject);
+		mark(f, e->plugin);
+		fprintf(f, ": ");
+		ipctb_text_str(f, e->why);
+		fprintf(f, "\n");
+	}
 	size_t nn = ipctb_bench_notes(b);
 	if (nn)
 		fprintf(f, "\nnotes:\n");
@@ -138,6 +168,23 @@ static void json_machine(FILE *f)
 	fprintf(f, "},\n");
 }
 
+/* "plugin": {name, version, path} or null, as `ipctb list --json`. */
+static void json_plugin(FILE *f, const struct ipctb_plugin_info *p)
+{
+	fprintf(f, ", \"plugin\": ");
+	if (!p) {
+		fprintf(f, "null");
+		return;
+	}
+	fprintf(f, "{\"name\": ");
+	ipctb_json_str(f, p->name);
+	fprintf(f, ", \"version\": ");
+	ipctb_json_str(f, p->version);
+	fprintf(f, ", \"path\": ");
+	ipctb_json_str(f, p->path);
+	fprintf(f, "}");
+}
+
 static void json_row(FILE *f, const struct ipctb_bench_row *r)
 {
 	fprintf(f, "{\"section\": ");
@@ -169,6 +216,7 @@ static void json_row(FILE *f, const struct ipctb_bench_row *r)
 		fprintf(f, "null");
 	fprintf(f, ", \"ratio\": ");
 	jnum(f, r->ratio);
+	json_plugin(f, r->plugin);
 	fprintf(f, "}");
 }
 
@@ -199,6 +247,18 @@ int ipctb_bench_json(const struct ipctb_bench *b, const char *path, int argc, ch
 	for (size_t i = 0; i < ipctb_bench_rows(b); i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
 		json_row(f, ipctb_bench_row(b, i));
+	}
+	fprintf(f, "\n  ],\n  \"failed\": [");
+	for (size_t i = 0; i < ipctb_bench_failures(b); i++) {
+		const struct ipctb_bench_failure *x = ipctb_bench_failure_at(b, i);
+		fprintf(f, "%s\n    {\"section\": ", i ? "," : "");
+		ipctb_json_str(f, x->section);
+		fprintf(f, ", \"subject\": ");
+		ipctb_json_str(f, x->subject);
+		fprintf(f, ", \"why\": ");
+		ipctb_json_str(f, x->why);
+		json_plugin(f, x->plugin);
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n  \"notes\": [");
 	for (size_t i = 0; i < ipctb_bench_notes(b); i++) {

@@ -5,7 +5,9 @@
  * can run operations.
  *
  *   scenario   operations per second of every stress scenario
- *              (stress/stress.h) under correct schemes (pmutex, spin),
+ *              (stress/stress.h) under correct schemes (pmutex, spin,
+ *              and every correct scheme a plug-in brought: a user's
+ *              lock is what these rates are about for its user),
  *              free-running, two processes, a fixed duration per run,
  *              beside two processes incrementing a shared counter under
  *              a bare process-shared pthread_mutex_t (the counter
@@ -47,9 +49,21 @@
 static const char *const scn_schemes[] = {"pmutex", "spin"};
 #define NSCHEMES (sizeof(scn_schemes) / sizeof(scn_schemes[0]))
 
-static bool wanted(const struct ipctb_bench_opts *o, const char *section, const char *subject)
+/* The i-th scheme of the scenario section: the built-in ones above, then
+ * every correct scheme of a plug-in; NULL past the end. */
+static const char *scn_scheme(size_t i)
 {
-	return !o->only || strstr(section, o->only) || strstr(subject, o->only);
+	if (i < NSCHEMES)
+		return scn_schemes[i];
+	i -= NSCHEMES;
+	for (size_t k = 0; k < ipctb_registry_count(IPCTB_KIND_SCHEME); k++) {
+		const struct ipctb_lock_ops *x = ipctb_registry_at(IPCTB_KIND_SCHEME, k);
+		if (x->broken || !ipctb_bench_origin("scheme", x->name))
+			continue;
+		if (i-- == 0)
+			return x->name;
+	}
+	return NULL;
 }
 
 /* One run; 0 with *res filled and an OK outcome, or -1 with why. */
@@ -87,7 +101,16 @@ static int scenario_figures(struct ipctb_bench *b, const struct ipctb_scenario *
 		struct ipctb_stress_result res;
 		so.seed = 1 + r;
 		if (one_run(s, k, &so, &res, why, sizeof(why)) < 0) {
-			ipctb_bench_note(b, "scenario %s: not measured: %s", subject, why);
+			/* A plug-in's lock that crashes, hangs (the watchdog) or
+			 * breaks the invariant has failed; the stress runner
+			 * reported it and survived it. */
+			if (ipctb_bench_origin("scenario", subject)) {
+				/* Its first line: the stress run's report of
+				 * each participant follows it. */
+				why[strcspn(why, "\n")] = '\0';
+				ipctb_bench_fail(b, "scenario", subject, "%s", why);
+			} else
+				ipctb_bench_note(b, "scenario %s: not measured: %s", subject, why);
 			return 0;
 		}
 		v[r] = res.secs > 0 ? (double)res.ops / res.secs : 0;
@@ -159,11 +182,11 @@ int ipctb_bench_scenarios(struct ipctb_bench *b)
 	bool any = false;
 	const char *base = NULL;
 	for (size_t i = 0; i < ipctb_scenario_count() && !base; i++)
-		for (size_t j = 0; j < NSCHEMES && !base; j++) {
+		for (size_t j = 0; scn_scheme(j) && !base; j++) {
 			char subject[96];
 			snprintf(subject, sizeof(subject), "%s/%s", ipctb_scenario_at(i)->name,
-				 scn_schemes[j]);
-			if (wanted(o, "scenario", subject))
+				 scn_scheme(j));
+			if (ipctb_bench_want(b, "scenario", subject))
 				base = BASE_MUTEX;
 		}
 	if (base) {
@@ -179,16 +202,16 @@ int ipctb_bench_scenarios(struct ipctb_bench *b)
 	}
 	for (size_t i = 0; i < ipctb_scenario_count() && rc == 0; i++) {
 		const struct ipctb_scenario *s = ipctb_scenario_at(i);
-		for (size_t j = 0; j < NSCHEMES && rc == 0; j++) {
+		for (size_t j = 0; scn_scheme(j) && rc == 0; j++) {
 			const struct ipctb_lock_ops *k =
-			    ipctb_registry_find(IPCTB_KIND_SCHEME, scn_schemes[j]);
+			    ipctb_registry_find(IPCTB_KIND_SCHEME, scn_scheme(j));
 			char subject[96];
-			snprintf(subject, sizeof(subject), "%s/%s", s->name, scn_schemes[j]);
-			if (!wanted(o, "scenario", subject))
+			snprintf(subject, sizeof(subject), "%s/%s", s->name, scn_scheme(j));
+			if (!ipctb_bench_want(b, "scenario", subject))
 				continue;
 			if (!k) {
 				ipctb_bench_note(b, "scenario %s: no scheme %s in the registry",
-						 subject, scn_schemes[j]);
+						 subject, scn_scheme(j));
 				continue;
 			}
 			if (!ipctb_stress_applies(s, k)) {
@@ -276,7 +299,7 @@ static int sched_figures(struct ipctb_bench *b, const struct ipctb_lock_ops *k, 
 		return 0;
 	char subject[96], why[1100];
 	snprintf(subject, sizeof(subject), "%s/%s random", s->name, k->name);
-	if (!wanted(o, "scheduler", subject))
+	if (!ipctb_bench_want(b, "scheduler", subject))
 		return 0;
 	if (o->verbose)
 		fprintf(stderr, "bench: scheduler %s\n", subject);
@@ -331,7 +354,7 @@ int ipctb_bench_sched(struct ipctb_bench *b)
 			ran += rc > 0;
 		}
 	}
-	if (rc >= 0 && (ran || wanted(o, "baseline", BASE_HANDOFF))) {
+	if (rc >= 0 && (ran || ipctb_bench_want(b, "baseline", BASE_HANDOFF))) {
 		uint64_t hand = o->quick ? 2000 : 20000;
 		for (unsigned r = 0; r < o->repeats; r++) {
 			v[r] = handoff(hand);

@@ -15,6 +15,15 @@
  * The ratio of every scheme is to the bare mutex, the lock a reader of
  * this table would otherwise use; the spin baseline is there to compare
  * the atomic schemes (spin, ticket, mcs, ...) by eye.
+ *
+ * Every subject, baselines included, is measured in a child process of
+ * its own (guard.h; the workers of the contended figures are its
+ * children, in its process group), which hands its samples back in a
+ * shared mapping: a scheme that crashes (a plug-in's, say) kills that
+ * child, not the tool, and one that hangs is killed when the child makes
+ * no progress for a bound (step_bound), workers and all. Either is
+ * reported as a failure of that subject with the step it was in, and the
+ * next subject runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +36,7 @@
 #include <sys/mman.h>
 
 #include "bench.h"
+#include "guard.h"
 #include "team.h"
 #include "ipctb/ipctb.h"
 
@@ -40,6 +50,46 @@
 
 static const unsigned team_sizes[] = {2, 4, 8};
 #define NSIZES (sizeof(team_sizes) / sizeof(team_sizes[0]))
+
+/* The steps of a subject, in order: one per figure between set-up and
+ * tear-down. */
+enum { STEP_SETUP, STEP_UNCONT, STEP_CS, STEP_TEARDOWN = STEP_CS + NSIZES, STEP_DONE };
+#define NFIGS (STEP_TEARDOWN - STEP_UNCONT)
+
+static const char *const step_names[] = {
+    "set-up", "uncontended_ns", "cs_per_s_2p", "cs_per_s_4p", "cs_per_s_8p", "tear-down", "end",
+};
+_Static_assert(sizeof(step_names) / sizeof(step_names[0]) == STEP_DONE + 1, "a name a step");
+
+/* What became of one figure, or of the set-up. */
+enum fig_state {
+	FIG_NONE, /* not reached */
+	FIG_OK,	  /* measured: its samples are in the report */
+	FIG_NOTE, /* not measured here (a limit, a feature the machine lacks) */
+	FIG_FAIL, /* the subject failed: an error, lost exclusion, a hang */
+};
+
+#define WHY_LEN 400
+
+/* The measuring child's report, in a shared anonymous mapping made before
+ * the fork: the parent reads it while the child runs (step, progress)
+ * and after it is gone (the rest). */
+struct report {
+	_Atomic unsigned step;	   /* STEP_*: where the child is */
+	_Atomic unsigned progress; /* bumped at every step and sub-step */
+	int setup;		   /* FIG_NOTE when the subject cannot run here */
+	char setup_why[WHY_LEN];
+	struct {
+		int state;
+		char why[WHY_LEN];
+	} fig[NFIGS];
+	double v[]; /* NFIGS x repeats samples */
+};
+
+static void progress(struct report *rep)
+{
+	guard_progress(&rep->progress);
+}
 
 enum subj_kind { SUBJ_MUTEX, SUBJ_XCHG, SUBJ_SCHEME };
 
@@ -242,8 +292,8 @@ static int worker(struct team_ctl *ctl, unsigned id, void *arg)
 
 /* ns per pair, one sample per repeat, after a calibration that is also
  * the warm-up. */
-static int uncontended(struct subj *s, const struct ipctb_bench_opts *o, double *out, char *why,
-		       size_t len)
+static int uncontended(struct subj *s, const struct ipctb_bench_opts *o, struct report *rep,
+		       double *out, char *why, size_t len)
 {
 	void *local;
 	int e = attach(s, &local);
@@ -257,6 +307,7 @@ static int uncontended(struct subj *s, const struct ipctb_bench_opts *o, double 
 	uint64_t n = per > 0 ? (uint64_t)(o->seconds / per) : MAX_PAIRS;
 	n = n < MIN_PAIRS ? MIN_PAIRS : n > MAX_PAIRS ? MAX_PAIRS : n;
 	for (unsigned r = 0; r < o->repeats && e == 0; r++) {
+		progress(rep);
 		t0 = ipctb_bench_now();
 		e = run(s, local, n, NULL, 0);
 		out[r] = (ipctb_bench_now() - t0) / (double)n * 1e9;
@@ -268,101 +319,169 @@ static int uncontended(struct subj *s, const struct ipctb_bench_opts *o, double 
 }
 
 /* Critical sections per second of n processes; also checks that no
- * increment was lost (a lock that does not exclude shows here). */
-static int contended(struct subj *s, unsigned n, const struct ipctb_bench_opts *o, double *out,
-		     char *why, size_t len)
+ * increment was lost (a lock that does not exclude shows here). 0, or the
+ * fig_state that says why not (FIG_NOTE: the team could not start). */
+static int contended(struct subj *s, unsigned n, const struct ipctb_bench_opts *o,
+		     struct report *rep, double *out, char *why, size_t len)
 {
 	struct team t;
 	*s->counter = 0;
 	int e = team_start(&t, n, worker, s);
+	progress(rep);
 	if (e < 0) {
 		snprintf(why, len, "%u processes: start: %s", n, strerror(-e));
-		return e;
+		return FIG_NOTE;
 	}
 	e = team_sample(&t, o->repeats, o->seconds, out);
+	progress(rep);
 	team_stop(&t);
+	progress(rep);
 	uint64_t ops = team_sum(&t), seen = *s->counter;
 	if (e == 0)
 		e = team_error(&t);
+	char fate[200];
+	int dead = team_fate(&t, fate, sizeof(fate));
 	team_end(&t);
+	if (dead < 0) {
+		snprintf(why, len, "%u processes: %s", n, fate);
+		return FIG_FAIL;
+	}
 	if (e < 0) {
 		snprintf(why, len, "%u processes: %s", n, ipctb_strerror(e));
-		return e;
+		return FIG_FAIL;
 	}
 	if (seen != ops) {
 		snprintf(why, len,
 			 "%u processes: the counter says %llu critical sections, the "
 			 "workers %llu: exclusion failed",
 			 n, (unsigned long long)seen, (unsigned long long)ops);
-		return -EPROTO;
+		return FIG_FAIL;
 	}
 	return 0;
 }
 
-static bool wanted(const struct ipctb_bench_opts *o, const char *section, const char *subject)
+/* The measuring child: every step of one subject into rep, then _exit.
+ * A crash or a hang here is the parent's to see (measure). */
+static _Noreturn void measure_child(struct subj *s, const struct ipctb_bench_opts *o,
+				    struct report *rep)
 {
-	return !o->only || strstr(section, o->only) || strstr(subject, o->only);
+	atomic_store(&rep->step, STEP_SETUP);
+	if (subj_open(s, rep->setup_why, sizeof(rep->setup_why)) < 0) {
+		rep->setup = FIG_NOTE;
+		_exit(0);
+	}
+	atomic_store(&rep->step, STEP_UNCONT);
+	progress(rep);
+	if (uncontended(s, o, rep, rep->v, rep->fig[0].why, sizeof(rep->fig[0].why)) == 0)
+		rep->fig[0].state = FIG_OK;
+	else
+		rep->fig[0].state = FIG_FAIL;
+	/* A subject that failed is not measured further: one reason is
+	 * enough, and the next one may be a hang. */
+	for (size_t i = 0; i < NSIZES && rep->fig[i].state != FIG_FAIL; i++) {
+		unsigned n = team_sizes[i];
+		int k = 1 + (int)i;
+		atomic_store(&rep->step, STEP_CS + (unsigned)i);
+		progress(rep);
+		if (s->kind == SUBJ_SCHEME && (s->ops->caps & IPCTB_LOCK_CAP_PAIR) && n > 2) {
+			rep->fig[k].state = FIG_NOTE;
+			snprintf(rep->fig[k].why, sizeof(rep->fig[k].why),
+				 "a pair scheme (2 processes at most)");
+			continue;
+		}
+		int st = contended(s, n, o, rep, rep->v + (size_t)k * o->repeats, rep->fig[k].why,
+				   sizeof(rep->fig[k].why));
+		rep->fig[k].state = st ? st : FIG_OK;
+	}
+	atomic_store(&rep->step, STEP_TEARDOWN);
+	progress(rep);
+	subj_close(s);
+	atomic_store(&rep->step, STEP_DONE);
+	_exit(0);
 }
 
-/* Every figure of one subject; 0, or -1 when the report could not take
- * them (out of memory). A subject that cannot run gets a note. */
+/* How long the child may go without progress: a step's samples twice
+ * over, and more than the longest wait inside one (a lock's time-outs,
+ * LOCK_TRIES x LOCK_MS; a team's start or stop, TEAM_WAIT_S). */
+static double step_bound(const struct ipctb_bench_opts *o)
+{
+	return 2.0 * (o->repeats + 1) * o->seconds + TEAM_WAIT_S + 2.0;
+}
+
+/* Every figure of one subject, measured in a child of its own; 0, or -1
+ * when the report could not take them (out of memory). A subject that
+ * cannot run here gets a note; one that fails, a failure. */
 static int measure(struct ipctb_bench *b, struct subj *s)
 {
 	const struct ipctb_bench_opts *o = ipctb_bench_opts(b);
 	const char *section = s->kind == SUBJ_SCHEME ? "scheme" : "baseline";
 	const char *base = s->kind == SUBJ_SCHEME ? BASE_MUTEX : NULL;
-	double *v = calloc(o->repeats ? o->repeats : 1, sizeof(*v));
-	char why[400] = "";
+	size_t len = sizeof(struct report) + (size_t)NFIGS * o->repeats * sizeof(double);
 	int rc = 0;
-	if (!v)
-		return -1;
 	if (o->verbose)
 		fprintf(stderr, "bench: %s %s\n", section, s->name);
-	if (subj_open(s, why, sizeof(why)) < 0) {
-		ipctb_bench_note(b, "%s %s: cannot run here: %s", section, s->name, why);
-		free(v);
+	struct report *rep =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rep == MAP_FAILED) {
+		ipctb_bench_note(b, "%s %s: cannot run here: mmap: %s", section, s->name,
+				 strerror(errno));
 		return 0;
 	}
-	if (uncontended(s, o, v, why, sizeof(why)) == 0) {
-		if (ipctb_bench_add(b, section, s->name, "uncontended_ns", "ns", IPCTB_BENCH_LOWER,
-				    v, o->repeats, base) < 0)
-			rc = -1;
-	} else {
-		ipctb_bench_note(b, "%s %s: uncontended not measured: %s", section, s->name, why);
+	pid_t pid = guard_fork();
+	if (pid == 0)
+		measure_child(s, o, rep);
+	if (pid < 0) {
+		ipctb_bench_note(b, "%s %s: cannot run here: fork: %s", section, s->name,
+				 strerror((int)-pid));
+		munmap(rep, len);
+		return 0;
 	}
-	for (size_t i = 0; i < NSIZES && rc == 0; i++) {
-		unsigned n = team_sizes[i];
-		char metric[32];
-		snprintf(metric, sizeof(metric), "cs_per_s_%up", n);
-		if (s->kind == SUBJ_SCHEME && (s->ops->caps & IPCTB_LOCK_CAP_PAIR) && n > 2) {
-			ipctb_bench_note(b,
-					 "scheme %s: %s not measured: a pair scheme (2 "
-					 "processes at most)",
-					 s->name, metric);
-			continue;
-		}
-		if (contended(s, n, o, v, why, sizeof(why)) < 0) {
+	double bound = step_bound(o);
+	int st = guard_wait(pid, &rep->progress, bound);
+	unsigned step = atomic_load(&rep->step);
+	char where[64];
+	snprintf(where, sizeof(where), "step %s", step_names[step <= STEP_DONE ? step : STEP_DONE]);
+	/* What the child measured before it failed still counts. */
+	if (rep->setup) {
+		rep->setup_why[WHY_LEN - 1] = '\0';
+		ipctb_bench_note(b, "%s %s: cannot run here: %s", section, s->name, rep->setup_why);
+	}
+	for (int k = 0; k < NFIGS && rc == 0; k++) {
+		const char *metric = step_names[STEP_UNCONT + k];
+		char *why = rep->fig[k].why;
+		why[WHY_LEN - 1] = '\0';
+		switch (rep->fig[k].state) {
+		case FIG_OK:
+			if (ipctb_bench_add(b, section, s->name, metric, k ? "ops/s" : "ns",
+					    k ? IPCTB_BENCH_HIGHER : IPCTB_BENCH_LOWER,
+					    rep->v + (size_t)k * o->repeats, o->repeats, base) < 0)
+				rc = -1;
+			break;
+		case FIG_NOTE:
 			ipctb_bench_note(b, "%s %s: %s not measured: %s", section, s->name, metric,
 					 why);
-			continue;
+			break;
+		case FIG_FAIL:
+			ipctb_bench_fail(b, section, s->name, "%s: %s", metric, why);
+			break;
 		}
-		if (ipctb_bench_add(b, section, s->name, metric, "ops/s", IPCTB_BENCH_HIGHER, v,
-				    o->repeats, base) < 0)
-			rc = -1;
 	}
-	subj_close(s);
-	free(v);
+	char why[WHY_LEN];
+	if (guard_why(st, where, bound, why, sizeof(why)) < 0)
+		ipctb_bench_fail(b, section, s->name, "%s", why);
+	else if (step != STEP_DONE && !rep->setup)
+		ipctb_bench_fail(b, section, s->name, "the measuring process ended in %s", where);
+	munmap(rep, len);
 	return rc;
 }
 
 int ipctb_bench_schemes(struct ipctb_bench *b)
 {
-	const struct ipctb_bench_opts *o = ipctb_bench_opts(b);
 	size_t n = ipctb_registry_count(IPCTB_KIND_SCHEME);
 	bool any = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct ipctb_lock_ops *k = ipctb_registry_at(IPCTB_KIND_SCHEME, i);
-		any |= !k->broken && wanted(o, "scheme", k->name);
+		any |= !k->broken && ipctb_bench_want(b, "scheme", k->name);
 	}
 	struct subj base[] = {
 	    {.kind = SUBJ_MUTEX, .name = BASE_MUTEX},
@@ -370,12 +489,23 @@ int ipctb_bench_schemes(struct ipctb_bench *b)
 	};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
-		if ((any || wanted(o, "baseline", base[i].name)) && measure(b, &base[i]) < 0)
+		if ((any || ipctb_bench_want(b, "baseline", base[i].name)) &&
+		    measure(b, &base[i]) < 0)
 			rc = -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct ipctb_lock_ops *k = ipctb_registry_at(IPCTB_KIND_SCHEME, i);
-		if (k->broken || !wanted(o, "scheme", k->name))
+		if (!ipctb_bench_want(b, "scheme", k->name))
 			continue;
+		/* A broken twin is known not to work; a plug-in's is said to
+		 * be left out, since its user may look for it. */
+		if (k->broken) {
+			if (ipctb_bench_origin("scheme", k->name))
+				ipctb_bench_note(b,
+						 "scheme %s: not measured: a broken twin (its "
+						 "detector: %s)",
+						 k->name, k->broken);
+			continue;
+		}
 		struct subj s = {.kind = SUBJ_SCHEME, .ops = k, .name = k->name};
 		if (measure(b, &s) < 0)
 			rc = -1;

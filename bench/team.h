@@ -6,7 +6,10 @@
  * parent starts them together, reads the sum at the start and the end of
  * each sample (so one team gives every repeat: forking is not measured),
  * then stops and reaps them. Every wait is bounded; a worker that does
- * not stop in time is killed, and the sample it was part of is void.
+ * not stop in time is killed, and the sample it was part of is void:
+ * team_fate() says so, and also names a worker that died of a signal
+ * (a lock that hangs or crashes shows there). A worker dies with the
+ * process that forked it (PR_SET_PDEATHSIG).
  *
  * Lifetime: if team_start() succeeds, call team_end() once.
  */
@@ -18,8 +21,10 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +51,9 @@ struct team {
 	struct team_ctl *ctl;
 	pid_t pid[TEAM_MAX];
 	unsigned n;
+	unsigned killed; /* workers that did not stop in time */
+	int signo;	 /* the first signal a worker died of (killed ones aside) */
+	unsigned died;	 /* which worker that was */
 };
 
 /*
@@ -88,6 +96,10 @@ static inline void team_kill_reap(struct team *t)
 			kill(t->pid[i], SIGKILL);
 			while (waitpid(t->pid[i], &st, 0) < 0 && errno == EINTR)
 				;
+			t->killed++;
+		} else if (r > 0 && WIFSIGNALED(st) && !t->signo) {
+			t->signo = WTERMSIG(st);
+			t->died = i;
 		}
 		t->pid[i] = 0;
 	}
@@ -127,6 +139,7 @@ static inline int team_start(struct team *t, unsigned n, team_fn fn, void *arg)
 	if (m == MAP_FAILED)
 		return -errno;
 	t->ctl = m;
+	pid_t parent = getpid();
 	for (unsigned i = 0; i < n; i++) {
 		pid_t p = fork();
 		if (p < 0) {
@@ -136,6 +149,9 @@ static inline int team_start(struct team *t, unsigned n, team_fn fn, void *arg)
 		}
 		if (p == 0) {
 			struct team_ctl *c = t->ctl;
+			/* A worker stuck in a lock must not outlive its parent. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+				_exit(1);
 			atomic_fetch_add(&c->ready, 1);
 			double end = ipctb_bench_now() + TEAM_WAIT_S;
 			while (!atomic_load(&c->go) && ipctb_bench_now() < end)
@@ -168,6 +184,21 @@ static inline uint64_t team_sum(const struct team *t)
 	for (unsigned i = 0; i < t->n; i++)
 		s += atomic_load_explicit(&t->ctl->w[i].ops, memory_order_relaxed);
 	return s;
+}
+
+/* After team_stop: 0, or -1 with why (len bytes) saying that a worker
+ * died of a signal or had to be killed. */
+static inline int team_fate(const struct team *t, char *why, size_t len)
+{
+	if (t->signo)
+		snprintf(why, len, "worker %u of %u died of signal %d (%s)", t->died, t->n,
+			 t->signo, strsignal(t->signo));
+	else if (t->killed)
+		snprintf(why, len,
+			 "%u of %u workers did not stop within %.0f s of the end (killed): "
+			 "hung",
+			 t->killed, t->n, TEAM_WAIT_S);
+	return t->signo || t->killed ? -1 : 0;
 }
 
 /* The first worker error, or 0. */

@@ -60,6 +60,10 @@ static const struct ipctb_bench_row *row(struct ipctb_bench *b, const char *subj
 
 static void collect(void)
 {
+	struct ipctb_bench_opts p = {.repeats = 1, .seconds = 0.01, .only = "plugin"};
+	struct ipctb_bench *q = ipctb_bench_new(&p);
+	CHECK(q && !ipctb_bench_want(q, "scheme", "pmutex") && ipctb_bench_want(q, "plugin", NULL));
+	ipctb_bench_free(q);
 	struct ipctb_bench_opts o = {.repeats = 3, .seconds = 0.01, .only = "ring"};
 	struct ipctb_bench *b = ipctb_bench_new(&o);
 	double lib[] = {30, 10, 20}, base[] = {5, 5, 5}, other[] = {100, 100, 100};
@@ -83,7 +87,15 @@ static void collect(void)
 	CHECK(!ipctb_bench_add(b, "transport", "wide\x01\"\\\xff", "ops", "ops/s",
 			       IPCTB_BENCH_HIGHER, wide, 3, NULL));
 	ipctb_bench_note(b, "a note with \"quotes\", a tab\t and a bad byte \xc3");
+	CHECK(!ipctb_bench_failed(b));
+	ipctb_bench_fail(b, "scheme", "ring\x02", "crashed in step %s: signal %d", "x\"y", 11);
 	ipctb_bench_finish(b);
+	CHECK(ipctb_bench_failed(b) && ipctb_bench_failures(b) == 1);
+	const struct ipctb_bench_failure *fl = ipctb_bench_failure_at(b, 0);
+	CHECK(fl && !strcmp(fl->why, "crashed in step x\"y: signal 11") && !fl->plugin);
+	/* No plug-in is loaded: nothing is marked, and --only plugin would
+	 * select no built-in subject. */
+	CHECK(!ipctb_bench_origin("transport", "pipe") && !ipctb_bench_origin("scenario", "a/b c"));
 
 	const struct ipctb_bench_row *r = row(b, "ring", "rtt_p50_1B");
 	CHECK(r && near(r->min, 10) && near(r->median, 20) && near(r->max, 30));
@@ -113,6 +125,10 @@ static void collect(void)
 			fclose(f);
 		CHECK(n > 0 && n < sizeof(buf));
 		CHECK(json_valid(buf, n, why, sizeof(why)));
+		const char *unmarked = "\"plugin\": null}",
+			   *listed = "\"failed\": [\n    {\"section\": ";
+		CHECK(n < sizeof(buf) && memmem(buf, n, unmarked, strlen(unmarked)));
+		CHECK(n < sizeof(buf) && memmem(buf, n, listed, strlen(listed)));
 		if (!json_valid(buf, n, why, sizeof(why)))
 			fprintf(stderr, "test_collect: JSON: %s\n%.*s\n", why, (int)n, buf);
 		unlink(path);

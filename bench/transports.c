@@ -15,22 +15,32 @@
  * outer loop, see run_all). The child serves commands (an 8-byte message:
  * phase and size) until told to quit; it dies with the parent (PR_SET_PDEATHSIG), and is killed
  * if it has not exited CHILD_EXIT_MS after quit.
+ *
+ * The measuring side of a repeat is itself a child of the tool (guard.h),
+ * which hands its samples, notes and failure back in a shared mapping
+ * (struct round_out): a transport that crashes (a plug-in's, say) kills
+ * that process, not the tool, and one deaf to its time-outs and the alarm
+ * is killed, with its serving child, after ROUND_BOUND_S without
+ * progress. Either is the subject's failure; the next subject runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "guard.h"
 #include "ipctb/chan.h"
 #include "ipctb/error.h"
 #include "ipctb/registry.h"
@@ -39,11 +49,26 @@
 #define CHILD_EXIT_MS 5000
 #define SLACK_S 10	   /* alarm beyond a sample's length */
 #define RTT_CAP (1u << 20) /* round trips kept per sample */
+#define NOTE_LEN 300
+#define ROUND_NOTES 2 /* a round's notes at most: not measured; largest message */
 
 static const size_t rtt_sizes[] = {1, 64};
 static const size_t tp_sizes[] = {64, 4096, 65536};
 #define NRTT (sizeof(rtt_sizes) / sizeof(rtt_sizes[0]))
 #define NTP (sizeof(tp_sizes) / sizeof(tp_sizes[0]))
+
+/* What the measuring process of one repeat hands back (guard.h). */
+struct round_out {
+	_Atomic unsigned progress; /* bumped at every phase */
+	const char *_Atomic phase; /* the phase it is in (a literal: same address in both) */
+	bool finished;		   /* it got to the end of run_round */
+	bool done;		   /* the job's done flag after the round */
+	double p50[2], p99[2], mbps[3], msgps[3];
+	unsigned nrtt[2], ntp[3];
+	unsigned nnotes;
+	char notes[ROUND_NOTES][NOTE_LEN];
+	char why[NOTE_LEN]; /* the failure, or "" */
+};
 
 struct cmd {
 	char op; /* 'E' echo, 'T' throughput, 'Q' quit */
@@ -64,7 +89,30 @@ struct job {
 	unsigned nrep;		    /* samples wanted */
 	double p50[NRTT][64], p99[NRTT][64], mbps[NTP][64], msgps[NTP][64];
 	unsigned nrtt[NRTT], ntp[NTP];
+	struct round_out *out; /* in the measuring process: where the round goes */
 };
+
+_Static_assert(NRTT == 2 && NTP == 3, "struct round_out holds one round");
+
+/* A note of the round, handed back to the tool (the measuring process's
+ * collector is a copy that dies with it). */
+static void round_note(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void round_note(struct job *j, const char *fmt, ...)
+{
+	struct round_out *o = j->out;
+	if (o->nnotes == ROUND_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->notes[o->nnotes++], NOTE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static void set_phase(struct job *j, const char *phase)
+{
+	atomic_store(&j->out->phase, phase);
+	guard_progress(&j->out->progress);
+}
 
 static const char *size_name(size_t n)
 {
@@ -208,6 +256,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 	int rc;
 	for (size_t k = 0; k < NRTT; k++) {
 		*phase = phase_name(true, rtt_sizes[k]);
+		set_phase(j, *phase);
 		j->secs = secs / 5;
 		arm(secs + secs / 5);
 		rc = rtt_sample(j, rtt_sizes[k], &x, &y);
@@ -222,6 +271,7 @@ static int one_repeat(struct job *j, unsigned r, const char **phase)
 		if (tp_sizes[k] > j->l->max)
 			continue;
 		*phase = phase_name(false, tp_sizes[k]);
+		set_phase(j, *phase);
 		j->secs = secs / 5;
 		arm(secs + secs / 5);
 		rc = tp_sample(j, tp_sizes[k], &x, &y);
@@ -282,27 +332,28 @@ static int add_all(struct job *j)
 	return rc ? -ENOMEM : 0;
 }
 
-/* Repeat r of one subject: a fresh link and child, every phase once.
- * 0, or -1 after a message (the subject is then done). */
+/* Repeat r of one subject, in the measuring process: a fresh link and
+ * child, every phase once, into j and j->out. 0, or -1 with the failure
+ * in j->out->why (the subject is then done). */
 static int run_round(struct job *j, unsigned r)
 {
 	const struct ipctb_bench_opts *o = ipctb_bench_opts(j->b);
 	struct bench_link *l = j->l;
 	char why[256] = "";
 	const char *phase = "set-up";
+	set_phase(j, phase);
 	*l = (struct bench_link){.ops = l->ops, .chan = l->chan, .timeout_ms = l->timeout_ms};
 	int rc = l->ops->open(l, why, sizeof(why));
 	if (rc) {
 		/* The system lacks it (a limit, a missing feature): a note. */
-		ipctb_bench_note(j->b, "%s: not measured%s: %s", j->subject,
-				 r ? " after the first repeats" : "", why);
+		round_note(j, "%s: not measured%s: %s", j->subject,
+			   r ? " after the first repeats" : "", why);
 		j->done = true;
 		return 0;
 	}
 	if (!r && j->tp && l->max < tp_sizes[NTP - 1])
-		ipctb_bench_note(j->b,
-				 "%s: largest message %zu bytes: no throughput figure above it",
-				 j->subject, l->max);
+		round_note(j, "%s: largest message %zu bytes: no throughput figure above it",
+			   j->subject, l->max);
 	if (o->verbose)
 		fprintf(stderr, "ipctb bench: repeat %u: %s %s\n", r + 1, j->section, j->subject);
 	fflush(NULL);
@@ -318,6 +369,7 @@ static int run_round(struct job *j, unsigned r)
 		rc = one_repeat(j, r, &phase);
 	if (!rc) {
 		phase = "quit";
+		set_phase(j, phase);
 		arm(1);
 		rc = send_cmd(j, 'Q', 0);
 	}
@@ -328,16 +380,98 @@ static int run_round(struct job *j, unsigned r)
 	else if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		rc = -ECHILD;
 out:
+	set_phase(j, "tear-down");
 	l->ops->destroy(l);
 	if (rc) {
-		fprintf(stderr, "ipctb bench: %s %s: %s: %s%s\n", j->section, j->subject, phase,
-			ipctb_strerror(rc),
-			rc == -ETIMEDOUT ? " (the child was killed after the time-out)" : "");
-		ipctb_bench_note(j->b, "%s: failed in phase %s: %s", j->subject, phase,
-				 ipctb_strerror(rc));
+		snprintf(j->out->why, sizeof(j->out->why), "in phase %s: %s%s", phase,
+			 ipctb_strerror(rc),
+			 rc == -ETIMEDOUT ? " (the child was killed after the time-out)" : "");
 		j->done = true;
 	}
 	return rc ? -1 : 0;
+}
+
+/* How long a measuring process may go without progress: a phase's
+ * samples twice over, and more than the longest waits inside one (the
+ * alarm, SLACK_S beyond a sample; the serving child's exit). */
+static double round_bound(const struct job *j)
+{
+	return 2 * (j->secs + 1) + SLACK_S + CHILD_EXIT_MS / 1000.0 + 2;
+}
+
+/* Repeat r of one subject in a measuring process of its own (guard.h),
+ * its samples and notes taken back into j and the collector. 0, or -1
+ * after the subject's failure (it is then done). */
+static int guarded_round(struct job *j, unsigned r)
+{
+	struct round_out *out =
+	    mmap(NULL, sizeof(*out), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (out == MAP_FAILED) {
+		ipctb_bench_note(j->b, "%s: not measured: mmap: %s", j->subject, strerror(errno));
+		j->done = true;
+		return 0;
+	}
+	atomic_init(&out->phase, "set-up");
+	pid_t pid = guard_fork();
+	if (pid == 0) {
+		j->out = out;
+		run_round(j, r);
+		for (size_t k = 0; k < NRTT; k++) {
+			out->p50[k] = j->p50[k][r];
+			out->p99[k] = j->p99[k][r];
+			out->nrtt[k] = j->nrtt[k];
+		}
+		for (size_t k = 0; k < NTP; k++) {
+			out->mbps[k] = j->mbps[k][r];
+			out->msgps[k] = j->msgps[k][r];
+			out->ntp[k] = j->ntp[k];
+		}
+		out->done = j->done;
+		out->finished = true;
+		_exit(0);
+	}
+	if (pid < 0) {
+		ipctb_bench_note(j->b, "%s: not measured: fork: %s", j->subject,
+				 strerror((int)-pid));
+		munmap(out, sizeof(*out));
+		j->done = true;
+		return 0;
+	}
+	double bound = round_bound(j);
+	int st = guard_wait(pid, &out->progress, bound);
+	char why[NOTE_LEN + 64], where[64];
+	snprintf(where, sizeof(where), "phase %s", atomic_load(&out->phase));
+	for (unsigned i = 0; i < out->nnotes && i < ROUND_NOTES; i++) {
+		out->notes[i][NOTE_LEN - 1] = '\0';
+		ipctb_bench_note(j->b, "%s", out->notes[i]);
+	}
+	int rc = 0;
+	if (guard_why(st, where, bound, why, sizeof(why)) < 0 || !out->finished) {
+		if (!out->finished && st == 0)
+			snprintf(why, sizeof(why), "the measuring process ended in %s", where);
+		ipctb_bench_fail(j->b, j->section, j->subject, "%s", why);
+		j->done = true;
+		rc = -1;
+	} else {
+		for (size_t k = 0; k < NRTT; k++) {
+			j->p50[k][r] = out->p50[k];
+			j->p99[k][r] = out->p99[k];
+			j->nrtt[k] = out->nrtt[k];
+		}
+		for (size_t k = 0; k < NTP; k++) {
+			j->mbps[k][r] = out->mbps[k];
+			j->msgps[k][r] = out->msgps[k];
+			j->ntp[k] = out->ntp[k];
+		}
+		j->done = out->done;
+		out->why[NOTE_LEN - 1] = '\0';
+		if (out->why[0]) {
+			ipctb_bench_fail(j->b, j->section, j->subject, "%s", out->why);
+			rc = -1;
+		}
+	}
+	munmap(out, sizeof(*out));
+	return rc;
 }
 
 /* Which baseline a transport's figures name. */
@@ -432,7 +566,7 @@ static int run_all(const struct job *tmpl)
 	for (unsigned r = 0; r < tmpl->nrep; r++)
 		for (size_t i = 0; i < n; i++)
 			if (!jobs[i].done)
-				rc |= run_round(&jobs[i], r);
+				rc |= guarded_round(&jobs[i], r);
 	for (size_t i = 0; i < n; i++)
 		if (add_all(&jobs[i])) {
 			fprintf(stderr, "ipctb bench: out of memory\n");

@@ -6,8 +6,13 @@
  * --json and --plot. The options are checked before anything is
  * measured: a bad value is exit 2, a --plot without gnuplot exit 1.
  *
- * Exit: 0 every section ran, 1 a section failed or an output could not be
- * written, 2 bad usage.
+ * --plugin PATH loads a plug-in (ipctb/plugin.h) before any section walks
+ * the registry: its transports and schemes are measured as the built-in
+ * ones, beside the same baselines, and marked [plugin NAME VERSION].
+ *
+ * Exit: 0 every section ran, 1 a section or a subject failed (a crash, a
+ * hang, an error) or an output could not be written, 2 bad usage (a
+ * plug-in that cannot be loaded included).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,18 +30,24 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: ipctb bench [--quick] [--repeats N] [--seconds S] [--only S]\n"
-		"                   [--json FILE] [--plot FILE.png] [--verbose]\n\n"
+		"usage: ipctb bench [--plugin PATH]... [--quick] [--repeats N] [--seconds S]\n"
+		"                   [--only S] [--json FILE] [--plot FILE.png] [--verbose]\n\n"
 		"Measure every transport, sync scheme, stress scenario, the controlled\n"
 		"scheduler and the segment layouts, each figure beside its baseline (the\n"
 		"bare system calls, no library) in the same run: a table of median, min\n"
 		"and max over the repeats, and the ratio to the baseline. A figure whose\n"
-		"spread (max - min) / median is above %.0f %% is marked '!'.\n"
-		"Options must be spelled out in full.\n\n"
+		"spread (max - min) / median is above %.0f %% is marked '!'. A subject\n"
+		"that crashes, hangs or fails is reported, the others still run, and\n"
+		"the exit status is 1. Options must be spelled out in full.\n\n"
+		"  --plugin PATH   load a plug-in first (ipctb/plugin.h; repeatable): its\n"
+		"                  transports and schemes are measured too, marked\n"
+		"                  [plugin NAME VERSION]\n"
 		"  --quick         few, short samples (%u repeats of %g s unless given)\n"
 		"  --repeats N     samples per figure, 1..%d (default 5)\n"
 		"  --seconds S     length of one sample, 0.001..%g (default 0.2)\n"
-		"  --only S        only sections or subjects whose name contains S\n"
+		"  --only S        only sections or subjects whose name contains S, or\n"
+		"                  subjects whose mark 'plugin NAME' does (--only plugin:\n"
+		"                  every plugged subject), with their baselines\n"
 		"  --json FILE     write the figures, the machine and the command as JSON\n"
 		"  --plot FILE.png draw the transports against their baselines (gnuplot)\n"
 		"  --verbose       progress on stderr\n"
@@ -63,12 +74,16 @@ static int parse(int argc, char **argv, struct ipctb_bench_opts *o, const char *
 	    {"json", required_argument, NULL, 'j'},
 	    {"plot", required_argument, NULL, 'p'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"plugin", required_argument, NULL, 'P'}, /* loaded before the others */
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	bool repeats = false, seconds = false;
 	int c;
-	if (ipctb_tool_full_spelling("bench", argc, argv, opts) < 0)
+	/* The plug-ins first, as every subcommand loads them: their tables
+	 * must be in the registry before a section walks it. */
+	if (ipctb_tool_full_spelling("bench", argc, argv, opts) < 0 ||
+	    ipctb_tool_plugins("bench", argc, argv, opts) < 0)
 		return -1;
 	opterr = 0;
 	optind = 1;
@@ -119,6 +134,8 @@ static int parse(int argc, char **argv, struct ipctb_bench_opts *o, const char *
 		}
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'P':
 			break;
 		case 'h':
 			help(stdout);
@@ -173,6 +190,7 @@ int ipctb_cmd_bench(int argc, char **argv)
 		failed |= sections[i].fn(b) < 0;
 	}
 	ipctb_bench_finish(b);
+	failed |= ipctb_bench_failed(b);
 	if (o.only && !ipctb_bench_rows(b))
 		ipctb_bench_note(b, "--only '%s' matched no figure", o.only);
 	ipctb_bench_print(b, stdout);
