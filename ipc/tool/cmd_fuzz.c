@@ -323,6 +323,7 @@ int ipctb_cmd_fuzz(int argc, char **argv)
 	}
 	c.decoder = o.decoder;
 	c.target_opt = o.target;
+	c.crashes_opt = o.crashes;
 	c.plugin = ipctb_registry_origin(IPCTB_KIND_DECODER, o.decoder);
 	ssize_t n = readlink("/proc/self/exe", c.tool, sizeof(c.tool) - 1);
 	if (n <= 0 || (size_t)n >= sizeof(c.tool) - 1)

@@ -69,6 +69,11 @@ void ipctb__fuzz_replay_line(const struct ipctb__fuzz_ctx *c, const char *input)
 		printf(" --target ");
 		shell_word(stdout, c->target_opt);
 	}
+	if (c->crashes_opt) {
+		/* libFuzzer saves the input again when it replays it. */
+		printf(" --crashes ");
+		shell_word(stdout, c->crashes_opt);
+	}
 	printf(" ");
 	shell_word(stdout, input);
 	printf("\n");

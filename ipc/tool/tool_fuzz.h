@@ -50,6 +50,7 @@ int ipctb__fuzz_run(const struct ipctb__fuzz_job *job, struct ipctb__fuzz_outcom
 struct ipctb__fuzz_ctx {
 	const char *decoder;
 	const char *target_opt;			/* --target as given, or NULL */
+	const char *crashes_opt;		/* --crashes as given, or NULL */
 	const struct ipctb_plugin_info *plugin; /* the decoder's, NULL: built in */
 	char tool[PATH_MAX];			/* this ipctb, for the replay line */
 	char target[PATH_MAX];
@@ -82,7 +83,8 @@ bool ipctb__fuzz_clean(const struct ipctb__fuzz_outcome *o);
 void ipctb__fuzz_what(const struct ipctb__fuzz_outcome *o, char *buf, size_t len);
 /* "LABEL: WHAT" (escaped) then tail, on stdout. */
 void ipctb__fuzz_verdict(const char *label, const char *what, const char *tail);
-/* "replay: <this ipctb> fuzz [--plugin P] --decoder D [--target T] INPUT". */
+/* "replay: <this ipctb> fuzz [--plugin P] --decoder D [--target T]
+ * [--crashes C] INPUT". */
 void ipctb__fuzz_replay_line(const struct ipctb__fuzz_ctx *c, const char *input);
 /* Replay each INPUT (files; directories: their files) once: an exit
  * status of the tool. */
