@@ -32,7 +32,8 @@
 #   NAME/fuzz_caught/D     each broken decoder over the CRASHES files,
 #                          replayed by `ipctb fuzz` in the installed
 #                          decoder fuzz target (ipctb::fuzz_decoder):
-#                          must crash (the tool's "crash: ... replay:")
+#                          must crash or hang (the tool's "crash: ...;
+#                          replay: ...")
 #   NAME/fuzz_replay/D     each correct decoder over the same files: clean
 #
 # A saved seed names its plug-in by the absolute path it was loaded from
@@ -149,7 +150,7 @@ function(ipctb_add_plugin)
       foreach(_x IN LISTS _p_BROKEN_DECODERS)
         add_test(NAME ${_n}/fuzz_caught/${_x} COMMAND ${_fz} --decoder ${_x} ${_crashes})
         set_tests_properties(${_n}/fuzz_caught/${_x} PROPERTIES LABELS "ipctb;fuzz;broken"
-          TIMEOUT 120 PASS_REGULAR_EXPRESSION "(^|\n)crash: [^\n]*; replay: ")
+          TIMEOUT 120 PASS_REGULAR_EXPRESSION "(^|\n)(crash|hang): [^\n]*; replay: ")
       endforeach()
       foreach(_x IN LISTS _p_DECODERS)
         add_test(NAME ${_n}/fuzz_replay/${_x} COMMAND ${_fz} --decoder ${_x} ${_crashes})

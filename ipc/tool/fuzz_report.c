@@ -135,7 +135,12 @@ static int add_input(struct inputs *in, const char *dir, const char *name)
 		in->v = v;
 		in->cap = cap;
 	}
-	if (asprintf(&in->v[in->n], "%s%s%s", dir ? dir : "", dir ? "/" : "", name) < 0)
+	/* A name that starts with '-' would be an option to the target. */
+	if (asprintf(&in->v[in->n], "%s%s%s",
+		     dir	      ? dir
+		     : name[0] == '-' ? "."
+				      : "",
+		     dir || name[0] == '-' ? "/" : "", name) < 0)
 		return -1;
 	in->n++;
 	return 0;
@@ -192,6 +197,7 @@ int ipctb__fuzz_replay(struct ipctb__fuzz_ctx *c, char **inputs, int ninputs)
 	struct inputs in = {0};
 	int rc = IPCTB_EXIT_USAGE;
 	size_t failed = 0, i;
+	int stopped = 0;
 	if (collect(inputs, ninputs, &in) < 0)
 		goto out;
 	printf("replaying %zu input(s)\n", in.n);
@@ -223,6 +229,10 @@ int ipctb__fuzz_replay(struct ipctb__fuzz_ctx *c, char **inputs, int ninputs)
 			ipctb__fuzz_refuse("cannot run target", c->target, strerror(-r));
 			goto out;
 		}
+		if (out.interrupted) {
+			stopped = out.interrupted;
+			break;
+		}
 		if (ipctb__fuzz_clean(&out)) {
 			printf("ok: ");
 			ipctb_text_str(stdout, in.v[i]);
@@ -235,23 +245,22 @@ int ipctb__fuzz_replay(struct ipctb__fuzz_ctx *c, char **inputs, int ninputs)
 		fflush(stderr);
 		failed++;
 		if (out.timed_out)
-			snprintf(w, sizeof(w), "hang: no end within %d s, killed",
-				 REPLAY_MS / 1000);
+			snprintf(w, sizeof(w), "no end within %d s, killed", REPLAY_MS / 1000);
 		else
 			ipctb__fuzz_what(&out, w, sizeof(w));
-		ipctb__fuzz_verdict("crash", w, "; input ");
+		ipctb__fuzz_verdict(out.timed_out ? "hang" : "crash", w, "; input ");
 		ipctb_text_str(stdout, in.v[i]);
 		printf("; ");
 		ipctb__fuzz_replay_line(c, in.v[i]);
-		if (out.interrupted)
-			break;
 	}
-	if (failed)
-		printf("crash in %zu of %zu input(s)%s\n", failed, i < in.n ? i + 1 : in.n,
-		       i < in.n ? " (interrupted)" : "");
+	if (stopped)
+		printf("interrupted (signal %d) after %zu of %zu input(s), %zu failed\n", stopped,
+		       i, in.n, failed);
+	else if (failed)
+		printf("crash in %zu of %zu input(s)\n", failed, in.n);
 	else
 		printf("no crash in %zu runs\n", in.n);
-	rc = failed ? IPCTB_EXIT_FAIL : IPCTB_EXIT_OK;
+	rc = failed || stopped ? IPCTB_EXIT_FAIL : IPCTB_EXIT_OK;
 out:
 	for (i = 0; i < in.n; i++)
 		free(in.v[i]);
