@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,11 +179,12 @@ static int fuzz(struct ipctb__fuzz_ctx *c, const struct opts *o)
 	    .nkeep = c->corpus_fd >= 0 ? 2 : 1,
 	    .timeout_ms = (int)(secs + MARGIN_S) * 1000,
 	};
+	/* As `ipctb stress` prints its seed. */
+	printf("seed: %llu\n", o->seed);
 	if (o->runs)
-		printf("fuzzing for %llu runs (at most %llu s), seed %llu\n", o->runs, secs,
-		       o->seed);
+		printf("fuzzing for %llu runs (at most %llu s)\n", o->runs, secs);
 	else
-		printf("fuzzing for %llu s, seed %llu\n", secs, o->seed);
+		printf("fuzzing for %llu s\n", secs);
 	int r = ipctb__fuzz_run(&job, &out);
 	if (r < 0) {
 		ipctb__fuzz_refuse("cannot run target", c->target, strerror(-r));
@@ -348,9 +350,14 @@ int ipctb_cmd_fuzz(int argc, char **argv)
 				"(cmake --preset fuzz), or give INPUT files to replay\n");
 		goto out;
 	}
-	if (!o.seed && getrandom(&o.seed, 4, 0) != 4)
-		o.seed = (unsigned long long)getpid() ^ (unsigned long long)ipctb__now_ms();
-	o.seed = (o.seed & 0xffffffffu) ? (o.seed & 0xffffffffu) : 1;
+	if (!o.seed) {
+		/* libFuzzer's seeds are 32 bits, and 0 asks it to choose one
+		 * that it prints where the tool does not look. */
+		uint32_t r;
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r = (uint32_t)getpid() ^ (uint32_t)ipctb__now_ms();
+		o.seed = r ? r : 1;
+	}
 
 	printf("decoder ");
 	ipctb_text_str(stdout, o.decoder);
