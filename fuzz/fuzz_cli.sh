@@ -128,6 +128,9 @@ usage/unsafe_dirs)
 	has "--corpus $work/link: a symbolic link (not followed)"
 	run 2 "$tool" fuzz --decoder frame --crashes "$work/link" "$crash"
 	has "--crashes $work/link: a symbolic link (not followed)"
+	# "link/" would name the directory the link points to
+	run 2 "$tool" fuzz --decoder frame --crashes "$work/link/" "$crash"
+	has "--crashes $work/link: a symbolic link (not followed)"
 	run 2 "$tool" fuzz --decoder frame --corpus "$work/open"
 	has 'world-writable (mode 0777)'
 	run 2 "$tool" fuzz --decoder frame --crashes "$work/file" "$crash"

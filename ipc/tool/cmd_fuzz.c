@@ -222,6 +222,16 @@ static int fuzz(struct ipctb__fuzz_ctx *c, const struct opts *o)
 	return IPCTB_EXIT_FAIL;
 }
 
+/* "dir/" names what a link "dir" points to, even with O_NOFOLLOW: the
+ * slashes go ("/" stays). */
+static char *strip_slashes(char *s)
+{
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
@@ -262,10 +272,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			bad = parse_num("--seed", optarg, 4294967295ull, &o->seed);
 			break;
 		case 'c':
-			o->corpus = optarg;
+			o->corpus = strip_slashes(optarg);
 			break;
 		case 'C':
-			o->crashes = optarg;
+			o->crashes = strip_slashes(optarg);
 			break;
 		case 't':
 			o->target = optarg;

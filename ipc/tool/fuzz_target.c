@@ -55,7 +55,8 @@ void ipctb__fuzz_refuse(const char *what, const char *path, const char *why)
 /* DIR for the target, created (0700) if missing, opened without
  * following a link and checked through that descriptor: the target is
  * given /proc/self/fd/N, so what it writes into is what was checked. An
- * fd >= 3, or -1 after a message. */
+ * fd >= 3, or -1 after a message. A trailing slash would make open()
+ * follow a link named so: cmd_fuzz.c strips them. */
 int ipctb__fuzz_open_dir(const char *what, const char *path)
 {
 	char why[128];
@@ -76,9 +77,9 @@ int ipctb__fuzz_open_dir(const char *what, const char *path)
 						  : strerror(e));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || unsafe(&st, why, sizeof(why))) {
-		ipctb__fuzz_refuse(what, path,
-				   unsafe(&st, why, sizeof(why)) ? why : strerror(errno));
+	const char *bad = fstat(fd, &st) < 0 ? strerror(errno) : unsafe(&st, why, sizeof(why));
+	if (bad) {
+		ipctb__fuzz_refuse(what, path, bad);
 		close(fd);
 		return -1;
 	}
