@@ -8,12 +8,13 @@
  * is run (as every subcommand does), find the target and check it as the
  * loader checks a plug-in, ask it whether it has libFuzzer, choose and
  * print the seed, bound the run, and turn what the target printed into
- * one verdict with one command that replays it.
+ * one verdict with one command that replays it. This file holds the
+ * options and the fuzzing run; the checks are fuzz_target.c's, the
+ * verdicts and the replay of INPUT files fuzz_report.c's.
  *
  * A target without libFuzzer (built in any preset but fuzz) is the replay
- * driver: it replays INPUT files, each in a run of its own so that each
- * gets its verdict, and a request to fuzz is refused (exit 2), never
- * passed silently.
+ * driver: it can only replay INPUT files, and a request to fuzz is
+ * refused (exit 2), never passed silently.
  */
 #define _GNU_SOURCE
 #include <errno.h>
