@@ -18,6 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 __attribute__((weak)) size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 						     unsigned int seed);
+/* Defined by the replay main (replay_main.c) alone: a harness that must
+ * say which main it has tests its address (NULL under libFuzzer). */
+extern const int fz_replay_main __attribute__((weak));
 
 /* A failed promise: print it and abort, which both drivers report. */
 #define FZ_CHECK(cond)                                                                             \

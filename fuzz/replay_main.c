@@ -22,6 +22,9 @@
 
 #include "fuzz_common.h"
 
+/* This main is linked (fuzz_common.h). */
+const int fz_replay_main = 1;
+
 /* Harnesses may define it; libFuzzer calls it once before the first input. */
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 

@@ -20,6 +20,7 @@ static const struct cmd cmds[] = {
     {"conform", ipctb_cmd_conform, "run the conformance suite over transports"},
     {"stress", ipctb_cmd_stress, "race processes on shared memory under each sync scheme"},
     {"replay", ipctb_cmd_replay, "run a saved seed file again and check it reproduces"},
+    {"fuzz", ipctb_cmd_fuzz, "fuzz a frame decoder, a plug-in's or a built-in one"},
     {"leaks", ipctb_cmd_leaks, "list (and remove) IPC objects the test bed left behind"},
     {"bench", ipctb_cmd_bench, "measure every mechanism beside the bare system calls"},
 };

@@ -23,6 +23,7 @@ int ipctb_cmd_conform(int argc, char **argv);
 int ipctb_cmd_stress(int argc, char **argv);
 int ipctb_cmd_replay(int argc, char **argv);
 int ipctb_cmd_bench(int argc, char **argv);
+int ipctb_cmd_fuzz(int argc, char **argv);
 
 struct option;
 

@@ -62,6 +62,19 @@ step "ctest in $work/b"
 cat "$work/ctest.log"
 grep -q "100% tests passed" "$work/ctest.log" || die "not every entry passed"
 
+# `ipctb fuzz` of the installed tool, with no --target, takes the decoder
+# fuzz target installed beside it, and catches the broken decoder on the
+# saved crash.
+step "$prefix/bin/ipctb fuzz over the saved crash"
+rc=0
+"$prefix/bin/ipctb" fuzz --plugin "$plug" --decoder ex_frame_broken --crashes "$work/crashes" \
+	"$src/crashes" >"$work/fuzz.log" 2>&1 || rc=$?
+cat "$work/fuzz.log"
+[ "$rc" -eq 1 ] || die "ipctb fuzz exited $rc, not 1"
+grep -q "target $prefix/bin/ipctb-fuzz-decoder (" "$work/fuzz.log" ||
+	die "ipctb fuzz did not take the target installed beside it"
+grep -q '^crash: .*; replay: ' "$work/fuzz.log" || die "ipctb fuzz reported no crash"
+
 # The walk of README "Plug-ins", command for command: from an empty
 # directory (the example's CMakeLists.txt and sources, no seed, no saved
 # crash), configure, build and test; let the tool catch the broken lock
