@@ -12,19 +12,8 @@ crash="$src/fuzz/negative/fuzz_frame_plugin/crash"
 corpus="$src/fuzz/corpus/fuzz_frame_decode"
 check='FUZZ CHECK FAILED: (size_t)r <= size - off'
 
-fail() { echo "FAIL: $*"; exit 1; }
-# run EXPECTED_RC CMD...: output into $work/out (and the log), rc checked
-run() {
-	want=$1
-	shift
-	echo "+ $*"
-	"$@" >"$work/out" 2>&1
-	rc=$?
-	cat "$work/out"
-	[ "$rc" -eq "$want" ] || fail "exit $rc, expected $want"
-}
-has() { grep -q -- "$1" "$work/out" || fail "output lacks: $1"; }
-lacks() { grep -q -- "$1" "$work/out" && fail "output has: $1"; }
+# fail, run, has, lacks
+. "$(dirname "$0")/../tests/checklib.sh"
 # The one command of the last "replay: " line, run again: it must
 # reproduce the crash (exit 1, the check's message).
 replays() {

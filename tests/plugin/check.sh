@@ -9,18 +9,8 @@ set -u
 case=$1 tool=$2 plug=$3 wrong=$4 so=$5 work=$6 leak=${7:-}
 rm -rf "$work" && mkdir -p "$work" || exit 1
 
-fail() { echo "FAIL: $*"; exit 1; }
-# run EXPECTED_RC CMD...: output into $work/out (and the log), rc checked
-run() {
-	want=$1
-	shift
-	echo "+ $*"
-	"$@" >"$work/out" 2>&1
-	rc=$?
-	cat "$work/out"
-	[ "$rc" -eq "$want" ] || fail "exit $rc, expected $want"
-}
-has() { grep -q -- "$1" "$work/out" || fail "output lacks: $1"; }
+# fail, run, has, lacks
+. "$(dirname "$0")/../checklib.sh"
 
 case $case in
 list)
