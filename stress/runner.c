@@ -364,7 +364,7 @@ static void census_begin(struct run_census *rc)
 static void census_end(struct run_census *rc, struct ipctb_stress_result *res)
 {
 	const char *scope = rc->run[0] ? rc->run : ipctb_run_id();
-	struct ipctb_snapshot left;
+	struct ipctb_snapshot left = {0};
 	int n = rc->c.on ? ipctb_census_end(&rc->c, scope, &left) : 0;
 	if (rc->run[0]) {
 		if (rc->had_outer)
@@ -373,8 +373,10 @@ static void census_end(struct run_census *rc, struct ipctb_stress_result *res)
 			unsetenv("IPCTB_RUN_ID");
 	}
 	free(rc->outer);
-	if (n <= 0)
+	if (n <= 0) {
+		ipctb_snapshot_free(&left); /* what the run's filter dropped */
 		return;
+	}
 	char what[600];
 	(void)ipctb_census_clear(&left, what, sizeof(what));
 	ipctb_snapshot_free(&left);
