@@ -75,8 +75,11 @@ static int liar_send(struct ipctb_chan *ch, const void *buf, size_t len, int fla
 static int crash_send(struct ipctb_chan *ch, const void *buf, size_t len, int flags)
 {
 	static int calls;
-	if (++calls == 3)
-		*(volatile int *)(uintptr_t)8 = 1; /* a wild store */
+	if (++calls == 3) {
+		/* A wild store, through a pointer the compiler cannot see. */
+		volatile int *volatile wild = (volatile int *)8;
+		*wild = 1;
+	}
 	return plug_dgram_ops.send(ch, buf, len, flags);
 }
 
