@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_oracle.h"
 #include "fuzz_common.h"
 #include "ipctb/decoder.h"
 #include "ipctb/error.h"
@@ -88,54 +89,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void put_hdr_fields(uint8_t *o, const struct ipctb_frame_hdr *h)
-{
-	const uint32_t v[3] = {h->len, h->seq, h->crc};
-	o[0] = IPCTB_FRAME_MAGIC & 0xff;
-	o[1] = IPCTB_FRAME_MAGIC >> 8;
-	o[2] = IPCTB_FRAME_VERSION;
-	o[3] = h->type;
-	o[4] = (uint8_t)h->flags;
-	o[5] = (uint8_t)(h->flags >> 8);
-	for (int i = 0; i < 3; i++)
-		for (int b = 0; b < 4; b++)
-			o[6 + 4 * i + b] = (uint8_t)(v[i] >> (8 * b));
-}
-
-static int known_error(long r)
-{
-	return r == -IPCTB_EBADMAGIC || r == -IPCTB_EBADVERSION || r == -IPCTB_EBADHDR ||
-	       r == -IPCTB_EFRAMELEN || r == -IPCTB_EBADCRC;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t re[IPCTB_FRAME_HDR];
-	size_t off = 0;
-
-	for (;;) {
-		struct ipctb_frame_hdr h;
-		const void *pl = NULL;
-		memset(&h, 0, sizeof(h));
-		long r = dec->decode(data + off, size - off, MAX_LEN, &h, &pl);
-		if (r == 0) {
-			if (size - off >= IPCTB_FRAME_HDR)
-				FZ_CHECK(size - off - IPCTB_FRAME_HDR < h.len);
-			break;
-		}
-		if (r < 0) {
-			FZ_CHECK(known_error(r));
-			break;
-		}
-		FZ_CHECK((size_t)r <= size - off);
-		FZ_CHECK((size_t)r == IPCTB_FRAME_HDR + h.len);
-		FZ_CHECK(h.len <= MAX_LEN && h.flags == 0);
-		FZ_CHECK(pl == data + off + IPCTB_FRAME_HDR);
-		put_hdr_fields(re, &h);
-		FZ_CHECK(fz_same(re, data + off, IPCTB_FRAME_HDR));
-		off += (size_t)r;
-	}
-	return 0;
+	return fz_frame_oracle(data, size, MAX_LEN, dec->decode);
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
