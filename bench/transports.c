@@ -60,7 +60,7 @@ static const size_t tp_sizes[] = {64, 4096, 65536};
 /* What the measuring process of one repeat hands back (guard.h). */
 struct round_out {
 	_Atomic unsigned progress; /* bumped at every phase */
-	const char *_Atomic phase; /* the phase it is in (a literal: same address in both) */
+	_Atomic unsigned phase;	   /* the phase it is in: an index of phases[] */
 	bool finished;		   /* it got to the end of run_round */
 	bool done;		   /* the job's done flag after the round */
 	double p50[2], p99[2], mbps[3], msgps[3];
@@ -108,9 +108,29 @@ static void round_note(struct job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The phases by number: the measuring process, which runs a plug-in's
+ * code, hands back an index that the tool checks, never a pointer. */
+static const char *const phases[] = {
+    "set-up",		"quit",
+    "tear-down",	"throughput 1B",
+    "throughput 64B",	"throughput 4KiB",
+    "throughput 64KiB", "round trip 1B",
+    "round trip 64B",	"round trip 4KiB",
+    "round trip 64KiB",
+};
+#define NPHASES (sizeof(phases) / sizeof(phases[0]))
+
+static unsigned phase_index(const char *phase)
+{
+	for (unsigned i = 0; i < NPHASES; i++)
+		if (!strcmp(phases[i], phase))
+			return i;
+	return 0;
+}
+
 static void set_phase(struct job *j, const char *phase)
 {
-	atomic_store(&j->out->phase, phase);
+	atomic_store(&j->out->phase, phase_index(phase));
 	guard_progress(&j->out->progress);
 }
 
@@ -121,10 +141,8 @@ static const char *size_name(size_t n)
 
 static const char *phase_name(bool rtt, size_t n)
 {
-	static const char *const names[2][4] = {
-	    {"throughput 1B", "throughput 64B", "throughput 4KiB", "throughput 64KiB"},
-	    {"round trip 1B", "round trip 64B", "round trip 4KiB", "round trip 64KiB"}};
-	return names[rtt][n == 1 ? 0 : n == 64 ? 1 : n == 4096 ? 2 : 3];
+	/* phases[]: the four throughputs from 3, the round trips from 7 */
+	return phases[(rtt ? 7 : 3) + (n == 1 ? 0 : n == 64 ? 1 : n == 4096 ? 2 : 3)];
 }
 
 static void on_alarm(int sig)
@@ -411,7 +429,7 @@ static int guarded_round(struct job *j, unsigned r)
 		j->done = true;
 		return 0;
 	}
-	atomic_init(&out->phase, "set-up");
+	atomic_init(&out->phase, 0);
 	pid_t pid = guard_fork();
 	if (pid == 0) {
 		j->out = out;
@@ -440,15 +458,27 @@ static int guarded_round(struct job *j, unsigned r)
 	double bound = round_bound(j);
 	int st = guard_wait(pid, &out->progress, bound);
 	char why[NOTE_LEN + 64], where[64];
-	snprintf(where, sizeof(where), "phase %s", atomic_load(&out->phase));
+	unsigned ph = atomic_load(&out->phase);
+	snprintf(where, sizeof(where), "phase %s", ph < NPHASES ? phases[ph] : "(unknown)");
 	for (unsigned i = 0; i < out->nnotes && i < ROUND_NOTES; i++) {
 		out->notes[i][NOTE_LEN - 1] = '\0';
 		ipctb_bench_note(j->b, "%s", out->notes[i]);
 	}
 	int rc = 0;
-	if (guard_why(st, where, bound, why, sizeof(why)) < 0 || !out->finished) {
+	/* Each count grows by one sample at most a round: anything else is
+	 * a scribbled hand-back, and would index past the samples. */
+	bool counts_ok = true;
+	for (size_t k = 0; k < NRTT; k++)
+		counts_ok &= out->nrtt[k] == j->nrtt[k] || out->nrtt[k] == j->nrtt[k] + 1;
+	for (size_t k = 0; k < NTP; k++)
+		counts_ok &= out->ntp[k] == j->ntp[k] || out->ntp[k] == j->ntp[k] + 1;
+	if (guard_why(st, where, bound, why, sizeof(why)) < 0 || !out->finished || !counts_ok) {
 		if (!out->finished && st == 0)
 			snprintf(why, sizeof(why), "the measuring process ended in %s", where);
+		else if (st == 0)
+			snprintf(why, sizeof(why),
+				 "the measuring process handed back a sample "
+				 "count out of range");
 		ipctb_bench_fail(j->b, j->section, j->subject, "%s", why);
 		j->done = true;
 		rc = -1;
